@@ -1,0 +1,176 @@
+"""Who may take a transition (permissions) and when it may be taken (conditions).
+
+Permissions take ``(application, user)``; conditions take the application and
+carry a ``message`` that explains a refusal in plain Dutch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import clocks
+
+if TYPE_CHECKING:
+    from .models import Application, User
+
+
+# --- who ------------------------------------------------------------------
+
+
+def can_act_for_organisation(user: User, organisation_id: int, scheme_id: int, *, rules=None) -> bool:
+    """An employer for its own organisation; an intermediary with an active mandate."""
+    from .models import Mandate, Role
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == "applicant":
+        return user.organisation_id is not None and user.organisation_id == organisation_id
+    if user.role == Role.INTERMEDIARY and user.organisation_id:
+        if rules is not None and not rules.intermediaries_allowed:
+            return False
+        today = clocks.local_date()
+        return (
+            Mandate.objects.filter(
+                principal_id=organisation_id,
+                agent_id=user.organisation_id,
+                schemes__id=scheme_id,
+                revoked_at__isnull=True,
+                valid_from__lte=today,
+            )
+            .exclude(valid_until__lt=today)
+            .exists()
+        )
+    return False
+
+
+def acts_for_applicant(application: Application, user: User) -> bool:
+    opening = application.opening
+    return can_act_for_organisation(
+        user, application.organisation_id, opening.scheme_id, rules=opening.published_rules
+    )
+
+
+def can_view(application: Application, user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_applicant_side:
+        return acts_for_applicant(application, user)
+    if user.is_case_worker:
+        return user.handles_scheme(application.opening.scheme_id)
+    return False
+
+
+def reviews(application: Application, user: User) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_case_worker
+        and user.handles_scheme(application.opening.scheme_id)
+    )
+
+
+def assesses_without_conflict(application: Application, user: User) -> bool:
+    """A reviewer proposes a decision only after declaring no conflict of interest."""
+    if not reviews(application, user):
+        return False
+    return application.assessments.filter(
+        reviewer=user, no_conflict_declared_at__isnull=False, conflict_declared=False
+    ).exists()
+
+
+reviews_settlement = reviews
+
+
+def approves_pending_decision(application: Application, user: User) -> bool:
+    """Four eyes: a senior reviewer of the scheme who did not propose the decision."""
+    from .models import Role
+
+    if not reviews(application, user) or user.role not in (Role.SENIOR_REVIEWER, Role.ADMINISTRATOR):
+        return False
+    pending = application.pending_decision()
+    return pending is not None and pending.proposed_by_id != user.pk
+
+
+def handles_payments(application: Application, user: User) -> bool:
+    return reviews(application, user)
+
+
+# --- when -----------------------------------------------------------------
+
+
+def condition(message):
+    def wrap(fn):
+        fn.message = message
+        return fn
+
+    return wrap
+
+
+@condition(_("De openstelling is niet open: indienen kan alleen tijdens de openstelling."))
+def opening_is_open(application: Application) -> bool:
+    return application.opening.status_at(timezone.now()) == "open"
+
+
+@condition(_("De termijn voor de aanvulling is nog niet verstreken, of de periode om buiten behandeling te stellen is voorbij."))
+def supplement_term_passed(application: Application) -> bool:
+    request = application.supplement_requests.filter(answered_on__isnull=True).order_by("-id").first()
+    if request is None:
+        return False
+    today = clocks.local_date()
+    return request.due_date < today <= clocks.not_considered_deadline(request.due_date)
+
+
+@condition(_("Er ligt geen voorgesteld besluit klaar."))
+def has_pending_decision(application: Application) -> bool:
+    return application.pending_decision() is not None
+
+
+@condition(_("Er ligt al een voorgesteld besluit klaar."))
+def no_pending_decision(application: Application) -> bool:
+    return application.pending_decision() is None
+
+
+@condition(_("Het voorschot is al betaald, of deze regeling kent geen voorschot."))
+def advance_due(application: Application) -> bool:
+    if not application.amount_granted or not application.opening.published_rules.advance_pct:
+        return False
+    return not application.payments.filter(kind="advance").exists()
+
+
+@condition(_("Intrekken of terugvorderen kan niet meer dan vijf jaar na de vaststelling."))
+def within_recovery_horizon(application: Application) -> bool:
+    if application.settled_at is None:
+        return True
+    return clocks.local_date() <= clocks.recovery_horizon(clocks.local_date(application.settled_at))
+
+
+@condition(_("Er is geen voorwaardelijke tranche die nu beoordeeld kan worden."))
+def has_gated_tranche_due(application: Application) -> bool:
+    today = clocks.local_date()
+    return application.tranches.filter(gated=True, status__in=["planned", "due"], review_date__lte=today).exists()
+
+
+@condition(_("De aanvraag kan pas worden afgesloten als alles betaald of teruggevorderd is en de bezwaartermijn voorbij is."))
+def can_close(application: Application) -> bool:
+    if application.payments.filter(status="due").exists():
+        return False
+    if application.objections.filter(outcome="pending").exists():
+        return False
+    if application.objection_due and clocks.local_date() <= application.objection_due:
+        return False
+    return True
+
+
+@condition(_("De bezwaartermijn van zes weken is verstreken, of er loopt al een bezwaar."))
+def objection_term_open(application: Application) -> bool:
+    if application.objection_due is None or clocks.local_date() > application.objection_due:
+        return False
+    return not application.objections.filter(outcome="pending").exists()
+
+
+@condition(_("Er loopt geen bezwaar."))
+def has_open_objection(application: Application) -> bool:
+    return application.objections.filter(outcome="pending").exists()

@@ -1,0 +1,67 @@
+"""The states of an application, with their labels for staff and for applicants.
+
+Declared once, as data, so that the portal, the reviewer screens, the API and
+the reports all speak of a state in the same words.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("concept")
+    SUBMITTED = "submitted", _("ingediend")
+    IN_REVIEW = "in_review", _("in behandeling")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("aanvulling gevraagd")
+    DECISION_PROPOSED = "decision_proposed", _("besluit voorgesteld")
+    GRANTED = "granted", _("verleend")
+    REJECTED = "rejected", _("afgewezen")
+    NOT_CONSIDERED = "not_considered", _("buiten behandeling")
+    WITHDRAWN = "withdrawn", _("ingetrokken")
+    SETTLEMENT_REQUESTED = "settlement_requested", _("vaststelling aangevraagd")
+    SETTLEMENT_PROPOSED = "settlement_proposed", _("vaststelling voorgesteld")
+    SETTLED = "settled", _("vastgesteld")
+    REVOKED = "revoked", _("verlening ingetrokken")
+    CLOSED = "closed", _("afgesloten")
+
+
+# What an applicant reads about each state: plain Dutch, what happens next.
+PUBLIC_LABELS = {
+    State.DRAFT: _("Concept: nog niet ingediend. U kunt verder gaan waar u was."),
+    State.SUBMITTED: _("Ingediend: wij hebben uw aanvraag ontvangen en nemen haar in behandeling."),
+    State.IN_REVIEW: _("In behandeling: een behandelaar beoordeelt uw aanvraag."),
+    State.SUPPLEMENT_REQUESTED: _("Aanvulling nodig: wij missen informatie. Vul uw aanvraag aan voor de termijn verloopt."),
+    State.DECISION_PROPOSED: _("In behandeling: het besluit wordt voorbereid."),
+    State.GRANTED: _("Verleend: u krijgt subsidie. Vraag na afloop de vaststelling aan."),
+    State.REJECTED: _("Afgewezen: u krijgt geen subsidie. U kunt bezwaar maken binnen de termijn."),
+    State.NOT_CONSIDERED: _("Buiten behandeling: de aanvulling kwam niet op tijd."),
+    State.WITHDRAWN: _("Ingetrokken: u heeft uw aanvraag ingetrokken."),
+    State.SETTLEMENT_REQUESTED: _("Vaststelling aangevraagd: wij stellen het definitieve bedrag vast."),
+    State.SETTLEMENT_PROPOSED: _("Vaststelling aangevraagd: het definitieve bedrag wordt gecontroleerd."),
+    State.SETTLED: _("Vastgesteld: het definitieve bedrag staat vast."),
+    State.REVOKED: _("Verlening ingetrokken: de subsidie is ingetrokken."),
+    State.CLOSED: _("Afgesloten."),
+}
+
+OPEN_STATES = (
+    State.SUBMITTED,
+    State.IN_REVIEW,
+    State.SUPPLEMENT_REQUESTED,
+    State.DECISION_PROPOSED,
+)
+DECIDED_STATES = (
+    State.GRANTED,
+    State.REJECTED,
+    State.NOT_CONSIDERED,
+    State.SETTLEMENT_REQUESTED,
+    State.SETTLEMENT_PROPOSED,
+    State.SETTLED,
+    State.REVOKED,
+    State.CLOSED,
+)
+GRANTED_STATES = (
+    State.GRANTED,
+    State.SETTLEMENT_REQUESTED,
+    State.SETTLEMENT_PROPOSED,
+    State.SETTLED,
+)

@@ -1,0 +1,48 @@
+"""Dutch formats for money and dates: € 34.600.000,00 and 1 september 2021."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)
+
+
+def euro(value: Decimal | int | float | str | None, *, cents: bool = True) -> str:
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    negative = amount < 0
+    whole, _, fraction = f"{abs(amount):.2f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    text = ".".join(groups)
+    if cents:
+        text = f"{text},{fraction}"
+    return f"{'-' if negative else ''}€ {text}"
+
+
+def datum(value: datetime.date | datetime.datetime | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        value = value.date()
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def datum_tijd(value: datetime.datetime | None) -> str:
+    if value is None:
+        return "—"
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{datum(value)} {value:%H:%M}"

@@ -1,0 +1,391 @@
+"""Schemes (regelingen), their openings (openstellingen) and the budget ledger.
+
+A scheme holds its rules; an opening freezes a copy of those rules when it is
+created (``Opening.rules``), so an application is always judged by the rules as
+they were published for its opening, whatever later happens to the scheme.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .rules import RULE_FIELDS, Rules
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class Shape(models.TextChoices):
+    PER_UNIT = "per_unit", _("vast bedrag per eenheid")
+    SHARE_OF_COSTS = "share_of_costs", _("percentage van de kosten")
+    PROGRAMME = "programme", _("programma-toekenning in tranches")
+
+
+class Distribution(models.TextChoices):
+    FCFS = "fcfs", _("op volgorde van binnenkomst (met loting op de dag van overschrijding)")
+    LOTTERY = "lottery", _("loting")
+    TENDER = "tender", _("tender (rangschikking op score)")
+    PRO_RATA = "pro_rata", _("naar evenredigheid")
+
+
+class Scheme(models.Model):
+    """A regeling with everything that decides who gets what."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("naam"), max_length=255)
+    short_name = models.CharField(_("korte naam"), max_length=80, blank=True)
+    summary = models.TextField(_("samenvatting"), blank=True)
+    reference_prefix = models.CharField(
+        _("prefix kenmerk"), max_length=6, help_text=_("Bijvoorbeeld OMS voor OMS-2021-000123.")
+    )
+    owner = models.CharField(_("eigenaar (ministerie)"), max_length=120)
+    executing_agency = models.CharField(_("uitvoerder"), max_length=120)
+    agdb_pillar = models.PositiveSmallIntegerField(
+        _("pijler AGDB"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text=_("1 instroom bèta-techniek, 2 behouden en aantrekken, 3 productiviteit, 4 governance."),
+    )
+    shape = models.CharField(_("financiële vorm"), max_length=20, choices=Shape.choices)
+    unit_label = models.CharField(_("naam van een eenheid"), max_length=60, blank=True, default="traject")
+    unit_amount = models.DecimalField(_("bedrag per eenheid"), null=True, blank=True, **MONEY)
+    min_unit_cost = models.DecimalField(_("minimale kosten per eenheid"), null=True, blank=True, **MONEY)
+    max_units_per_applicant = models.PositiveIntegerField(_("maximaal aantal eenheden per aanvrager"), null=True, blank=True)
+    percentage = models.DecimalField(
+        _("percentage van de kosten"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    min_amount = models.DecimalField(_("minimumbedrag"), null=True, blank=True, **MONEY)
+    max_amount = models.DecimalField(_("maximumbedrag per aanvrager"), null=True, blank=True, **MONEY)
+    max_amount_partnership = models.DecimalField(_("maximumbedrag per samenwerkingsverband"), null=True, blank=True, **MONEY)
+    min_eligible_costs = models.DecimalField(_("minimale subsidiabele kosten"), null=True, blank=True, **MONEY)
+    programme_total = models.DecimalField(_("totaal programma"), null=True, blank=True, **MONEY)
+    applicant_types = models.CharField(_("wie mag aanvragen"), max_length=255, blank=True)
+    intermediaries_allowed = models.BooleanField(_("intermediairs mogen aanvragen"), default=False)
+    one_per_window = models.BooleanField(_("één aanvraag per aanvrager per openstelling"), default=False)
+    de_minimis = models.BooleanField(_("de-minimissteun"), default=False)
+    decision_term_weeks = models.PositiveSmallIntegerField(_("beslistermijn (weken)"), default=8)
+    supplement_term_days = models.PositiveSmallIntegerField(_("standaard aanvullingstermijn (dagen)"), default=14)
+    advance_pct = models.DecimalField(
+        _("voorschot bij verlening (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    target_units = models.PositiveIntegerField(_("doel (eenheden)"), null=True, blank=True)
+    ex_officio_below = models.DecimalField(
+        _("ambtshalve vaststelling onder"), null=True, blank=True, **MONEY
+    )
+    accountant_above = models.DecimalField(
+        _("accountantsverklaring vanaf"), null=True, blank=True, **MONEY
+    )
+    ex_officio_when_late = models.BooleanField(
+        _("ambtshalve vaststellen als de aanvraag tot vaststelling 13 weken te laat is"), default=True
+    )
+    warning_amber_pct = models.DecimalField(
+        _("vroegsignaal oranje onder (% van doel)"), max_digits=5, decimal_places=2, default=Decimal("80")
+    )
+    warning_red_pct = models.DecimalField(
+        _("vroegsignaal rood onder (% van doel)"), max_digits=5, decimal_places=2, default=Decimal("50")
+    )
+    sources = models.TextField(_("bronnen"), blank=True)
+    notes = models.TextField(_("toelichting"), blank=True)
+    is_demo = models.BooleanField(_("demo"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("regeling")
+        verbose_name_plural = _("regelingen")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage__isnull=True) | Q(percentage__gte=0, percentage__lte=100),
+                name="scheme_percentage_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(advance_pct__gte=0, advance_pct__lte=100), name="scheme_advance_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in ("unit_amount", "min_unit_cost", "min_amount", "max_amount", "min_eligible_costs"):
+            value = getattr(self, field)
+            if value is not None and value < 0:
+                errors[field] = _("Een bedrag kan niet negatief zijn.")
+        if self.min_amount is not None and self.max_amount is not None and self.min_amount > self.max_amount:
+            errors["max_amount"] = _("Het maximumbedrag moet minstens het minimumbedrag zijn.")
+        if self.shape == Shape.PER_UNIT and self.unit_amount is None:
+            errors["unit_amount"] = _("Een regeling per eenheid heeft een bedrag per eenheid nodig.")
+        if self.shape == Shape.SHARE_OF_COSTS and self.percentage is None:
+            errors["percentage"] = _("Een regeling met een percentage van de kosten heeft een percentage nodig.")
+        if self.warning_red_pct > self.warning_amber_pct:
+            errors["warning_red_pct"] = _("De grens voor rood moet lager liggen dan die voor oranje.")
+        if errors:
+            raise ValidationError(errors)
+
+    def current_rules(self) -> Rules:
+        return Rules.from_scheme(self)
+
+
+class Opening(models.Model):
+    """An openstelling (tijdvak, edition, call) with its own ceiling and distribution."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="openings", verbose_name=_("regeling"))
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("naam"), max_length=255)
+    opens_at = models.DateTimeField(_("opent"))
+    closes_at = models.DateTimeField(_("sluit"))
+    budget_ceiling = models.DecimalField(_("subsidieplafond"), **MONEY)
+    distribution = models.CharField(_("verdeelmethode"), max_length=20, choices=Distribution.choices)
+    min_score = models.DecimalField(
+        _("minimale score (tender)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    capacity_units = models.PositiveIntegerField(_("capaciteit (eenheden)"), null=True, blank=True)
+    target_units = models.PositiveIntegerField(_("doel deze openstelling (eenheden)"), null=True, blank=True)
+    rules = models.JSONField(_("regels zoals gepubliceerd"), default=dict, blank=True, editable=False)
+    # Running totals of the ledger, kept on the row that is locked for every
+    # change, so the database itself can refuse an overspent ceiling.
+    reserved = models.DecimalField(_("gereserveerd"), default=ZERO, editable=False, **MONEY)
+    committed = models.DecimalField(_("verplicht"), default=ZERO, editable=False, **MONEY)
+    paid = models.DecimalField(_("betaald"), default=ZERO, editable=False, **MONEY)
+    recovered = models.DecimalField(_("teruggevorderd"), default=ZERO, editable=False, **MONEY)
+    queue_length = models.PositiveIntegerField(_("lengte wachtrij"), default=0, editable=False)
+    notes = models.TextField(_("toelichting"), blank=True)
+    sources = models.TextField(_("bronnen"), blank=True)
+    is_demo = models.BooleanField(_("demo"), default=False)
+
+    class Meta:
+        ordering = ["scheme__name", "opens_at"]
+        verbose_name = _("openstelling")
+        verbose_name_plural = _("openstellingen")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="opening_window_order"),
+            models.CheckConstraint(condition=Q(budget_ceiling__gte=0), name="opening_ceiling_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0, committed__gte=0, paid__gte=0, recovered__gte=0),
+                name="opening_ledger_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_ceiling__gte=F("reserved") + F("committed")),
+                name="opening_ceiling_never_exceeded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("gepland")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("gesloten")
+
+    def status_at(self, moment=None) -> str:
+        moment = moment or timezone.now()
+        if moment < self.opens_at:
+            return self.Status.PLANNED
+        if moment < self.closes_at:
+            return self.Status.OPEN
+        return self.Status.CLOSED
+
+    @property
+    def status(self) -> str:
+        return self.status_at()
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
+
+    @property
+    def available(self) -> Decimal:
+        return self.budget_ceiling - self.reserved - self.committed
+
+    @property
+    def published_rules(self) -> Rules:
+        """The rules as they stood when this opening was published."""
+        if not self.rules:
+            return Rules.from_scheme(self.scheme)
+        return Rules.from_dict(self.rules)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("De openstelling moet sluiten na het moment van openen.")
+        if self.budget_ceiling is not None and self.budget_ceiling < 0:
+            errors["budget_ceiling"] = _("Het subsidieplafond kan niet negatief zijn.")
+        elif self.pk and self.budget_ceiling is not None and self.budget_ceiling < self.reserved + self.committed:
+            errors["budget_ceiling"] = _(
+                "Het plafond kan niet lager dan wat al gereserveerd en verplicht is (%(amount)s)."
+            ) % {"amount": self.reserved + self.committed}
+        if self.min_score is not None and self.min_score < 0:
+            errors["min_score"] = _("Een minimale score kan niet negatief zijn.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if not self.rules and self.scheme_id:
+            self.rules = Rules.from_scheme(self.scheme).to_dict()
+        super().save(*args, **kwargs)
+
+
+class BudgetChange(models.Model):
+    """A change of an opening's ceiling, with its reason. Never edited afterwards."""
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="budget_changes")
+    old_ceiling = models.DecimalField(_("oud plafond"), **MONEY)
+    new_ceiling = models.DecimalField(_("nieuw plafond"), **MONEY)
+    reason = models.TextField(_("reden"))
+    changed_by = models.ForeignKey(
+        "applications.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("gewijzigd op"), default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at"]
+        verbose_name = _("plafondwijziging")
+        verbose_name_plural = _("plafondwijzigingen")
+
+    def __str__(self) -> str:
+        return f"{self.opening.code}: {self.old_ceiling} → {self.new_ceiling}"
+
+
+class LedgerEntry(models.Model):
+    """One movement of money against an opening's ceiling. Append-only."""
+
+    class Kind(models.TextChoices):
+        RESERVE = "reserve", _("reservering")
+        RELEASE = "release", _("vrijgave")
+        COMMIT = "commit", _("verplichting")
+        DECOMMIT = "decommit", _("verlaging verplichting")
+        PAY = "pay", _("betaling")
+        RECOVER = "recover", _("terugvordering")
+        SETTLE = "settle", _("vaststelling")
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="ledger")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("boeking")
+        verbose_name_plural = _("boekingen")
+        indexes = [models.Index(fields=["opening", "kind", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValidationError(_("Een boeking wordt nooit gewijzigd."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Een boeking wordt nooit verwijderd."))
+
+
+class TranchePlanItem(models.Model):
+    """A planned tranche of a programme: unconditional, or gated on a dated review."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="tranche_plan")
+    opening = models.ForeignKey(
+        Opening, on_delete=models.CASCADE, related_name="tranche_plan", null=True, blank=True
+    )
+    number = models.PositiveSmallIntegerField(_("nummer"))
+    label = models.CharField(_("omschrijving"), max_length=255)
+    amount = models.DecimalField(_("bedrag"), **MONEY)
+    planned_date = models.DateField(_("geplande datum"))
+    gated = models.BooleanField(_("voorwaardelijk"), default=False)
+    review_kind = models.CharField(_("soort beoordeling"), max_length=120, blank=True)
+    review_date = models.DateField(_("datum beoordeling"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "opening", "number"]
+        verbose_name = _("tranche in het plan")
+        verbose_name_plural = _("tranches in het plan")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "opening", "number"], name="tranche_plan_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.code} tranche {self.number}"
+
+    def clean(self) -> None:
+        if self.amount is not None and self.amount < 0:
+            raise ValidationError({"amount": _("Een bedrag kan niet negatief zijn.")})
+        if self.gated and not self.review_date:
+            raise ValidationError({"review_date": _("Een voorwaardelijke tranche heeft een datum van beoordeling nodig.")})
+
+
+class KPI(models.Model):
+    """A key performance indicator of a programme: baseline and target."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="kpis")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(_("naam"), max_length=255)
+    unit = models.CharField(_("eenheid"), max_length=60)
+    baseline_year = models.PositiveSmallIntegerField(_("basisjaar"))
+    baseline_value = models.DecimalField(_("basiswaarde"), max_digits=16, decimal_places=2, default=Decimal("0"))
+    target_year = models.PositiveSmallIntegerField(_("doeljaar"))
+    target_value = models.DecimalField(_("doelwaarde"), max_digits=16, decimal_places=2)
+    source = models.CharField(_("bron"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "code"]
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPI's")
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="kpi_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KPIMeasurement(models.Model):
+    """A realised value of a KPI over a period."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="measurements")
+    period = models.CharField(_("periode"), max_length=40)
+    measured_on = models.DateField(_("peildatum"))
+    value = models.DecimalField(_("waarde"), max_digits=16, decimal_places=2)
+    source = models.CharField(_("bron"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["kpi", "measured_on"]
+        verbose_name = _("KPI-meting")
+        verbose_name_plural = _("KPI-metingen")
+        constraints = [models.UniqueConstraint(fields=["kpi", "period"], name="kpi_measurement_unique_period")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {self.period}: {self.value}"
+
+
+__all__ = [
+    "RULE_FIELDS",
+    "KPI",
+    "BudgetChange",
+    "Distribution",
+    "KPIMeasurement",
+    "LedgerEntry",
+    "Opening",
+    "Scheme",
+    "Shape",
+    "TranchePlanItem",
+]

@@ -1,0 +1,278 @@
+"""A scheme's financial rules and the one computation of an amount.
+
+The same ``Rules.compute`` judges the eligibility self-check, the form, the API,
+submission, the decision and the settlement: one source of truth per rule.
+Every refusal says which limit it broke, in plain Dutch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .formatting import euro
+
+CENT = Decimal("0.01")
+
+RULE_FIELDS = (
+    "shape",
+    "unit_label",
+    "unit_amount",
+    "min_unit_cost",
+    "max_units_per_applicant",
+    "percentage",
+    "min_amount",
+    "max_amount",
+    "max_amount_partnership",
+    "min_eligible_costs",
+    "intermediaries_allowed",
+    "one_per_window",
+    "de_minimis",
+    "decision_term_weeks",
+    "supplement_term_days",
+    "advance_pct",
+    "ex_officio_below",
+    "accountant_above",
+    "ex_officio_when_late",
+)
+MONEY_FIELDS = {
+    "unit_amount",
+    "min_unit_cost",
+    "min_amount",
+    "max_amount",
+    "max_amount_partnership",
+    "min_eligible_costs",
+    "ex_officio_below",
+    "accountant_above",
+}
+DECIMAL_FIELDS = MONEY_FIELDS | {"percentage", "advance_pct"}
+DE_MINIMIS_LIMIT = Decimal("300000.00")
+
+
+def to_money(value: Any) -> Decimal:
+    """A euro amount with two decimals, or ValueError with a plain message."""
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        try:
+            result = Decimal(str(value).strip().replace("€", "").strip())
+        except (InvalidOperation, ValueError):
+            raise ValueError(_("'%(value)s' is geen bedrag.") % {"value": value}) from None
+    if not result.is_finite():
+        raise ValueError(_("'%(value)s' is geen bedrag.") % {"value": value})
+    return result.quantize(CENT)
+
+
+@dataclass
+class Refusal:
+    field: str
+    message: str
+
+
+@dataclass
+class Computation:
+    """The outcome of applying the rules: an amount, how it came about, and refusals."""
+
+    amount: Decimal = Decimal("0.00")
+    steps: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+    def refuse(self, field_name: str, message: str) -> None:
+        self.refusals.append(Refusal(field_name, message))
+
+    def errors_by_field(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for refusal in self.refusals:
+            out.setdefault(refusal.field, []).append(refusal.message)
+        return out
+
+
+@dataclass(frozen=True)
+class Rules:
+    shape: str
+    unit_label: str = "traject"
+    unit_amount: Decimal | None = None
+    min_unit_cost: Decimal | None = None
+    max_units_per_applicant: int | None = None
+    percentage: Decimal | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    max_amount_partnership: Decimal | None = None
+    min_eligible_costs: Decimal | None = None
+    intermediaries_allowed: bool = False
+    one_per_window: bool = False
+    de_minimis: bool = False
+    decision_term_weeks: int = 8
+    supplement_term_days: int = 14
+    advance_pct: Decimal = Decimal("0")
+    ex_officio_below: Decimal | None = None
+    accountant_above: Decimal | None = None
+    ex_officio_when_late: bool = True
+
+    @classmethod
+    def from_scheme(cls, scheme) -> Rules:
+        return cls(**{name: getattr(scheme, name) for name in RULE_FIELDS})
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Rules:
+        values = {}
+        for name in RULE_FIELDS:
+            if name not in data:
+                continue
+            value = data[name]
+            if name in DECIMAL_FIELDS and value is not None:
+                value = Decimal(value)
+            values[name] = value
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return {
+            key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()
+        }
+
+    # --- the computation -------------------------------------------------
+
+    def compute(
+        self,
+        *,
+        unit_costs: list[Decimal] | None = None,
+        eligible_costs: Decimal | None = None,
+        requested_amount: Decimal | None = None,
+        partnership: bool = False,
+    ) -> Computation:
+        if self.shape == "per_unit":
+            return self._per_unit(unit_costs or [])
+        if self.shape == "share_of_costs":
+            return self._share_of_costs(eligible_costs, partnership)
+        return self._programme(requested_amount, partnership)
+
+    def _per_unit(self, unit_costs: list[Decimal]) -> Computation:
+        result = Computation()
+        label = self.unit_label or "eenheid"
+        if not unit_costs:
+            result.refuse("units", _("Voeg minstens één %(unit)s toe.") % {"unit": label})
+            return result
+        maximum = self.max_units_per_applicant
+        if maximum is not None and len(unit_costs) > maximum:
+            result.refuse(
+                "units",
+                _("U vraagt %(count)s %(unit)sen aan; per aanvrager mogen het er ten hoogste %(max)s zijn.")
+                % {"count": len(unit_costs), "unit": label, "max": maximum},
+            )
+        for index, cost in enumerate(unit_costs, start=1):
+            if self.min_unit_cost is not None and cost < self.min_unit_cost:
+                result.refuse(
+                    f"units.{index - 1}.cost",
+                    _("%(unit)s %(n)s kost %(cost)s; elk %(unit)s moet minstens %(min)s kosten.")
+                    % {"unit": label.capitalize(), "n": index, "cost": euro(cost), "min": euro(self.min_unit_cost)},
+                )
+        amount = (self.unit_amount or Decimal(0)) * len(unit_costs)
+        result.steps.append(
+            _("%(count)s × %(per)s per %(unit)s = %(total)s")
+            % {"count": len(unit_costs), "per": euro(self.unit_amount or 0), "unit": label, "total": euro(amount)}
+        )
+        result.amount = amount.quantize(CENT)
+        return result
+
+    def _share_of_costs(self, eligible_costs: Decimal | None, partnership: bool) -> Computation:
+        result = Computation()
+        if eligible_costs is None:
+            result.refuse("eligible_costs", _("Vul de subsidiabele kosten in."))
+            return result
+        if eligible_costs <= 0:
+            result.refuse("eligible_costs", _("De subsidiabele kosten moeten hoger zijn dan € 0."))
+            return result
+        if self.min_eligible_costs is not None and eligible_costs < self.min_eligible_costs:
+            result.refuse(
+                "eligible_costs",
+                _("De subsidiabele kosten zijn %(costs)s; ze moeten minstens %(min)s zijn.")
+                % {"costs": euro(eligible_costs), "min": euro(self.min_eligible_costs)},
+            )
+        pct = self.percentage or Decimal(0)
+        amount = (eligible_costs * pct / Decimal(100)).quantize(CENT, rounding=ROUND_DOWN)
+        result.steps.append(
+            _("%(pct)s %% van %(costs)s = %(amount)s")
+            % {"pct": _pct(pct), "costs": euro(eligible_costs), "amount": euro(amount)}
+        )
+        maximum = self.max_amount_partnership if partnership and self.max_amount_partnership else self.max_amount
+        if maximum is not None and amount > maximum:
+            result.steps.append(
+                _("begrensd op het maximum van %(max)s") % {"max": euro(maximum)}
+            )
+            amount = maximum
+        if self.min_amount is not None and amount < self.min_amount:
+            result.refuse(
+                "eligible_costs",
+                _("De subsidie zou %(amount)s zijn; het minimum is %(min)s.")
+                % {"amount": euro(amount), "min": euro(self.min_amount)},
+            )
+        result.amount = amount
+        return result
+
+    def _programme(self, requested: Decimal | None, partnership: bool) -> Computation:
+        result = Computation()
+        if requested is None:
+            result.refuse("requested_amount", _("Vul het gevraagde bedrag in."))
+            return result
+        if requested <= 0:
+            result.refuse("requested_amount", _("Het gevraagde bedrag moet hoger zijn dan € 0."))
+            return result
+        maximum = self.max_amount_partnership if partnership and self.max_amount_partnership else self.max_amount
+        if maximum is not None and requested > maximum:
+            result.refuse(
+                "requested_amount",
+                _("U vraagt %(amount)s; het maximum is %(max)s.") % {"amount": euro(requested), "max": euro(maximum)},
+            )
+        if self.min_amount is not None and requested < self.min_amount:
+            result.refuse(
+                "requested_amount",
+                _("U vraagt %(amount)s; het minimum is %(min)s.") % {"amount": euro(requested), "min": euro(self.min_amount)},
+            )
+        result.steps.append(_("gevraagde programma-toekenning: %(amount)s") % {"amount": euro(requested)})
+        result.amount = requested
+        return result
+
+    def explain(self) -> list[str]:
+        """What one can get, in plain words, for the catalogue."""
+        lines: list[str] = []
+        label = self.unit_label or "eenheid"
+        if self.shape == "per_unit":
+            lines.append(_("%(amount)s per %(unit)s") % {"amount": euro(self.unit_amount or 0), "unit": label})
+            if self.min_unit_cost is not None:
+                lines.append(_("elk %(unit)s kost minstens %(min)s") % {"unit": label, "min": euro(self.min_unit_cost)})
+            if self.max_units_per_applicant:
+                lines.append(_("ten hoogste %(n)s %(unit)sen per aanvrager") % {"n": self.max_units_per_applicant, "unit": label})
+        elif self.shape == "share_of_costs":
+            lines.append(_("%(pct)s %% van de subsidiabele kosten") % {"pct": _pct(self.percentage or 0)})
+            if self.min_eligible_costs is not None:
+                lines.append(_("subsidiabele kosten minstens %(min)s") % {"min": euro(self.min_eligible_costs)})
+            if self.min_amount is not None:
+                lines.append(_("subsidie minstens %(min)s") % {"min": euro(self.min_amount)})
+            if self.max_amount is not None:
+                lines.append(_("subsidie ten hoogste %(max)s per aanvrager") % {"max": euro(self.max_amount)})
+            if self.max_amount_partnership is not None:
+                lines.append(_("ten hoogste %(max)s per samenwerkingsverband") % {"max": euro(self.max_amount_partnership)})
+        else:
+            lines.append(_("een programma-toekenning, uitbetaald in tranches"))
+            if self.max_amount is not None:
+                lines.append(_("ten hoogste %(max)s") % {"max": euro(self.max_amount)})
+        if self.one_per_window:
+            lines.append(_("één aanvraag per aanvrager per openstelling"))
+        if self.de_minimis:
+            lines.append(_("de-minimissteun: ten hoogste %(max)s in drie jaar") % {"max": euro(DE_MINIMIS_LIMIT)})
+        if self.advance_pct:
+            lines.append(_("%(pct)s %% voorschot bij verlening") % {"pct": _pct(self.advance_pct)})
+        return lines
+
+
+def _pct(value: Decimal | int) -> str:
+    value = Decimal(value)
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",")

@@ -1,0 +1,63 @@
+"""Shared fixtures, and the rule for tests that need a service.
+
+With DATABASE_URL / REDIS_URL set, tests marked ``postgres`` / ``redis`` run
+against those services; without, they are skipped with a reason; with
+REQUIRE_SERVICES=1 a missing service is a failure, not a skip. Tests marked
+``browser`` need Debian's Chromium in the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+REQUIRE = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
+
+
+def _postgres_available() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _redis_available() -> bool:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return False
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+def _need(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _services(request):
+    if request.node.get_closest_marker("postgres") and not _postgres_available():
+        _need("PostgreSQL is not configured (set DATABASE_URL=postgres://…)")
+    if request.node.get_closest_marker("redis") and not _redis_available():
+        _need("Redis is not reachable (set REDIS_URL=redis://…)")
+    if request.node.get_closest_marker("browser") and not CHROMIUM:
+        _need("Chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def catalogue(db):
+    """Every real scheme and opening, loaded as load_regelingen does."""
+    from schemes.loader import load_catalogue, read_catalogue
+
+    load_catalogue(read_catalogue())
