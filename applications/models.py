@@ -111,10 +111,18 @@ STAFF_ROLES = {Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMINISTRATOR}
 class User(AbstractUser):
     role = models.CharField(_("rol"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("organisatie")
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("organisatie"),
     )
     schemes = models.ManyToManyField(
-        Scheme, blank=True, related_name="team", verbose_name=_("regelingen van het team"),
+        Scheme,
+        blank=True,
+        related_name="team",
+        verbose_name=_("regelingen van het team"),
         help_text=_("De regelingen die deze behandelaar of programmamanager behandelt."),
     )
 
@@ -242,7 +250,9 @@ class VersionedTransitionMixin(ConcurrentTransitionMixin):
 
 class Application(VersionedTransitionMixin, models.Model):
     reference = models.CharField(_("kenmerk"), max_length=20, unique=True)
-    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="applications", verbose_name=_("openstelling"))
+    opening = models.ForeignKey(
+        Opening, on_delete=models.PROTECT, related_name="applications", verbose_name=_("openstelling")
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name=_("aanvrager")
     )
@@ -264,6 +274,7 @@ class Application(VersionedTransitionMixin, models.Model):
 
     amount_requested = models.DecimalField(_("aangevraagd bedrag"), null=True, blank=True, **MONEY)
     amount_reserved = models.DecimalField(_("gereserveerd"), default=ZERO, **MONEY)
+    amount_committed = models.DecimalField(_("verplicht"), default=ZERO, **MONEY)
     amount_granted = models.DecimalField(_("verleend bedrag"), null=True, blank=True, **MONEY)
     amount_settled = models.DecimalField(_("vastgesteld bedrag"), null=True, blank=True, **MONEY)
     amount_paid = models.DecimalField(_("betaald"), default=ZERO, **MONEY)
@@ -290,7 +301,11 @@ class Application(VersionedTransitionMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(_("reden van afwijzing"), max_length=40, blank=True)
     assigned_to = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_applications",
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_applications",
         verbose_name=_("behandelaar"),
     )
     is_demo = models.BooleanField(_("demo"), default=False)
@@ -309,8 +324,10 @@ class Application(VersionedTransitionMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount_reserved__gte=0), name="application_reserved_not_negative"),
+            models.CheckConstraint(condition=Q(amount_committed__gte=0), name="application_committed_not_negative"),
             models.UniqueConstraint(
-                fields=["opening", "queue_position"], name="application_unique_queue_position",
+                fields=["opening", "queue_position"],
+                name="application_unique_queue_position",
                 condition=Q(queue_position__isnull=False),
             ),
         ]
@@ -333,13 +350,22 @@ class Application(VersionedTransitionMixin, models.Model):
     # Each method is a transition. Permissions take (application, user); the
     # conditions take the application. Services call them; nothing else does.
 
-    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=perms.acts_for_applicant,
-                conditions=[perms.opening_is_open])
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.SUBMITTED,
+        permission=perms.acts_for_applicant,
+        conditions=[perms.opening_is_open],
+    )
     def submit(self):
         pass
 
-    @transition(field=state, source=[State.SUBMITTED, State.IN_REVIEW, State.SUPPLEMENT_REQUESTED, State.DECISION_PROPOSED],
-                target=State.WITHDRAWN, permission=perms.acts_for_applicant)
+    @transition(
+        field=state,
+        source=[State.SUBMITTED, State.IN_REVIEW, State.SUPPLEMENT_REQUESTED, State.DECISION_PROPOSED],
+        target=State.WITHDRAWN,
+        permission=perms.acts_for_applicant,
+    )
     def withdraw(self):
         pass
 
@@ -351,84 +377,144 @@ class Application(VersionedTransitionMixin, models.Model):
     def request_supplement(self):
         pass
 
-    @transition(field=state, source=State.SUPPLEMENT_REQUESTED, target=State.IN_REVIEW,
-                permission=perms.acts_for_applicant)
+    @transition(
+        field=state, source=State.SUPPLEMENT_REQUESTED, target=State.IN_REVIEW, permission=perms.acts_for_applicant
+    )
     def supplement(self):
         pass
 
-    @transition(field=state, source=State.SUPPLEMENT_REQUESTED, target=State.NOT_CONSIDERED, permission=perms.reviews,
-                conditions=[perms.supplement_term_passed])
+    @transition(
+        field=state,
+        source=State.SUPPLEMENT_REQUESTED,
+        target=State.NOT_CONSIDERED,
+        permission=perms.reviews,
+        conditions=[perms.supplement_term_passed],
+    )
     def declare_not_considered(self):
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.DECISION_PROPOSED,
-                permission=perms.assesses_without_conflict)
+    @transition(
+        field=state, source=State.IN_REVIEW, target=State.DECISION_PROPOSED, permission=perms.assesses_without_conflict
+    )
     def propose_grant(self):
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.DECISION_PROPOSED,
-                permission=perms.assesses_without_conflict)
+    @transition(
+        field=state, source=State.IN_REVIEW, target=State.DECISION_PROPOSED, permission=perms.assesses_without_conflict
+    )
     def propose_rejection(self):
         pass
 
-    @transition(field=state, source=[State.DECISION_PROPOSED, State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED],
-                target=RETURN_VALUE(State.GRANTED, State.REJECTED, State.REVOKED, State.SETTLEMENT_REQUESTED, State.SETTLED),
-                permission=perms.approves_pending_decision, conditions=[perms.has_pending_decision])
+    @transition(
+        field=state,
+        source=[State.DECISION_PROPOSED, State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED],
+        target=RETURN_VALUE(State.GRANTED, State.REJECTED, State.REVOKED, State.SETTLEMENT_REQUESTED, State.SETTLED),
+        permission=perms.approves_pending_decision,
+        conditions=[perms.has_pending_decision],
+    )
     def approve_decision(self, target: str) -> str:
         return target
 
-    @transition(field=state, source=[State.DECISION_PROPOSED, State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED,
-                                     State.SETTLEMENT_PROPOSED],
-                target=RETURN_VALUE(State.IN_REVIEW, State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
-                permission=perms.approves_pending_decision, conditions=[perms.has_pending_decision])
+    @transition(
+        field=state,
+        source=[
+            State.DECISION_PROPOSED,
+            State.GRANTED,
+            State.SETTLEMENT_REQUESTED,
+            State.SETTLED,
+            State.SETTLEMENT_PROPOSED,
+        ],
+        target=RETURN_VALUE(State.IN_REVIEW, State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
+        permission=perms.approves_pending_decision,
+        conditions=[perms.has_pending_decision],
+    )
     def return_decision(self, target: str) -> str:
         return target
 
-    @transition(field=state, source=State.GRANTED, target=State.GRANTED, permission=perms.handles_payments,
-                conditions=[perms.advance_due])
+    @transition(
+        field=state,
+        source=State.GRANTED,
+        target=State.GRANTED,
+        permission=perms.handles_payments,
+        conditions=[perms.advance_due],
+    )
     def pay_advance(self):
         pass
 
-    @transition(field=state, source=State.GRANTED, target=State.SETTLEMENT_REQUESTED, permission=perms.acts_for_applicant)
+    @transition(
+        field=state, source=State.GRANTED, target=State.SETTLEMENT_REQUESTED, permission=perms.acts_for_applicant
+    )
     def request_settlement(self):
         pass
 
-    @transition(field=state, source=[State.SETTLEMENT_REQUESTED, State.GRANTED], target=State.SETTLEMENT_PROPOSED,
-                permission=perms.reviews_settlement)
+    @transition(
+        field=state,
+        source=[State.SETTLEMENT_REQUESTED, State.GRANTED],
+        target=State.SETTLEMENT_PROPOSED,
+        permission=perms.reviews_settlement,
+    )
     def propose_settlement(self):
         pass
 
-    @transition(field=state, source=State.SETTLEMENT_PROPOSED, target=State.SETTLED,
-                permission=perms.approves_pending_decision, conditions=[perms.has_pending_decision])
+    @transition(
+        field=state,
+        source=State.SETTLEMENT_PROPOSED,
+        target=State.SETTLED,
+        permission=perms.approves_pending_decision,
+        conditions=[perms.has_pending_decision],
+    )
     def approve_settlement(self):
         pass
 
-    @transition(field=state, source=[State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED],
-                target=RETURN_VALUE(State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
-                permission=perms.reviews, conditions=[perms.no_pending_decision, perms.within_recovery_horizon])
+    @transition(
+        field=state,
+        source=[State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED],
+        target=RETURN_VALUE(State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
+        permission=perms.reviews,
+        conditions=[perms.no_pending_decision, perms.within_recovery_horizon],
+    )
     def revoke(self) -> str:
         return self.state
 
-    @transition(field=state, source=State.GRANTED, target=State.GRANTED, permission=perms.reviews,
-                conditions=[perms.no_pending_decision, perms.has_gated_tranche_due])
+    @transition(
+        field=state,
+        source=State.GRANTED,
+        target=State.GRANTED,
+        permission=perms.reviews,
+        conditions=[perms.no_pending_decision, perms.has_gated_tranche_due],
+    )
     def propose_tranche(self):
         pass
 
-    @transition(field=state, source=[State.SETTLED, State.REJECTED, State.NOT_CONSIDERED, State.WITHDRAWN, State.REVOKED],
-                target=State.CLOSED, permission=perms.handles_payments, conditions=[perms.can_close])
+    @transition(
+        field=state,
+        source=[State.SETTLED, State.REJECTED, State.NOT_CONSIDERED, State.WITHDRAWN, State.REVOKED],
+        target=State.CLOSED,
+        permission=perms.handles_payments,
+        conditions=[perms.can_close],
+    )
     def close(self):
         pass
 
-    @transition(field=state, source=[State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED],
-                target=RETURN_VALUE(State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED),
-                permission=perms.acts_for_applicant, conditions=[perms.objection_term_open])
+    @transition(
+        field=state,
+        source=[State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED],
+        target=RETURN_VALUE(State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED),
+        permission=perms.acts_for_applicant,
+        conditions=[perms.objection_term_open],
+    )
     def lodge_objection(self) -> str:
         return self.state
 
-    @transition(field=state, source=[State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED],
-                target=RETURN_VALUE(State.IN_REVIEW, State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED,
-                                    State.REVOKED),
-                permission=perms.reviews, conditions=[perms.has_open_objection])
+    @transition(
+        field=state,
+        source=[State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED],
+        target=RETURN_VALUE(
+            State.IN_REVIEW, State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED
+        ),
+        permission=perms.reviews,
+        conditions=[perms.has_open_objection],
+    )
     def decide_objection(self, reopen: bool) -> str:
         return State.IN_REVIEW if reopen else self.state
 
@@ -628,7 +714,9 @@ class Decision(models.Model):
         verbose_name_plural = _("besluiten")
         constraints = [
             models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | Q(proposed_by__isnull=True) | ~Q(approved_by=models.F("proposed_by")),
+                condition=Q(approved_by__isnull=True)
+                | Q(proposed_by__isnull=True)
+                | ~Q(approved_by=models.F("proposed_by")),
                 name="decision_four_eyes",
             ),
             models.UniqueConstraint(
@@ -666,9 +754,7 @@ class Payment(models.Model):
         verbose_name_plural = _("betalingen")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
-            models.UniqueConstraint(
-                fields=["application"], condition=Q(kind="advance"), name="payment_one_advance"
-            ),
+            models.UniqueConstraint(fields=["application"], condition=Q(kind="advance"), name="payment_one_advance"),
         ]
 
 
@@ -828,3 +914,11 @@ __all__ = [
     "User",
     "Decimal",
 ]
+
+
+class Notification(models.Model):
+    """An e-mail sent for an audit event; one per event, so a retry never sends twice."""
+
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="notification")
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)

@@ -48,9 +48,7 @@ def can_act_for_organisation(user: User, organisation_id: int, scheme_id: int, *
 
 def acts_for_applicant(application: Application, user: User) -> bool:
     opening = application.opening
-    return can_act_for_organisation(
-        user, application.organisation_id, opening.scheme_id, rules=opening.published_rules
-    )
+    return can_act_for_organisation(user, application.organisation_id, opening.scheme_id, rules=opening.published_rules)
 
 
 def can_view(application: Application, user: User) -> bool:
@@ -101,6 +99,15 @@ def handles_payments(application: Application, user: User) -> bool:
 # --- when -----------------------------------------------------------------
 
 
+def _now(application) -> timezone.datetime:
+    """The moment of the action being judged: now, or the moment a replay acts at."""
+    return getattr(application, "_action_now", None) or timezone.now()
+
+
+def _today(application):
+    return clocks.local_date(_now(application))
+
+
 def condition(message):
     def wrap(fn):
         fn.message = message
@@ -111,15 +118,19 @@ def condition(message):
 
 @condition(_("De openstelling is niet open: indienen kan alleen tijdens de openstelling."))
 def opening_is_open(application: Application) -> bool:
-    return application.opening.status_at(timezone.now()) == "open"
+    return application.opening.status_at(_now(application)) == "open"
 
 
-@condition(_("De termijn voor de aanvulling is nog niet verstreken, of de periode om buiten behandeling te stellen is voorbij."))
+@condition(
+    _(
+        "De termijn voor de aanvulling is nog niet verstreken, of de periode om buiten behandeling te stellen is voorbij."
+    )
+)
 def supplement_term_passed(application: Application) -> bool:
     request = application.supplement_requests.filter(answered_on__isnull=True).order_by("-id").first()
     if request is None:
         return False
-    today = clocks.local_date()
+    today = _today(application)
     return request.due_date < today <= clocks.not_considered_deadline(request.due_date)
 
 
@@ -133,40 +144,40 @@ def no_pending_decision(application: Application) -> bool:
     return application.pending_decision() is None
 
 
-@condition(_("Het voorschot is al betaald, of deze regeling kent geen voorschot."))
+@condition(_("Er staat geen voorschot open: het is al betaald, of deze regeling kent geen voorschot."))
 def advance_due(application: Application) -> bool:
-    if not application.amount_granted or not application.opening.published_rules.advance_pct:
-        return False
-    return not application.payments.filter(kind="advance").exists()
+    return application.payments.filter(kind="advance", status="due").exists()
 
 
 @condition(_("Intrekken of terugvorderen kan niet meer dan vijf jaar na de vaststelling."))
 def within_recovery_horizon(application: Application) -> bool:
     if application.settled_at is None:
         return True
-    return clocks.local_date() <= clocks.recovery_horizon(clocks.local_date(application.settled_at))
+    return _today(application) <= clocks.recovery_horizon(clocks.local_date(application.settled_at))
 
 
 @condition(_("Er is geen voorwaardelijke tranche die nu beoordeeld kan worden."))
 def has_gated_tranche_due(application: Application) -> bool:
-    today = clocks.local_date()
+    today = _today(application)
     return application.tranches.filter(gated=True, status__in=["planned", "due"], review_date__lte=today).exists()
 
 
-@condition(_("De aanvraag kan pas worden afgesloten als alles betaald of teruggevorderd is en de bezwaartermijn voorbij is."))
+@condition(
+    _("De aanvraag kan pas worden afgesloten als alles betaald of teruggevorderd is en de bezwaartermijn voorbij is.")
+)
 def can_close(application: Application) -> bool:
     if application.payments.filter(status="due").exists():
         return False
     if application.objections.filter(outcome="pending").exists():
         return False
-    if application.objection_due and clocks.local_date() <= application.objection_due:
+    if application.objection_due and _today(application) <= application.objection_due:
         return False
     return True
 
 
 @condition(_("De bezwaartermijn van zes weken is verstreken, of er loopt al een bezwaar."))
 def objection_term_open(application: Application) -> bool:
-    if application.objection_due is None or clocks.local_date() > application.objection_due:
+    if application.objection_due is None or _today(application) > application.objection_due:
         return False
     return not application.objections.filter(outcome="pending").exists()
 

@@ -30,7 +30,9 @@ PUBLIC_LABELS = {
     State.DRAFT: _("Concept: nog niet ingediend. U kunt verder gaan waar u was."),
     State.SUBMITTED: _("Ingediend: wij hebben uw aanvraag ontvangen en nemen haar in behandeling."),
     State.IN_REVIEW: _("In behandeling: een behandelaar beoordeelt uw aanvraag."),
-    State.SUPPLEMENT_REQUESTED: _("Aanvulling nodig: wij missen informatie. Vul uw aanvraag aan voor de termijn verloopt."),
+    State.SUPPLEMENT_REQUESTED: _(
+        "Aanvulling nodig: wij missen informatie. Vul uw aanvraag aan voor de termijn verloopt."
+    ),
     State.DECISION_PROPOSED: _("In behandeling: het besluit wordt voorbereid."),
     State.GRANTED: _("Verleend: u krijgt subsidie. Vraag na afloop de vaststelling aan."),
     State.REJECTED: _("Afgewezen: u krijgt geen subsidie. U kunt bezwaar maken binnen de termijn."),

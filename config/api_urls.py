@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("schemes.api_urls")),
+    path("", include("applications.api_urls")),
 ]

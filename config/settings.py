@@ -104,9 +104,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Pluggable: an eHerkenning backend (a person acting for a KVK number) goes here.
-AUTHENTICATION_BACKENDS = env_list(
-    "AUTHENTICATION_BACKENDS", "django.contrib.auth.backends.ModelBackend"
-)
+AUTHENTICATION_BACKENDS = env_list("AUTHENTICATION_BACKENDS", "django.contrib.auth.backends.ModelBackend")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

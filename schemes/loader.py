@@ -21,11 +21,20 @@ from .models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
 from .rules import Rules
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "regelingen.yaml"
-SCHEME_FIELDS = {
-    f.name for f in Scheme._meta.get_fields() if getattr(f, "concrete", False) and f.name not in {"id"}
+SCHEME_FIELDS = {f.name for f in Scheme._meta.get_fields() if getattr(f, "concrete", False) and f.name not in {"id"}}
+OPENING_FIELDS = {
+    "name",
+    "opens_at",
+    "closes_at",
+    "budget_ceiling",
+    "distribution",
+    "min_score",
+    "capacity_units",
+    "target_units",
+    "notes",
+    "sources",
+    "is_demo",
 }
-OPENING_FIELDS = {"name", "opens_at", "closes_at", "budget_ceiling", "distribution", "min_score",
-                  "capacity_units", "target_units", "notes", "sources", "is_demo"}
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .formatting import euro
 from .rules import RULE_FIELDS, Rules
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -58,7 +59,9 @@ class Scheme(models.Model):
     unit_label = models.CharField(_("naam van een eenheid"), max_length=60, blank=True, default="traject")
     unit_amount = models.DecimalField(_("bedrag per eenheid"), null=True, blank=True, **MONEY)
     min_unit_cost = models.DecimalField(_("minimale kosten per eenheid"), null=True, blank=True, **MONEY)
-    max_units_per_applicant = models.PositiveIntegerField(_("maximaal aantal eenheden per aanvrager"), null=True, blank=True)
+    max_units_per_applicant = models.PositiveIntegerField(
+        _("maximaal aantal eenheden per aanvrager"), null=True, blank=True
+    )
     percentage = models.DecimalField(
         _("percentage van de kosten"),
         max_digits=5,
@@ -69,7 +72,9 @@ class Scheme(models.Model):
     )
     min_amount = models.DecimalField(_("minimumbedrag"), null=True, blank=True, **MONEY)
     max_amount = models.DecimalField(_("maximumbedrag per aanvrager"), null=True, blank=True, **MONEY)
-    max_amount_partnership = models.DecimalField(_("maximumbedrag per samenwerkingsverband"), null=True, blank=True, **MONEY)
+    max_amount_partnership = models.DecimalField(
+        _("maximumbedrag per samenwerkingsverband"), null=True, blank=True, **MONEY
+    )
     min_eligible_costs = models.DecimalField(_("minimale subsidiabele kosten"), null=True, blank=True, **MONEY)
     programme_total = models.DecimalField(_("totaal programma"), null=True, blank=True, **MONEY)
     applicant_types = models.CharField(_("wie mag aanvragen"), max_length=255, blank=True)
@@ -86,12 +91,8 @@ class Scheme(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     target_units = models.PositiveIntegerField(_("doel (eenheden)"), null=True, blank=True)
-    ex_officio_below = models.DecimalField(
-        _("ambtshalve vaststelling onder"), null=True, blank=True, **MONEY
-    )
-    accountant_above = models.DecimalField(
-        _("accountantsverklaring vanaf"), null=True, blank=True, **MONEY
-    )
+    ex_officio_below = models.DecimalField(_("ambtshalve vaststelling onder"), null=True, blank=True, **MONEY)
+    accountant_above = models.DecimalField(_("accountantsverklaring vanaf"), null=True, blank=True, **MONEY)
     ex_officio_when_late = models.BooleanField(
         _("ambtshalve vaststellen als de aanvraag tot vaststelling 13 weken te laat is"), default=True
     )
@@ -114,9 +115,7 @@ class Scheme(models.Model):
                 condition=Q(percentage__isnull=True) | Q(percentage__gte=0, percentage__lte=100),
                 name="scheme_percentage_0_100",
             ),
-            models.CheckConstraint(
-                condition=Q(advance_pct__gte=0, advance_pct__lte=100), name="scheme_advance_0_100"
-            ),
+            models.CheckConstraint(condition=Q(advance_pct__gte=0, advance_pct__lte=100), name="scheme_advance_0_100"),
         ]
 
     def __str__(self) -> str:
@@ -124,7 +123,17 @@ class Scheme(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        for field in ("unit_amount", "min_unit_cost", "min_amount", "max_amount", "min_eligible_costs"):
+        for field in (
+            "unit_amount",
+            "min_unit_cost",
+            "min_amount",
+            "max_amount",
+            "max_amount_partnership",
+            "min_eligible_costs",
+            "programme_total",
+            "ex_officio_below",
+            "accountant_above",
+        ):
             value = getattr(self, field)
             if value is not None and value < 0:
                 errors[field] = _("Een bedrag kan niet negatief zijn.")
@@ -153,9 +162,7 @@ class Opening(models.Model):
     closes_at = models.DateTimeField(_("sluit"))
     budget_ceiling = models.DecimalField(_("subsidieplafond"), **MONEY)
     distribution = models.CharField(_("verdeelmethode"), max_length=20, choices=Distribution.choices)
-    min_score = models.DecimalField(
-        _("minimale score (tender)"), max_digits=5, decimal_places=2, null=True, blank=True
-    )
+    min_score = models.DecimalField(_("minimale score (tender)"), max_digits=5, decimal_places=2, null=True, blank=True)
     capacity_units = models.PositiveIntegerField(_("capaciteit (eenheden)"), null=True, blank=True)
     target_units = models.PositiveIntegerField(_("doel deze openstelling (eenheden)"), null=True, blank=True)
     rules = models.JSONField(_("regels zoals gepubliceerd"), default=dict, blank=True, editable=False)
@@ -230,7 +237,7 @@ class Opening(models.Model):
         elif self.pk and self.budget_ceiling is not None and self.budget_ceiling < self.reserved + self.committed:
             errors["budget_ceiling"] = _(
                 "Het plafond kan niet lager dan wat al gereserveerd en verplicht is (%(amount)s)."
-            ) % {"amount": self.reserved + self.committed}
+            ) % {"amount": euro(self.reserved + self.committed)}
         if self.min_score is not None and self.min_score < 0:
             errors["min_score"] = _("Een minimale score kan niet negatief zijn.")
         if errors:
@@ -306,9 +313,7 @@ class TranchePlanItem(models.Model):
     """A planned tranche of a programme: unconditional, or gated on a dated review."""
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="tranche_plan")
-    opening = models.ForeignKey(
-        Opening, on_delete=models.CASCADE, related_name="tranche_plan", null=True, blank=True
-    )
+    opening = models.ForeignKey(Opening, on_delete=models.CASCADE, related_name="tranche_plan", null=True, blank=True)
     number = models.PositiveSmallIntegerField(_("nummer"))
     label = models.CharField(_("omschrijving"), max_length=255)
     amount = models.DecimalField(_("bedrag"), **MONEY)
@@ -332,7 +337,9 @@ class TranchePlanItem(models.Model):
         if self.amount is not None and self.amount < 0:
             raise ValidationError({"amount": _("Een bedrag kan niet negatief zijn.")})
         if self.gated and not self.review_date:
-            raise ValidationError({"review_date": _("Een voorwaardelijke tranche heeft een datum van beoordeling nodig.")})
+            raise ValidationError(
+                {"review_date": _("Een voorwaardelijke tranche heeft een datum van beoordeling nodig.")}
+            )
 
 
 class KPI(models.Model):

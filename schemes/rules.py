@@ -133,9 +133,7 @@ class Rules:
         return cls(**values)
 
     def to_dict(self) -> dict:
-        return {
-            key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()
-        }
+        return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
 
     # --- the computation -------------------------------------------------
 
@@ -203,9 +201,7 @@ class Rules:
         )
         maximum = self.max_amount_partnership if partnership and self.max_amount_partnership else self.max_amount
         if maximum is not None and amount > maximum:
-            result.steps.append(
-                _("begrensd op het maximum van %(max)s") % {"max": euro(maximum)}
-            )
+            result.steps.append(_("begrensd op het maximum van %(max)s") % {"max": euro(maximum)})
             amount = maximum
         if self.min_amount is not None and amount < self.min_amount:
             result.refuse(
@@ -233,7 +229,8 @@ class Rules:
         if self.min_amount is not None and requested < self.min_amount:
             result.refuse(
                 "requested_amount",
-                _("U vraagt %(amount)s; het minimum is %(min)s.") % {"amount": euro(requested), "min": euro(self.min_amount)},
+                _("U vraagt %(amount)s; het minimum is %(min)s.")
+                % {"amount": euro(requested), "min": euro(self.min_amount)},
             )
         result.steps.append(_("gevraagde programma-toekenning: %(amount)s") % {"amount": euro(requested)})
         result.amount = requested
@@ -248,7 +245,9 @@ class Rules:
             if self.min_unit_cost is not None:
                 lines.append(_("elk %(unit)s kost minstens %(min)s") % {"unit": label, "min": euro(self.min_unit_cost)})
             if self.max_units_per_applicant:
-                lines.append(_("ten hoogste %(n)s %(unit)sen per aanvrager") % {"n": self.max_units_per_applicant, "unit": label})
+                lines.append(
+                    _("ten hoogste %(n)s %(unit)sen per aanvrager") % {"n": self.max_units_per_applicant, "unit": label}
+                )
         elif self.shape == "share_of_costs":
             lines.append(_("%(pct)s %% van de subsidiabele kosten") % {"pct": _pct(self.percentage or 0)})
             if self.min_eligible_costs is not None:
@@ -258,7 +257,9 @@ class Rules:
             if self.max_amount is not None:
                 lines.append(_("subsidie ten hoogste %(max)s per aanvrager") % {"max": euro(self.max_amount)})
             if self.max_amount_partnership is not None:
-                lines.append(_("ten hoogste %(max)s per samenwerkingsverband") % {"max": euro(self.max_amount_partnership)})
+                lines.append(
+                    _("ten hoogste %(max)s per samenwerkingsverband") % {"max": euro(self.max_amount_partnership)}
+                )
         else:
             lines.append(_("een programma-toekenning, uitbetaald in tranches"))
             if self.max_amount is not None:

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("applications/", api.ApplicationList.as_view(), name="api-application-list"),
+    path("applications/<str:reference>/", api.ApplicationDetail.as_view(), name="api-application-detail"),
+    path(
+        "applications/<str:reference>/actions/<str:action>/",
+        api.ApplicationAction.as_view(),
+        name="api-application-action",
+    ),
+    path("applications/<str:reference>/events/", api.ApplicationEvents.as_view(), name="api-application-events"),
+    path("openings/<slug:code>/allocate/", api.OpeningAllocation.as_view(), name="api-opening-allocate"),
+]
