@@ -922,3 +922,98 @@ class Notification(models.Model):
     event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="notification")
     recipient = models.EmailField()
     sent_at = models.DateTimeField(default=timezone.now)
+
+
+class LetterTemplate(models.Model):
+    """The text of a letter of one kind, per scheme or as the default (scheme empty)."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("ontvangstbevestiging")
+        SUPPLEMENT_REQUEST = "supplement_request", _("verzoek om aanvulling")
+        GRANT = "grant", _("verleningsbeschikking")
+        REJECTION = "rejection", _("afwijzing")
+        NOT_CONSIDERED = "not_considered", _("buitenbehandelingstelling")
+        INTENT = "intent", _("voornemen tot negatief besluit")
+        SETTLEMENT = "settlement", _("vaststellingsbeschikking")
+        REVOCATION = "revocation", _("intrekking")
+        OBJECTION_DECISION = "objection_decision", _("beslissing op bezwaar")
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, null=True, blank=True, related_name="letter_templates")
+    kind = models.CharField(_("soort"), max_length=30, choices=Kind.choices)
+    subject = models.CharField(_("onderwerp"), max_length=255)
+    body = models.TextField(_("tekst (Django-sjabloon)"))
+    updated_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "scheme"]
+        verbose_name = _("briefsjabloon")
+        verbose_name_plural = _("briefsjablonen")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "kind"], name="letter_template_unique"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(scheme__isnull=True), name="letter_template_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.scheme.code if self.scheme else 'standaard'})"
+
+
+def letter_path(instance: Letter, filename: str) -> str:
+    return f"letters/{instance.application.reference}/{filename}"
+
+
+class Letter(models.Model):
+    """A letter (beschikking) as sent: rendered once per key, never twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("wordt gemaakt")
+        RENDERED = "rendered", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="letters")
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="letters")
+    kind = models.CharField(_("soort"), max_length=30, choices=LetterTemplate.Kind.choices)
+    key = models.CharField(max_length=120, unique=True, help_text=_("Eén brief per sleutel: nooit twee keer."))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to=letter_path, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("brief")
+        verbose_name_plural = _("brieven")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.application.reference}"
+
+
+class BulkUpload(models.Model):
+    """A CSV or XLSX file of many applications from an intermediary: all rows or none."""
+
+    class Status(models.TextChoices):
+        REJECTED = "rejected", _("afgekeurd")
+        CREATED = "created", _("concepten aangemaakt")
+        SUBMITTED = "submitted", _("ingediend")
+
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="bulk_uploads")
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="bulk_uploads")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    row_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    applications = models.ManyToManyField(Application, blank=True, related_name="bulk_uploads")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bulkupload")
+        verbose_name_plural = _("bulkuploads")

@@ -1,16 +1,35 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# Each area owns its own URL module; an area that is not there yet is simply absent.
+AREAS = [
+    ("mijn/", "applications.urls_portal", "portal"),
+    ("behandeling/", "applications.urls_review", "review"),
+    ("rapportages/", "reporting.urls", "reporting"),
+]
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
+    path("inloggen/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
-    path("", include("schemes.urls")),
 ]
+
+for prefix, module, namespace in AREAS:
+    try:
+        urlpatterns.append(path(prefix, include((module, namespace), namespace=namespace)))
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+
+urlpatterns.append(path("", include("schemes.urls")))
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
