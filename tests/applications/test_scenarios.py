@@ -1,0 +1,296 @@
+"""Scenarios per financial shape, in the words of the schemes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from applications import services
+from applications.models import AuditEvent, DeMinimisAid, Payment, Role
+from applications.services import Conflict, Invalid
+from applications.states import State
+from schemes.models import LedgerEntry
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def ledger(opening, kind):
+    return LedgerEntry.objects.filter(opening=opening, kind=kind).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+def test_omscholing_two_trajecten_one_not_completed_half_recovered(opening, werkgever, reviewer, senior, senior2):
+    app = f.draft(opening, werkgever, units=[f.traject(1), f.traject(2, cost="9000.00")])
+    app = services.perform(app, "submit", werkgever)
+    assert app.state == State.SUBMITTED
+    assert app.reference.startswith("OMS-")
+    assert app.amount_requested == Decimal("7500.00")
+    assert app.amount_reserved == Decimal("7500.00")
+    app = services.perform(app, "start_review", reviewer)
+    services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
+    app = services.perform(app, "propose_grant", reviewer, {"note": "Twee trajecten naar ICT."})
+    app = services.perform(app, "approve_decision", senior)
+    assert app.state == State.GRANTED
+    assert app.amount_granted == Decimal("7500.00")
+    advance = app.payments.get(kind=Payment.Kind.ADVANCE)
+    assert advance.amount == Decimal("7500.00")  # 100 % advance
+    app = services.perform(app, "pay_advance", reviewer)
+    assert app.amount_paid == Decimal("7500.00")
+
+    done, not_done = list(app.units.order_by("position"))
+    app = services.perform(app, "request_settlement", werkgever, {"units_completed": [done.id], "report": "Eén klaar."})
+    assert app.state == State.SETTLEMENT_REQUESTED
+    app = services.perform(app, "propose_settlement", reviewer, {"note": "Eén traject niet afgerond."})
+    assert app.pending_decision().amount == Decimal("3750.00")
+    app = services.perform(app, "approve_settlement", senior2)
+    assert app.state == State.SETTLED
+    assert app.amount_settled == Decimal("3750.00")
+    recovery = app.payments.get(kind=Payment.Kind.RECOVERY)
+    assert recovery.amount == Decimal("3750.00")
+    assert recovery.status == Payment.Status.DUE
+
+    services.record_payment(payment=recovery, user=reviewer)
+    app.refresh_from_db()
+    assert app.amount_recovered == Decimal("3750.00")
+    opening.refresh_from_db()
+    assert opening.committed == Decimal("3750.00")
+    assert opening.reserved == Decimal("0.00")
+    assert opening.paid == Decimal("7500.00")
+    assert opening.recovered == Decimal("3750.00")
+    assert ledger(opening, "pay") == opening.paid
+    assert ledger(opening, "recover") == opening.recovered
+    assert ledger(opening, "commit") - ledger(opening, "decommit") == opening.committed
+    assert ledger(opening, "reserve") - ledger(opening, "release") == opening.reserved
+    assert list(app.units.order_by("position").values_list("status", flat=True)) == ["completed", "cancelled"]
+
+
+def test_a_seventh_traject_is_refused(opening, werkgever):
+    app = f.draft(opening, werkgever, units=[f.traject(i) for i in range(7)])
+    with pytest.raises(Invalid) as refused:
+        services.perform(app, "submit", werkgever)
+    assert "ten hoogste 6" in refused.value.detail
+    app.refresh_from_db()
+    assert app.state == State.DRAFT
+    assert app.reference and app.queue_position is None
+    assert not AuditEvent.objects.filter(application=app, action="submit").exists()
+    opening.refresh_from_db()
+    assert opening.reserved == 0 and opening.queue_length == 0
+
+
+def test_a_traject_of_7000_is_refused(opening, werkgever):
+    app = f.draft(opening, werkgever, units=[f.traject(1), f.traject(2, cost="7000.00")])
+    with pytest.raises(Invalid) as refused:
+        services.perform(app, "submit", werkgever)
+    assert "7.500" in refused.value.detail
+    assert "units.1.cost" in refused.value.errors
+    app.refresh_from_db()
+    assert app.state == State.DRAFT
+
+
+@pytest.fixture
+def slim(db):
+    scheme = f.slim_scheme()
+    return scheme, f.open_opening(scheme)
+
+
+def test_slim_at_60_percent_is_capped_at_24999(slim):
+    scheme, opening = slim
+    user = f.employer()
+    app = f.submitted(opening, user, eligible_costs="30000.00")
+    assert app.amount_requested == Decimal("18000.00")  # 60 % of € 30.000
+    other = f.submitted(opening, f.employer(), eligible_costs="50000.00")
+    assert other.amount_requested == Decimal("24999.00")  # 60 % = € 30.000, capped
+
+
+def test_slim_second_application_in_the_same_window_is_refused(slim):
+    scheme, opening = slim
+    user = f.employer()
+    f.submitted(opening, user, eligible_costs="10000.00")
+    second = f.draft(opening, user, eligible_costs="12000.00")
+    with pytest.raises(Invalid) as refused:
+        services.perform(second, "submit", user)
+    assert "al een aanvraag" in refused.value.detail
+    second.refresh_from_db()
+    assert second.state == State.DRAFT
+
+
+def test_slim_second_application_after_withdrawing_the_first_is_allowed(slim):
+    scheme, opening = slim
+    user = f.employer()
+    first = f.submitted(opening, user, eligible_costs="10000.00")
+    services.perform(first, "withdraw", user, {"reason": "Verkeerde kosten."})
+    second = f.submitted(opening, user, eligible_costs="12000.00")
+    assert second.state == State.SUBMITTED
+
+
+def test_slim_de_minimis_breach_is_refused(slim):
+    scheme, opening = slim
+    user = f.employer()
+    DeMinimisAid.objects.create(
+        organisation=user.organisation,
+        granted_on=opening.opens_at.date(),
+        amount=Decimal("280000.00"),
+        provider="Provincie Utrecht",
+    )
+    app = f.draft(opening, user, eligible_costs="40000.00")  # € 24.999 on top of € 280.000
+    with pytest.raises(Invalid) as refused:
+        services.perform(app, "submit", user)
+    assert "de-minimis" in refused.value.detail
+    assert "de_minimis_declared" in refused.value.errors
+    app.refresh_from_db()
+    assert app.state == State.DRAFT
+
+
+def test_slim_de_minimis_declared_on_the_form_counts(slim):
+    scheme, opening = slim
+    user = f.employer()
+    app = f.draft(opening, user, eligible_costs="40000.00", de_minimis_declared="290000.00")
+    with pytest.raises(Invalid):
+        services.perform(app, "submit", user)
+
+
+def test_slim_grant_is_recorded_as_de_minimis_aid(slim):
+    scheme, opening = slim
+    reviewer = f.staff(Role.REVIEWER, [scheme])
+    senior = f.staff(Role.SENIOR_REVIEWER, [scheme])
+    user = f.employer()
+    app = f.granted(opening, user, reviewer, senior, eligible_costs="10000.00")
+    aid = DeMinimisAid.objects.get(application=app)
+    assert aid.amount == Decimal("6000.00") and aid.declared is False
+    assert app.payments.get(kind=Payment.Kind.ADVANCE).amount == Decimal("3000.00")  # 50 %
+
+
+def test_a_grant_of_more_than_the_rules_give_is_refused(opening, werkgever, reviewer):
+    app = f.in_review(opening, werkgever, reviewer)
+    services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
+    with pytest.raises(Invalid):
+        services.perform(app, "propose_grant", reviewer, {"amount": "7500.01"})
+    app.refresh_from_db()
+    assert app.state == State.IN_REVIEW
+
+
+def test_ceiling_reached_at_grant_is_a_conflict(omscholing, werkgever, reviewer, senior):
+    opening = f.open_opening(omscholing, code="klein", ceiling="7500.00")
+    first = f.proposed_grant(opening, werkgever, reviewer)
+    second_user = f.employer()
+    second = f.in_review(opening, second_user, reviewer)
+    assert second.over_ceiling is True and second.amount_reserved == 0
+    services.declare_conflict_of_interest(application=second, user=reviewer, conflict=False)
+    services.perform(second, "propose_grant", reviewer)
+    with pytest.raises(Conflict) as refused:
+        services.perform(second, "approve_decision", senior)
+    assert "subsidieplafond" in refused.value.detail
+    second.refresh_from_db()
+    assert second.state == State.DECISION_PROPOSED
+    services.perform(first, "approve_decision", senior)
+    opening.refresh_from_db()
+    assert opening.committed == Decimal("7500.00") and opening.reserved == 0
+
+
+@pytest.fixture
+def techkwadraat(db):
+    import datetime
+
+    from django.utils import timezone
+
+    from schemes.models import TranchePlanItem
+
+    scheme = f.techkwadraat_scheme()
+    opening = f.open_opening(scheme, ceiling="351600000.00")
+    today = timezone.localdate()
+    TranchePlanItem.objects.create(
+        scheme=scheme, number=1, label="Onvoorwaardelijk deel", amount=Decimal("145800000.00"), planned_date=today
+    )
+    TranchePlanItem.objects.create(
+        scheme=scheme,
+        number=2,
+        label="Voorwaardelijk deel, na KPI-beoordeling",
+        amount=Decimal("205800000.00"),
+        planned_date=today + datetime.timedelta(days=30),
+        gated=True,
+        review_kind="KPI-beoordeling",
+        review_date=today,
+    )
+    team = {
+        "reviewer": f.staff(Role.REVIEWER, [scheme], username="tk-behandelaar"),
+        "senior": f.staff(Role.SENIOR_REVIEWER, [scheme], username="tk-senior"),
+        "senior2": f.staff(Role.SENIOR_REVIEWER, [scheme], username="tk-senior2"),
+    }
+    return scheme, opening, team
+
+
+def test_techkwadraat_unconditional_tranche_on_schedule_conditional_after_positive_kpi_review(techkwadraat):
+    from applications.models import Tranche
+    from applications.tranches import release_due_tranches
+
+    scheme, opening, team = techkwadraat
+    penvoerder = f.employer(f.OrganisationFactory(name="ROC Techniek Oost"))
+    app = f.granted(
+        opening, penvoerder, team["reviewer"], team["senior"], requested_amount="3516000.00", is_partnership=True
+    )
+    assert app.amount_granted == Decimal("3516000.00")
+    first, second = app.tranches.order_by("number")
+    # the plan's 145,8 : 205,8 split, scaled to this award
+    assert first.amount == Decimal("1458000.00") and not first.gated
+    assert second.amount == Decimal("2058000.00") and second.gated
+    assert first.amount + second.amount == app.amount_granted
+
+    released = release_due_tranches()
+    assert [t.pk for t in released] == [first.pk]
+    assert release_due_tranches() == []  # idempotent
+    first.refresh_from_db()
+    assert first.status == Tranche.Status.RELEASED
+    payment = Payment.objects.get(tranche=first)
+    assert payment.kind == Payment.Kind.TRANCHE and payment.amount == Decimal("1458000.00")
+    event = AuditEvent.objects.get(application=app, action="release_tranche")
+    assert event.actor is None and event.actor_name == "systeem" and event.data["tranche"] == 1
+    second.refresh_from_db()
+    assert second.status == Tranche.Status.PLANNED  # gated: never on schedule alone
+
+    kpis = {"bedrijven": 440, "leerlingen": 550, "werkenden": 1600}
+    app = services.perform(
+        app,
+        "propose_tranche",
+        team["reviewer"],
+        {"tranche": 2, "release": True, "kpi_values": kpis, "note": "KPI's gehaald."},
+    )
+    with pytest.raises(services.Forbidden):
+        services.perform(app, "approve_decision", team["reviewer"])
+    app = services.perform(app, "approve_decision", team["senior2"])
+    assert app.state == State.GRANTED
+    second.refresh_from_db()
+    assert second.status == Tranche.Status.RELEASED
+    assert second.kpi_values == kpis
+    decision = app.decisions.get(kind="tranche_release")
+    assert decision.proposed_by == team["reviewer"] and decision.approved_by == team["senior2"]
+    assert Payment.objects.get(tranche=second).amount == Decimal("2058000.00")
+    opening.refresh_from_db()
+    assert opening.committed == Decimal("3516000.00")
+
+
+def test_techkwadraat_conditional_tranche_withheld_after_negative_review_lowers_the_commitment(techkwadraat):
+    from applications.models import Tranche
+
+    scheme, opening, team = techkwadraat
+    app = f.granted(opening, f.employer(), team["reviewer"], team["senior"], requested_amount="1000000.00")
+    app = services.perform(
+        app, "propose_tranche", team["reviewer"], {"tranche": 2, "release": False, "kpi_values": {"bedrijven": 3}}
+    )
+    app = services.perform(app, "approve_decision", team["senior"])
+    second = app.tranches.get(number=2)
+    assert second.status == Tranche.Status.WITHHELD
+    assert app.amount_committed == app.amount_granted - second.amount
+    opening.refresh_from_db()
+    assert opening.committed == app.amount_committed
+
+
+def test_tranche_release_without_kpi_values_is_refused(techkwadraat):
+    scheme, opening, team = techkwadraat
+    app = f.granted(opening, f.employer(), team["reviewer"], team["senior"], requested_amount="1000000.00")
+    with pytest.raises(Invalid) as refused:
+        services.perform(app, "propose_tranche", team["reviewer"], {"tranche": 2, "release": True})
+    assert "kpi_values" in refused.value.errors
+    assert not app.decisions.filter(status="proposed").exists()
