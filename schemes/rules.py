@@ -168,8 +168,9 @@ class Rules:
             if self.min_unit_cost is not None and cost < self.min_unit_cost:
                 result.refuse(
                     f"units.{index - 1}.cost",
-                    _("%(unit)s %(n)s kost %(cost)s; elk %(unit)s moet minstens %(min)s kosten.")
-                    % {"unit": label.capitalize(), "n": index, "cost": euro(cost), "min": euro(self.min_unit_cost)},
+                    _("%(Unit)s %(n)s kost %(cost)s; elk %(unit)s moet minstens %(min)s kosten.")
+                    % {"Unit": label.capitalize(), "unit": label, "n": index, "cost": euro(cost),
+                       "min": euro(self.min_unit_cost)},
                 )
         amount = (self.unit_amount or Decimal(0)) * len(unit_costs)
         result.steps.append(
