@@ -1,11 +1,27 @@
 """Read-only API of the catalogue: schemes and openings with their budgets."""
 
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions
+from rest_framework.exceptions import NotFound
 
 from . import selectors
 from .models import Opening
 from .serializers import OpeningSerializer, SchemeSerializer
+
+
+class ByCodeMixin:
+    """Look an object up by its code; an unknown code is a 404 that says so in Dutch."""
+
+    lookup_field = "code"
+    not_found_message = ""
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(self.not_found_message % {"code": self.kwargs[self.lookup_field]})
 
 
 @extend_schema(summary="Every scheme with its rules and openings")
@@ -15,22 +31,28 @@ class SchemeList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return selectors.catalogue()
+        return selectors.catalogue().prefetch_related("tranche_plan")
 
 
 @extend_schema(summary="One scheme by code")
-class SchemeDetail(generics.RetrieveAPIView):
+class SchemeDetail(ByCodeMixin, generics.RetrieveAPIView):
     serializer_class = SchemeSerializer
     permission_classes = [permissions.AllowAny]
-    lookup_field = "code"
+
+    @property
+    def not_found_message(self):
+        return _("Er is geen regeling met de code '%(code)s'.")
 
     def get_queryset(self):
-        return selectors.catalogue()
+        return selectors.catalogue().prefetch_related("tranche_plan")
 
 
 @extend_schema(summary="One opening with its ceiling and what is reserved, committed and paid")
-class OpeningDetail(generics.RetrieveAPIView):
+class OpeningDetail(ByCodeMixin, generics.RetrieveAPIView):
     serializer_class = OpeningSerializer
     permission_classes = [permissions.AllowAny]
-    lookup_field = "code"
-    queryset = Opening.objects.select_related("scheme")
+    queryset = Opening.objects.select_related("scheme").prefetch_related("tranche_plan")
+
+    @property
+    def not_found_message(self):
+        return _("Er is geen openstelling met de code '%(code)s'.")

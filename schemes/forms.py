@@ -25,13 +25,18 @@ class MoneyField(forms.CharField):
 class SelfCheckForm(forms.Form):
     applicant_type = forms.ChoiceField(
         label=_("Wie vraagt aan?"),
-        choices=[("employer", _("Ik ben werkgever")), ("intermediary", _("Ik vraag aan namens werkgevers (intermediair)"))],
+        choices=[
+            ("employer", _("Ik ben werkgever")),
+            ("intermediary", _("Ik vraag aan namens werkgevers (intermediair)")),
+        ],
         widget=forms.RadioSelect,
         initial="employer",
     )
     units = forms.IntegerField(label=_("Aantal trajecten"), min_value=1, max_value=10000, required=False)
     unit_cost = MoneyField(label=_("Kosten per traject"), required=False, widget=forms.TextInput(attrs=MONEY_ATTRS))
-    eligible_costs = MoneyField(label=_("Subsidiabele kosten"), required=False, widget=forms.TextInput(attrs=MONEY_ATTRS))
+    eligible_costs = MoneyField(
+        label=_("Subsidiabele kosten"), required=False, widget=forms.TextInput(attrs=MONEY_ATTRS)
+    )
     requested_amount = MoneyField(label=_("Gevraagd bedrag"), required=False, widget=forms.TextInput(attrs=MONEY_ATTRS))
     partnership = forms.BooleanField(label=_("Wij vragen aan als samenwerkingsverband"), required=False)
     de_minimis_received = MoneyField(

@@ -1,8 +1,19 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Opening, Scheme
+from .models import Opening, Scheme, TranchePlanItem
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True, "allow_null": True}
+
+
+class TranchePlanItemSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(**MONEY)
+
+    class Meta:
+        model = TranchePlanItem
+        fields = ["number", "label", "amount", "planned_date", "gated", "review_kind", "review_date"]
 
 
 class OpeningSummarySerializer(serializers.ModelSerializer):
@@ -23,12 +34,29 @@ class OpeningSerializer(OpeningSummarySerializer):
     available = serializers.DecimalField(**MONEY)
     min_score = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
     rules = serializers.JSONField(read_only=True)
+    tranche_plan = TranchePlanItemSerializer(many=True, read_only=True)
 
     class Meta:
         model = Opening
         fields = [
-            "code", "name", "scheme", "opens_at", "closes_at", "budget_ceiling", "reserved", "committed",
-            "paid", "recovered", "available", "distribution", "min_score", "capacity_units", "status", "rules",
+            "code",
+            "name",
+            "scheme",
+            "opens_at",
+            "closes_at",
+            "budget_ceiling",
+            "reserved",
+            "committed",
+            "paid",
+            "recovered",
+            "available",
+            "distribution",
+            "min_score",
+            "capacity_units",
+            "target_units",
+            "status",
+            "rules",
+            "tranche_plan",
         ]
 
 
@@ -37,16 +65,71 @@ class SchemeSerializer(serializers.ModelSerializer):
     min_unit_cost = serializers.DecimalField(**MONEY)
     min_amount = serializers.DecimalField(**MONEY)
     max_amount = serializers.DecimalField(**MONEY)
+    max_amount_partnership = serializers.DecimalField(**MONEY)
     min_eligible_costs = serializers.DecimalField(**MONEY)
+    programme_total = serializers.DecimalField(**MONEY)
     percentage = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
     advance_pct = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
     openings = OpeningSummarySerializer(many=True, read_only=True)
+    tranche_plan = serializers.SerializerMethodField()
+    unconditional_total = serializers.SerializerMethodField()
+    conditional_total = serializers.SerializerMethodField()
 
     class Meta:
         model = Scheme
         fields = [
-            "code", "name", "owner", "executing_agency", "shape", "unit_amount", "min_unit_cost",
-            "max_units_per_applicant", "percentage", "min_amount", "max_amount", "min_eligible_costs",
-            "decision_term_weeks", "supplement_term_days", "advance_pct", "target_units",
-            "intermediaries_allowed", "one_per_window", "de_minimis", "agdb_pillar", "openings",
+            "code",
+            "name",
+            "short_name",
+            "owner",
+            "executing_agency",
+            "shape",
+            "unit_label",
+            "unit_amount",
+            "min_unit_cost",
+            "max_units_per_applicant",
+            "percentage",
+            "min_amount",
+            "max_amount",
+            "max_amount_partnership",
+            "min_eligible_costs",
+            "programme_total",
+            "decision_term_weeks",
+            "supplement_term_days",
+            "advance_pct",
+            "target_units",
+            "intermediaries_allowed",
+            "one_per_window",
+            "de_minimis",
+            "agdb_pillar",
+            "openings",
+            "tranche_plan",
+            "unconditional_total",
+            "conditional_total",
         ]
+
+    @staticmethod
+    def _programme_tranches(scheme: Scheme) -> list[TranchePlanItem]:
+        """The programme's own tranches; an opening's tranches are on the opening."""
+        return [item for item in scheme.tranche_plan.all() if item.opening_id is None]
+
+    @extend_schema_field(TranchePlanItemSerializer(many=True))
+    def get_tranche_plan(self, scheme: Scheme) -> list[dict]:
+        return TranchePlanItemSerializer(self._programme_tranches(scheme), many=True).data
+
+    def _tranche_total(self, scheme: Scheme, *, gated: bool) -> str | None:
+        items = self._programme_tranches(scheme)
+        if not items:
+            return None
+        total = sum((item.amount for item in items if item.gated == gated), Decimal("0.00"))
+        return f"{total:.2f}"
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
+    def get_unconditional_total(self, scheme: Scheme) -> str | None:
+        """What the tranche plan releases without a review."""
+        return self._tranche_total(scheme, gated=False)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
+    def get_conditional_total(self, scheme: Scheme) -> str | None:
+        """What the tranche plan releases only after a positive KPI or evaluation review."""
+        return self._tranche_total(scheme, gated=True)

@@ -51,13 +51,17 @@ def self_check(
     result = SelfCheck(computation)
     if applicant_type == "intermediary" and not rules.intermediaries_allowed:
         result.extra_refusals.append(
-            _("Bij deze regeling kunnen alleen werkgevers zelf aanvragen; een intermediair kan niet namens hen aanvragen.")
+            _(
+                "Bij deze regeling kunnen alleen werkgevers zelf aanvragen; een intermediair kan niet namens hen aanvragen."
+            )
         )
     if rules.de_minimis and de_minimis_received is not None:
         total = de_minimis_received + computation.amount
         if total > DE_MINIMIS_LIMIT:
             result.extra_refusals.append(
-                _("Met deze subsidie komt uw de-minimissteun op %(total)s; in drie jaar mag dat ten hoogste %(max)s zijn.")
+                _(
+                    "Met deze subsidie komt uw de-minimissteun op %(total)s; in drie jaar mag dat ten hoogste %(max)s zijn."
+                )
                 % {"total": euro(total), "max": euro(DE_MINIMIS_LIMIT)}
             )
     return result
@@ -73,11 +77,17 @@ def change_ceiling(*, opening: Opening, new_ceiling: Decimal, reason: str, user=
     locked = Opening.objects.select_for_update().get(pk=opening.pk)
     if new_ceiling < locked.reserved + locked.committed:
         raise ValidationError(
-            {"budget_ceiling": _("Het plafond kan niet lager dan wat al gereserveerd en verplicht is (%(amount)s).")
-             % {"amount": euro(locked.reserved + locked.committed)}}
+            {
+                "budget_ceiling": _("Het plafond kan niet lager dan wat al gereserveerd en verplicht is (%(amount)s).")
+                % {"amount": euro(locked.reserved + locked.committed)}
+            }
         )
     change = BudgetChange.objects.create(
-        opening=locked, old_ceiling=locked.budget_ceiling, new_ceiling=new_ceiling, reason=reason.strip(), changed_by=user
+        opening=locked,
+        old_ceiling=locked.budget_ceiling,
+        new_ceiling=new_ceiling,
+        reason=reason.strip(),
+        changed_by=user,
     )
     Opening.objects.filter(pk=locked.pk).update(budget_ceiling=new_ceiling)
     opening.budget_ceiling = new_ceiling
