@@ -85,3 +85,9 @@ def run_clocks() -> dict:
     from . import clock_job
 
     return clock_job.run()
+
+
+@shared_task
+def ping(value: str) -> str:
+    """A health check of the broker and the workers."""
+    return value

@@ -1,0 +1,68 @@
+"""The embedded default and the real services: which one runs, and what happens when one is away."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+
+def test_without_redis_tasks_run_in_process(settings):
+    if os.environ.get("REDIS_URL"):
+        assert settings.CELERY_BROKER_URL == os.environ["REDIS_URL"]
+    else:
+        assert settings.CELERY_TASK_ALWAYS_EAGER is True
+        assert settings.CELERY_BROKER_URL == "memory://"
+
+
+def test_the_daily_clock_job_is_scheduled_in_the_settings():
+    entry = settings.CELERY_BEAT_SCHEDULE["daily-clocks"]
+    assert entry["task"] == "applications.tasks.run_clocks"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_database_refuses_an_overspent_ceiling_on_postgresql(catalogue):
+    from django.db import IntegrityError, transaction
+
+    from schemes.models import Opening
+
+    assert connection.vendor == "postgresql"
+    opening = Opening.objects.get(code="omscholing-2021")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Opening.objects.filter(pk=opening.pk).update(reserved=opening.budget_ceiling + 1)
+    opening.refresh_from_db()
+    assert opening.reserved == 0
+
+
+@pytest.mark.redis
+def test_a_task_travels_through_redis_to_a_worker():
+    from celery.contrib.testing.worker import start_worker
+
+    from applications.tasks import ping
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            assert ping.delay("hallo").get(timeout=20) == "hallo"
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
+@pytest.mark.django_db
+def test_a_submission_does_not_depend_on_the_broker(settings, monkeypatch):
+    """With the broker down, the side effects run in-process and nothing is lost."""
+    from applications import tasks
+
+    calls = []
+
+    def broken_delay(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.after_event, "delay", broken_delay)
+    monkeypatch.setattr(tasks.after_event, "apply", lambda args: calls.append(args))
+    tasks.dispatch_after_event(123)
+    assert calls == [[123]]
