@@ -243,8 +243,14 @@ class VersionedTransitionMixin(ConcurrentTransitionMixin):
         instance._loaded_version = instance.__dict__.get("version")
         return instance
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # django-fsm lifts ``protected`` on the shared field object during a refresh,
+        # which races between threads (gthread workers): clear this instance's state instead.
+        for name in self._get_protected_fsm_fields():
+            if fields is None or name in fields:
+                self.__dict__.pop(name, None)
+        models.Model.refresh_from_db(self, using=using, fields=fields, from_queryset=from_queryset)
+        self._update_initial_state()
         self._loaded_version = self.version
 
 
