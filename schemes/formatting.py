@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ MONTHS = (
 def euro(value: Decimal | int | float | str | None, *, cents: bool = True) -> str:
     if value is None or value == "":
         return "—"
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     negative = amount < 0
     whole, _, fraction = f"{abs(amount):.2f}".partition(".")
     groups = []

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
 from .rules import Rules
+from .services import change_ceiling
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "regelingen.yaml"
 SCHEME_FIELDS = {f.name for f in Scheme._meta.get_fields() if getattr(f, "concrete", False) and f.name not in {"id"}}
@@ -141,12 +142,25 @@ def load_opening(scheme: Scheme, data: dict[str, Any], report: LoadReport, *, de
         opening.full_clean(exclude=["rules"])
         opening.save()
         report.created.append(code)
-    elif _sync(opening, values, Opening):
-        opening.full_clean(exclude=["rules"])
-        opening.save()
-        report.changed.append(code)
     else:
-        report.unchanged.append(code)
+        new_ceiling = values.pop("budget_ceiling", None)
+        changed = False
+        if _sync(opening, values, Opening):
+            opening.full_clean(exclude=["rules", "budget_ceiling"])
+            # only the fields of the file: the ledger totals on this row are not ours to write
+            opening.save(update_fields=[name for name in values if name in OPENING_FIELDS])
+            changed = True
+        if new_ceiling is not None:
+            ceiling = _coerce(Opening, "budget_ceiling", new_ceiling)
+            if ceiling != opening.budget_ceiling:
+                change_ceiling(opening=opening, new_ceiling=ceiling, reason="catalogusbestand (load_regelingen)")
+                changed = True
+        if changed:
+            report.changed.append(code)
+        else:
+            report.unchanged.append(code)
+        _load_tranche_plan(scheme, opening, tranche_plan, report)
+        return opening
     _load_tranche_plan(scheme, opening, tranche_plan, report)
     return opening
 

@@ -328,6 +328,9 @@ class TranchePlanItem(models.Model):
         verbose_name_plural = _("tranches in het plan")
         constraints = [
             models.UniqueConstraint(fields=["scheme", "opening", "number"], name="tranche_plan_unique_number"),
+            models.UniqueConstraint(
+                fields=["scheme", "number"], condition=Q(opening__isnull=True), name="tranche_plan_unique_scheme_number"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,3 +23,19 @@ def datum(value):
 @register.filter
 def datum_tijd(value):
     return formatting.datum_tijd(value)
+
+
+@register.filter
+def described(field):
+    """The field's widget, linked to its help text and its errors (WCAG 1.3.1, 3.3.1)."""
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+    attrs = {}
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)

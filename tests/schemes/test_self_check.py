@@ -181,7 +181,7 @@ def test_letters_in_an_amount_give_a_dutch_error_next_to_the_field_and_no_result
     form = response.context["form"]
     assert form.errors["unit_cost"] == ["Vul een bedrag in, bijvoorbeeld 8.000 of 8000,00."]
     html = response.content.decode()
-    error_block = html.index('id="id_unit_cost-error"')
+    error_block = html.index('id="id_unit_cost_error"')
     assert html.index('for="id_unit_cost"') < error_block < html.index('name="unit_cost"')
     assert "Vul een bedrag in" in html[error_block : html.index('name="unit_cost"')]
     assert "os-result" not in html

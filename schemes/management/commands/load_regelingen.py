@@ -14,12 +14,16 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         report = load_catalogue(read_catalogue(file))
         if report.nothing_changed:
-            self.stdout.write(f"Niets gewijzigd: alle {len(report.unchanged)} regelingen en openstellingen zijn al actueel.")
+            self.stdout.write(
+                f"Niets gewijzigd: alle {len(report.unchanged)} regelingen en openstellingen zijn al actueel."
+            )
             return
         for code in report.created:
             self.stdout.write(f"aangemaakt: {code}")
         for code in report.changed:
             self.stdout.write(f"bijgewerkt: {code}")
-        self.stdout.write(self.style.SUCCESS(
-            f"{len(report.created)} aangemaakt, {len(report.changed)} bijgewerkt, {len(report.unchanged)} ongewijzigd."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(report.created)} aangemaakt, {len(report.changed)} bijgewerkt, {len(report.unchanged)} ongewijzigd."
+            )
+        )
