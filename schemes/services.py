@@ -25,7 +25,16 @@ class SelfCheck:
 
     @property
     def refusals(self) -> list[str]:
-        return [r.message for r in self.computation.refusals] + self.extra_refusals
+        """Each reason once: in the self-check every unit costs the same, so one cost refusal says it all."""
+        messages: list[str] = []
+        seen_unit_cost = False
+        for refusal in self.computation.refusals:
+            if refusal.field.startswith("units.") and refusal.field.endswith(".cost"):
+                if seen_unit_cost:
+                    continue
+                seen_unit_cost = True
+            messages.append(refusal.message)
+        return messages + self.extra_refusals
 
 
 def self_check(
