@@ -66,3 +66,29 @@ def test_a_submission_does_not_depend_on_the_broker(settings, monkeypatch):
     monkeypatch.setattr(tasks.after_event, "apply", lambda args: calls.append(args))
     tasks.dispatch_after_event(123)
     assert calls == [[123]]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_itself_refuses_to_change_or_delete_the_audit_trail_and_the_ledger():
+    from django.db import DatabaseError, transaction
+
+    from applications.models import AuditEvent
+    from schemes.models import LedgerEntry
+    from tests.applications.factories import draft, employer, omscholing_scheme, open_opening
+
+    opening = open_opening(omscholing_scheme())
+    application = draft(opening, employer())
+    event = AuditEvent.objects.create(application=application, action="create", to_state="draft")
+    entry = LedgerEntry.objects.create(opening=opening, kind="reserve", amount=1)
+    with connection.cursor() as cursor:
+        for sql, pk in (
+            ("UPDATE applications_auditevent SET action = 'x' WHERE id = %s", event.pk),
+            ("DELETE FROM applications_auditevent WHERE id = %s", event.pk),
+            ("UPDATE schemes_ledgerentry SET amount = 0 WHERE id = %s", entry.pk),
+            ("DELETE FROM schemes_ledgerentry WHERE id = %s", entry.pk),
+        ):
+            with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+                cursor.execute(sql, [pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "create"
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == 1
