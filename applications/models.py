@@ -1023,3 +1023,18 @@ class BulkUpload(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("bulkupload")
         verbose_name_plural = _("bulkuploads")
+
+
+class ClockRun(models.Model):
+    """One thing the daily clock job did on one day (a digest, a reminder): never twice."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=120)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "kind", "key"]
+        verbose_name = _("klokactie")
+        verbose_name_plural = _("klokacties")
+        constraints = [models.UniqueConstraint(fields=["day", "kind", "key"], name="clock_run_once")]
