@@ -1,0 +1,21 @@
+"""The PDF report: the dashboard's figures and charts, rendered by WeasyPrint."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from .charts import report_charts
+from .queries import Scope
+
+
+def render_pdf(report: dict, scope: Scope, end) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "reporting/report_pdf.html", {"report": report, "scope": scope, "charts": report_charts(report, scope, end)}
+    )
+    return HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+
+
+def _no_fetch(url, *args, **kwargs):
+    raise ValueError(f"external resources are not fetched: {url}")
