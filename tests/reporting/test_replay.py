@@ -1,0 +1,93 @@
+"""The replay of the Omscholingsregeling's first opening reproduces the evaluation's figures."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from applications.models import Application, AuditEvent, Organisation
+from reporting import replay
+from reporting.queries import kpi_report
+from schemes.models import LedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_replay_reports_what_the_evaluation_found_and_warned_red_on_day_fourteen(catalogue):
+    message = replay.load_replay()
+    assert "142 aanvragen" in message
+
+    report = kpi_report("scheme", "omscholing")
+    assert report["applications"]["submitted"] == 142
+    assert report["applications"]["granted"] == 99
+    assert report["applications"]["rejected"] + report["applications"]["withdrawn"] == 43
+    assert report["organisations"] == {"granted": 58, "by_sector": {"ict": 30, "techniek": 28}}
+    assert report["units"] == {**report["units"], "granted": 99, "target": 19000, "uptake_pct": 0.52}
+    ict = report["units_by_occupation_sector"]["ict"]
+    assert 0.55 <= ict / 99 <= 0.65  # about 60 % towards an ICT occupation
+    assert set(report["rejected_by_reason"]) <= {"not_eligible", "limits_exceeded", "incomplete", "other"}
+
+    # On 15 September 2021, day 14 of the window, the pace already pointed far below the target.
+    early = kpi_report("scheme", "omscholing", "2021-09-15")["early_warning"]
+    assert early["level"] == "red"
+    assert 0 < early["projected_units"] < 9000 * 0.5
+
+    # Everything carries 2021 dates and the demo marker.
+    apps = Application.objects.filter(demo_batch=replay.BATCH)
+    assert apps.count() == 142 and not apps.filter(is_demo=False).exists()
+    assert not Organisation.objects.filter(applications__in=apps, is_demo=False).exists()
+    years = {e.at.year for e in AuditEvent.objects.filter(application__in=apps).exclude(to_state="")}
+    assert years <= {2021, 2022}
+    assert {e.at.year for e in LedgerEntry.objects.filter(application__in=apps)} <= {2021, 2022}
+
+    # A second run changes nothing and says so.
+    events = AuditEvent.objects.count()
+    assert "niets gewijzigd" in replay.load_replay()
+    assert AuditEvent.objects.count() == events and Application.objects.filter(demo_batch=replay.BATCH).count() == 142
+
+
+class _Undo(Exception):
+    pass
+
+
+def _fingerprint() -> list[tuple]:
+    apps = Application.objects.filter(demo_batch=replay.BATCH)
+    return sorted(
+        (
+            a.reference,
+            a.state,
+            a.amount_granted,
+            a.organisation.kvk,
+            a.submitted_at,
+            tuple(a.units.values_list("occupation_sector", flat=True)),
+        )
+        for a in apps.select_related("organisation")
+    )
+
+
+def test_the_replay_is_the_same_every_time(catalogue):
+    try:
+        with transaction.atomic():
+            replay.load_replay()
+            first = _fingerprint()
+            raise _Undo
+    except _Undo:
+        pass
+    assert not Application.objects.filter(demo_batch=replay.BATCH).exists()
+    replay.load_replay()
+    assert _fingerprint() == first and len(first) == 142
+    assert first[0][0].startswith("OMS-2021-")
+
+
+def test_the_replay_waits_for_the_catalogue(db):
+    assert "load_regelingen" in replay.load_replay()
+    assert not Application.objects.exists()
+
+
+def test_kpi_report_command_on_the_replay(catalogue, capsys):
+    replay.load_replay()
+    capsys.readouterr()
+    call_command("kpi_report", "omscholing", "--scope", "scheme", "--as-of", "2021-09-15", "--format", "table")
+    out = capsys.readouterr().out
+    assert "vroegsignaal" in out and "rood" in out
