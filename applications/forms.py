@@ -7,6 +7,7 @@ published rules (``Rules.compute`` / ``checks``) and the writes are done by
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -30,8 +31,22 @@ def date_field(label, **kwargs) -> forms.DateField:
     )
 
 
+THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+class DutchMoneyField(MoneyField):
+    """Also reads 2.000.000 and 8.000 the Dutch way: dots between groups of three are thousands."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.replace("€", "").replace(" ", "").strip()
+            if "," not in text and THOUSANDS.match(text):
+                value = text.replace(".", "")
+        return super().to_python(value)
+
+
 def money_field(label, **kwargs) -> MoneyField:
-    return MoneyField(label=label, widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
+    return DutchMoneyField(label=label, widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
 
 
 class AccessibleForm(forms.Form):
@@ -400,6 +415,7 @@ class UploadForm(AccessibleForm):
 class DeclarationsForm(AccessibleForm):
     de_minimis_declared = money_field(
         _("De-minimissteun ontvangen in de afgelopen drie jaar"),
+        required=False,
         help_text=_("Het totaal van alle de-minimissteun die uw organisatie elders kreeg. Vul 0 in als u niets kreeg."),
     )
     truthfulness_declared = forms.BooleanField(
