@@ -7,6 +7,8 @@ the same code the portal and the reviewer screens call. Errors are JSON with a
 
 from __future__ import annotations
 
+import copy
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +24,7 @@ from schemes.models import Opening
 from . import allocation, selectors, services
 from .models import Application, AuditEvent, Unit
 from .services import ActionError
+from .states import State
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -93,8 +96,18 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return services.available_actions(obj, user)
 
     def get_supplement_due(self, obj) -> str | None:
+        if obj.state != State.SUPPLEMENT_REQUESTED:
+            return None  # no query for the states without an open request
         request = next((r for r in obj.supplement_requests.all() if r.answered_on is None), None)
         return request.due_date.isoformat() if request else None
+
+    def get_fields(self):
+        # building the fields from the model on every response costs more than the rest of the
+        # serialisation: build them once per class, hand every serializer its own copies
+        cls = type(self)
+        if cls.__dict__.get("_field_cache") is None:
+            cls._field_cache = super().get_fields()
+        return copy.deepcopy(cls._field_cache)
 
 
 class UnitInput(serializers.Serializer):

@@ -246,8 +246,12 @@ class VersionedTransitionMixin(ConcurrentTransitionMixin):
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         # django-fsm lifts ``protected`` on the shared field object during a refresh,
         # which races between threads (gthread workers): clear this instance's state instead.
+        if fields is None:
+            self._prefetched_objects_cache = {}
+            deferred = self.get_deferred_fields()
+            fields = [f.attname for f in self._meta.concrete_fields if f.attname not in deferred]
         for name in self._get_protected_fsm_fields():
-            if fields is None or name in fields:
+            if name in fields:
                 self.__dict__.pop(name, None)
         models.Model.refresh_from_db(self, using=using, fields=fields, from_queryset=from_queryset)
         self._update_initial_state()
