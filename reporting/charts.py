@@ -50,15 +50,18 @@ def _number(value) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
-def uptake_series(opening_ids: list[int], end: datetime.datetime) -> dict[str, dict[datetime.date, int]]:
-    """Units submitted and granted per day (grouped in the database)."""
+def uptake_series(
+    opening_ids: list[int], end: datetime.datetime, *, per_unit: bool = True
+) -> dict[str, dict[datetime.date, int]]:
+    """Units (or, for schemes without units, applications) submitted and granted per day, grouped in the database."""
     base = AuditEvent.objects.filter(application__opening_id__in=opening_ids or [0], at__lt=end)
     series = {}
     for name, qs in (
         ("submitted", base.filter(action="submit")),
         ("granted", base.filter(action="approve_decision", to_state="granted")),
     ):
-        rows = qs.annotate(day=TruncDate("at")).values("day").annotate(units=Count("application__units")).order_by()
+        measure = Count("application__units") if per_unit else Count("id")
+        rows = qs.annotate(day=TruncDate("at")).values("day").annotate(units=measure).order_by()
         series[name] = {row["day"]: row["units"] for row in rows}
     return series
 
@@ -79,11 +82,14 @@ def uptake_chart(
     target: int | None,
 ) -> SafeString:
     """Cumulative units submitted and granted, against a straight line from 0 to the target at the close."""
-    last = min(as_of, max(close, start))
+    # The axis runs to the close, or further to the last decision after it (never past the report date).
+    seen = [day for points in series.values() for day in points if day <= as_of]
+    axis_end = max([close, *seen])
+    last = min(as_of, axis_end)
     days = [start + datetime.timedelta(days=i) for i in range((last - start).days + 1)] or [start]
     submitted = cumulative(series.get("submitted", {}), days)
     granted = cumulative(series.get("granted", {}), days)
-    span = max(1, (close - start).days)
+    span = max(1, (axis_end - start).days)
     top = max([target or 0, *submitted, *granted, 1])
     width, height, left, bottom = 560, 240, 50, 210
 
@@ -101,14 +107,16 @@ def uptake_chart(
         f'<line x1="{left}" y1="{bottom}" x2="{left + 480}" y2="{bottom}" stroke="{GREY}"/>',
         f'<line x1="{left}" y1="{bottom}" x2="{left}" y2="20" stroke="{GREY}"/>',
         f'<text x="{left}" y="{bottom + 18}" font-size="11">{escape(datum(start))}</text>',
-        f'<text x="{left + 480}" y="{bottom + 18}" font-size="11" text-anchor="end">{escape(datum(close))}</text>',
+        f'<text x="{left + 480}" y="{bottom + 18}" font-size="11" text-anchor="end">{escape(datum(axis_end))}</text>',
+        f'<line x1="{x(close):.1f}" y1="{bottom}" x2="{x(close):.1f}" y2="20" stroke="{GREY}" stroke-dasharray="2 3"/>'
+        f'<text x="{x(close) - 4:.1f}" y="{bottom - 4}" font-size="11" text-anchor="end">sluiting</text>',
         f'<text x="{left - 4}" y="24" font-size="11" text-anchor="end">{escape(_number(top))}</text>',
     ]
     if target:
         body.append(
             f'<line x1="{x(start):.1f}" y1="{y(0):.1f}" x2="{x(close):.1f}" y2="{y(target):.1f}" '
             f'stroke="{GREY}" stroke-dasharray="6 4" stroke-width="1.5"/>'
-            f'<text x="{left + 480}" y="{y(target) - 4:.1f}" font-size="11" text-anchor="end">doel {escape(_number(target))}</text>'
+            f'<text x="{x(close):.1f}" y="{y(target) - 4:.1f}" font-size="11" text-anchor="end">doel {escape(_number(target))}</text>'
         )
     body.append(line(submitted, ORANGE))
     body.append(line(granted, BLUE))
@@ -141,11 +149,12 @@ def report_charts(report: dict, scope, end: datetime.datetime) -> dict[str, Safe
         close = max(o.closes_at for o in scope.openings)
         from django.utils import timezone
 
+        per_unit = all(s.shape == "per_unit" for s in scope.schemes)
         charts["uptake"] = uptake_chart(
-            uptake_series(scope.opening_ids, end),
+            uptake_series(scope.opening_ids, end, per_unit=per_unit),
             timezone.localtime(start).date(),
             timezone.localtime(close).date(),
             datetime.date.fromisoformat(report["as_of"]),
-            report["units"]["target"],
+            report["units"]["target"] if per_unit else None,
         )
     return charts
