@@ -442,18 +442,19 @@ def _kpis(schemes: list[Scheme], day: datetime.date) -> list[dict]:
     result = []
     for kpi in kpis:
         span = kpi.target_value - kpi.baseline_value
-        progress = pct(kpi.realised - kpi.baseline_value, span) if kpi.realised is not None and span else None
+        realised = None if kpi.realised is None else Decimal(str(kpi.realised))
+        progress = pct(realised - kpi.baseline_value, span) if realised is not None and span else None
         result.append(
             {
                 "scheme": kpi.scheme.code,
                 "code": kpi.code,
                 "name": kpi.name,
                 "unit": kpi.unit,
-                "baseline": str(kpi.baseline_value),
+                "baseline": money(kpi.baseline_value),
                 "baseline_year": kpi.baseline_year,
-                "target": str(kpi.target_value),
+                "target": money(kpi.target_value),
                 "target_year": kpi.target_year,
-                "realised": None if kpi.realised is None else str(kpi.realised),
+                "realised": None if kpi.realised is None else money(kpi.realised),
                 "period": kpi.period,
                 "progress_pct": progress,
             }
