@@ -301,3 +301,53 @@ def _allocation_json(result) -> dict:
         "recompute": "sort the references by HMAC-SHA256(key=seed, message='"
         + "open-subsidie-lottery-v1:' + reference) in hex, ascending",
     }
+
+
+class LetterSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField()
+
+
+class ApplicationLetters(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The letters of one application (receipt, grant, rejection, …), each with its PDF",
+        responses=LetterSerializer(many=True),
+    )
+    def get(self, request, reference):
+        from django.urls import reverse
+
+        from .models import Letter
+
+        application = _visible(request, reference)
+        rows = application.letters.filter(status=Letter.Status.RENDERED).order_by("created_at", "id")
+        return Response(
+            [
+                {
+                    "kind": letter.kind,
+                    "created_at": letter.created_at.isoformat(),
+                    "url": request.build_absolute_uri(reverse("letter-download", args=[reference, letter.pk])),
+                }
+                for letter in rows
+            ]
+        )
+
+
+class LetterDownload(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="One letter as PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, reference, pk):
+        from django.http import FileResponse
+
+        from .models import Letter
+
+        application = _visible(request, reference)
+        letter = application.letters.filter(pk=pk, status=Letter.Status.RENDERED).first()
+        if letter is None:
+            raise NotFound(_("Deze brief bestaat niet of is nog niet klaar."))
+        return FileResponse(
+            letter.file.open("rb"), content_type="application/pdf", filename=f"{letter.kind}-{reference}.pdf"
+        )

@@ -11,5 +11,7 @@ urlpatterns = [
         name="api-application-action",
     ),
     path("applications/<str:reference>/events/", api.ApplicationEvents.as_view(), name="api-application-events"),
+    path("applications/<str:reference>/letters/", api.ApplicationLetters.as_view(), name="api-application-letters"),
+    path("applications/<str:reference>/letters/<int:pk>/", api.LetterDownload.as_view(), name="letter-download"),
     path("openings/<slug:code>/allocate/", api.OpeningAllocation.as_view(), name="api-opening-allocate"),
 ]
