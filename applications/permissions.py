@@ -89,7 +89,8 @@ def approves_pending_decision(application: Application, user: User) -> bool:
     if not reviews(application, user) or user.role not in (Role.SENIOR_REVIEWER, Role.ADMINISTRATOR):
         return False
     pending = application.pending_decision()
-    return pending is not None and pending.proposed_by_id != user.pk
+    # no pending decision is a matter of state (the condition answers 409), not of who
+    return pending is None or pending.proposed_by_id != user.pk
 
 
 def handles_payments(application: Application, user: User) -> bool:

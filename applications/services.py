@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed
 
 from schemes import budget
 from schemes.formatting import euro
@@ -523,7 +523,9 @@ def perform(
                         _("'%(action)s' kan niet in de status '%(state)s'.")
                         % {"action": action, "state": State(locked.state).label}
                     )
-                if not has_transition_perm(method, actor):
+                # who, apart from when: django-fsm's has_transition_perm also tests the conditions,
+                # which would turn "not now" (409) into "not you" (403)
+                if not meta.has_transition_perm(locked, locked.state, actor):
                     raise Forbidden(_permission_message(locked, action, actor))
             if not can_proceed(method):
                 if not method._django_fsm.has_transition(locked.state):
