@@ -194,6 +194,7 @@ def home(request):
         {
             "application": app,
             "label": PUBLIC_LABELS[app.state],
+            "label_parts": str(PUBLIC_LABELS[app.state]).partition(": "),
             "deadline": next_deadline(app, today),
             "letters": rendered_letters(app),
             "actions": applicant_actions(app, user),
