@@ -36,8 +36,8 @@ def test_mijn_aanvragen_shows_state_deadline_letters_and_actions(wclient, werkge
     )
     Letter.objects.create(application=review, kind="grant", key="pending:1", status=Letter.Status.PENDING)
     page = wclient.get(reverse("portal:home")).content.decode()
-    assert "In behandeling: een behandelaar beoordeelt uw aanvraag." in page
-    assert "Concept: nog niet ingediend." in page
+    assert "<strong>In behandeling</strong><br>Een behandelaar beoordeelt uw aanvraag." in page
+    assert "<strong>Concept</strong><br>Nog niet ingediend." in page
     days = (review.decision_due - timezone.localdate()).days
     assert f"nog {days} dagen" in page and "Besluit uiterlijk" in page
     assert "Indienen uiterlijk" in page
