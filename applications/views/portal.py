@@ -60,6 +60,24 @@ STEP_TITLES = {
     "verklaringen": gettext_lazy("Verklaringen"),
     "overzicht": gettext_lazy("Overzicht en indienen"),
 }
+# What an applicant reads about the events in the file; internal steps (proposals, assignments) are left out.
+EVENT_LABELS = {
+    "create": gettext_lazy("Concept aangemaakt"),
+    "submit": gettext_lazy("Ingediend"),
+    "withdraw": gettext_lazy("Ingetrokken"),
+    "start_review": gettext_lazy("In behandeling genomen"),
+    "request_supplement": gettext_lazy("Aanvulling gevraagd"),
+    "supplement": gettext_lazy("Aanvulling ontvangen"),
+    "declare_not_considered": gettext_lazy("Buiten behandeling gesteld"),
+    "approve_decision": gettext_lazy("Besluit genomen"),
+    "pay_advance": gettext_lazy("Voorschot betaald"),
+    "record_payment": gettext_lazy("Betaling verwerkt"),
+    "request_settlement": gettext_lazy("Afronding gemeld, vaststelling aangevraagd"),
+    "approve_settlement": gettext_lazy("Subsidie vastgesteld"),
+    "close": gettext_lazy("Afgesloten"),
+    "lodge_objection": gettext_lazy("Bezwaar ingediend"),
+    "decide_objection": gettext_lazy("Beslissing op bezwaar genomen"),
+}
 SHAPE_STEP = {"per_unit": "trajecten", "share_of_costs": "kosten", "programme": "programma"}
 # Which step holds a field that the rules or the service refuse.
 FIELD_STEP = {
@@ -845,9 +863,12 @@ def detail(request, reference):
             "supplement_requests": application.supplement_requests.all(),
             "objections": application.objections.all(),
             "computation": checks.compute_amount(application),
-            "events": application.events.exclude(
-                action__in=["assign", "assess", "declare_no_conflict", "declare_conflict"]
-            ),
+            "label_parts": str(PUBLIC_LABELS[application.state]).partition(": "),
+            "events": [
+                {"at": event.at, "label": EVENT_LABELS[event.action], "state": State(event.to_state).label}
+                for event in application.events.filter(action__in=list(EVENT_LABELS))
+                if event.to_state in State.values
+            ],
         },
     )
 
