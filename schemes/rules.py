@@ -169,8 +169,13 @@ class Rules:
                 result.refuse(
                     f"units.{index - 1}.cost",
                     _("%(Unit)s %(n)s kost %(cost)s; elk %(unit)s moet minstens %(min)s kosten.")
-                    % {"Unit": label.capitalize(), "unit": label, "n": index, "cost": euro(cost),
-                       "min": euro(self.min_unit_cost)},
+                    % {
+                        "Unit": label.capitalize(),
+                        "unit": label,
+                        "n": index,
+                        "cost": euro(cost),
+                        "min": euro(self.min_unit_cost),
+                    },
                 )
         amount = (self.unit_amount or Decimal(0)) * len(unit_costs)
         result.steps.append(
