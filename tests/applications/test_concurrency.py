@@ -158,3 +158,17 @@ def test_double_click_on_submit_submits_once(omscholing):
     assert all(isinstance(o, Conflict) for o in outcomes if not isinstance(o, Application))
     opening.refresh_from_db()
     assert opening.queue_length == 1 and opening.reserved == Decimal("7500.00")
+
+
+def test_one_slim_application_per_window_even_when_submitted_at_once():
+    scheme = f.slim_scheme()
+    opening = f.open_opening(scheme)
+    user = f.employer()
+    drafts = [f.draft(opening, user, eligible_costs="10000.00") for _ in range(4)]
+
+    outcomes = in_threads(drafts, lambda app: services.perform(app, "submit", user))
+
+    assert sum(isinstance(o, Application) for o in outcomes) == 1
+    refusals = [o for o in outcomes if not isinstance(o, Application)]
+    assert all(isinstance(o, services.Invalid) and "al een aanvraag" in o.detail for o in refusals)
+    assert Application.objects.filter(opening=opening, state=State.SUBMITTED).count() == 1

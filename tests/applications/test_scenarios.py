@@ -294,3 +294,26 @@ def test_tranche_release_without_kpi_values_is_refused(techkwadraat):
         services.perform(app, "propose_tranche", team["reviewer"], {"tranche": 2, "release": True})
     assert "kpi_values" in refused.value.errors
     assert not app.decisions.filter(status="proposed").exists()
+
+
+def test_the_real_omscholing_2021_opening_during_its_window(catalogue):
+    """The catalogue's own omscholing-2021, on a day in October 2021."""
+    from freezegun import freeze_time
+
+    from schemes.models import Opening
+
+    with freeze_time("2021-10-04 10:00:00+02:00"):
+        opening = Opening.objects.get(code="omscholing-2021")
+        werkgever = f.employer(username="werkgever-2021")
+        app = f.submitted(opening, werkgever)
+        assert app.reference.startswith("OMS-2021-")
+        assert app.amount_requested == Decimal("7500.00")
+        # eight weeks from 4 October 2021: 29 November 2021, a Monday
+        assert app.decision_due.isoformat() == "2021-11-29"
+        fonds = f.UserFactory(role=Role.INTERMEDIARY, organisation=f.IntermediaryFactory())
+        with pytest.raises(services.Forbidden) as refused:
+            services.create_draft(user=fonds, opening=opening, organisation_kvk=werkgever.organisation.kvk)
+        assert "intermediairs" in refused.value.detail  # the Omscholingsregeling had no intermediaries
+    with freeze_time("2021-12-02 10:00:00+01:00"):
+        with pytest.raises(Conflict):
+            f.draft(opening, werkgever)
