@@ -223,3 +223,29 @@ def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(bulk_world, client_for):
     upload(client_for(bulk_world["fund"]), bulk_world["slim"], "aanvragen.pdf", f.PDF)
     record = BulkUpload.objects.get()
     assert record.status == BulkUpload.Status.REJECTED and "CSV" in record.errors[0]["message"]
+
+
+def test_a_per_traject_file_groups_the_rows_of_one_employer_into_one_application(bulk_world, client_for):
+    start = timezone.localdate() + datetime.timedelta(days=30)
+    rows = [["kvk", "deelnemer", "beroep", "sector", "opleider", "kosten", "startdatum", "einddatum", "einde_contract"]]
+    for n, organisation in enumerate(bulk_world["employers"][:3]):
+        for t in range(2):
+            end = start + datetime.timedelta(days=200)
+            rows.append(
+                [
+                    organisation.kvk,
+                    f"Deelnemer {n}.{t}",
+                    "Monteur",
+                    "techniek",
+                    "ROC",
+                    "8.000",
+                    start,
+                    end,
+                    end + datetime.timedelta(days=700),
+                ]
+            )
+    upload(client_for(bulk_world["fund"]), bulk_world["per_unit"], "trajecten.csv", as_csv(rows))
+    record = BulkUpload.objects.get()
+    assert record.status == BulkUpload.Status.CREATED and record.row_count == 6
+    assert sorted(app.units.count() for app in record.applications.all()) == [2, 2, 2]
+    assert {a.organisation for a in record.applications.all()} == set(bulk_world["employers"][:3])

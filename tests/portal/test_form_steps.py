@@ -379,3 +379,69 @@ def test_the_receipt_pdf_is_offered_once_the_letter_is_rendered(
     assert pdf.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert app.reference in text
+
+
+# --- intermediaries and races ----------------------------------------------------------------------
+
+
+def test_an_intermediary_starts_for_a_mandating_employer_and_the_channel_is_recorded(client_for):
+    opening = f.open_opening(f.slim(code="slim-start"))
+    fund = f.intermediary(username="fonds-start")
+    employer_org = f.OrganisationFactory(name="Gemachtigde Werkgever B.V.")
+    f.mandate(employer_org, fund.organisation, [opening.scheme])
+    client = client_for(fund)
+    page = client.get(reverse("portal:start", args=[opening.code])).content.decode()
+    assert "Gemachtigde Werkgever B.V." in page
+    response = client.post(
+        reverse("portal:start", args=[opening.code]), {"token": "fonds-token", "organisation": employer_org.kvk}
+    )
+    app = Application.objects.get()
+    assert response["Location"] == step_url(app, "aanvrager")
+    assert (app.organisation, app.channel, app.created_by) == (employer_org, Channel.INTERMEDIARY, fund)
+
+
+def test_an_intermediary_must_choose_the_employer(client_for):
+    opening = f.open_opening(f.slim(code="slim-kies"))
+    fund = f.intermediary(username="fonds-kies")
+    f.mandate(f.OrganisationFactory(), fund.organisation, [opening.scheme])
+    page = client_for(fund).post(reverse("portal:start", args=[opening.code]), {"token": "t"}).content.decode()
+    assert "Dit veld is verplicht." in page and 'href="#id_organisation"' in page
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize("maker", [f.omscholing, f.slim, f.programme])
+def test_every_step_of_every_shape_renders_with_its_indicator(client_for, maker):
+    opening = f.open_opening(maker())
+    user = f.employer()
+    app = f.draft(opening, user)
+    client = client_for(user)
+    steps = {"per_unit": "trajecten", "share_of_costs": "kosten", "programme": "programma"}
+    for number, step in enumerate(
+        ["aanvrager", steps[opening.published_rules.shape], "bijlagen", "verklaringen", "overzicht"], start=1
+    ):
+        page = client.get(step_url(app, step)).content.decode()
+        assert f"Stap {number} van 5" in page and 'aria-current="step"' in page
+    assert client.get(step_url(app, "trajecten" if maker is not f.omscholing else "kosten")).status_code == 404
+
+
+def test_two_submits_at_the_same_moment_give_the_second_the_receipt(wclient, werkgever, opening, monkeypatch):
+    from applications import services
+
+    app = f.draft(opening, werkgever, truthfulness_declared=True)
+    real_perform = services.perform
+
+    def the_other_click_was_first(application, action, user, data=None, **kwargs):
+        real_perform(application, action, user, data, **kwargs)  # the first request wins the row lock
+        raise services.Conflict("'submit' kan niet in de status 'ingediend'.")
+
+    monkeypatch.setattr(services, "perform", the_other_click_was_first)
+    response = wclient.post(reverse("portal:submit", args=[app.reference]))
+    assert response["Location"] == reverse("portal:receipt", args=[app.reference])
+    assert AuditEvent.objects.filter(application=app, action="submit").count() == 1
+
+
+def test_no_upload_once_the_application_is_submitted(wclient, werkgever, opening):
+    app = f.submitted(opening, werkgever)
+    response = wclient.post(step_url(app, "bijlagen"), {"file": SimpleUploadedFile("a.pdf", f.PDF), "action": "upload"})
+    assert response["Location"] == reverse("portal:detail", args=[app.reference])
+    assert not Document.objects.exists()
