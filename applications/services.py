@@ -262,9 +262,14 @@ def _clean_units(rows: list[dict] | None) -> list[dict]:
     return cleaned
 
 
-def _replace_units(application: Application, rows: list[dict]) -> None:
-    application.units.all().delete()
-    Unit.objects.bulk_create(Unit(application=application, position=i, **row) for i, row in enumerate(rows))
+def _replace_units(application: Application, rows: list[dict], *, new: bool = False) -> None:
+    if not new:
+        application.units.all().delete()
+    units = Unit.objects.bulk_create(Unit(application=application, position=i, **row) for i, row in enumerate(rows))
+    if new:  # the draft's units are exactly these: the answer needs no query to show them
+        cached = application.units.all()
+        cached._result_cache, cached._prefetch_done = units, True
+        application._prefetched_objects_cache = {**getattr(application, "_prefetched_objects_cache", {}), "units": cached}
 
 
 DRAFT_FIELDS = (
@@ -301,11 +306,11 @@ def _apply_draft_data(application: Application, data: dict) -> None:
         application.truthfulness_declared = bool(data.get("truthfulness_declared"))
 
 
-def _apply_children(application: Application, data: dict) -> None:
+def _apply_children(application: Application, data: dict, *, new: bool = False) -> None:
     from .models import CoFinancing, CostLine, Partner
 
     if "units" in data:
-        _replace_units(application, _clean_units(data.get("units")))
+        _replace_units(application, _clean_units(data.get("units")), new=new)
     if "cost_lines" in data:
         rows = data.get("cost_lines") or []
         application.cost_lines.all().delete()
@@ -395,14 +400,15 @@ def create_draft(
     )
     _apply_draft_data(application, data)
     application.reference = next_reference(opening.scheme.reference_prefix, timezone.localtime(moment).year)
-    try:
-        with transaction.atomic():
-            application.save()
-    except IntegrityError:
-        if idempotency_key:
+    if idempotency_key:  # two requests with one key at once: the second returns the first's draft
+        try:
+            with transaction.atomic():
+                application.save()
+        except IntegrityError:
             return Application.objects.get(idempotency_key=idempotency_key)
-        raise
-    _apply_children(application, data)
+    else:
+        application.save()
+    _apply_children(application, data, new=True)
     if "cost_lines" in data or "partners" in data:
         application.save()
     _audit(application, user, "create", "", State.DRAFT, data={"channel": application.channel}, at=moment)
