@@ -123,6 +123,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 _RVO_CSS = BASE_DIR / "node_modules" / "@nl-rvo" / "component-library-css" / "dist"
 if _RVO_CSS.exists():
     STATICFILES_DIRS.append(("rvo", _RVO_CSS))
+_HTMX = BASE_DIR / "node_modules" / "htmx.org" / "dist"
+if _HTMX.exists():
+    STATICFILES_DIRS.append(("htmx", _HTMX))
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))

@@ -92,6 +92,8 @@ def test_an_employer_applies_for_omscholing_with_two_trajecten_and_downloads_the
     button(page, "+ rij toevoegen").click()
     assert page.input_value("#id_units-0-participant") == "A. de Vries"
     fill_traject(page, 1, "B. Bakker", "9.500,00", "techniek")
+    # With JavaScript the amount follows the typing (htmx); without it, "Bedrag opnieuw berekenen" does.
+    page.wait_for_function("document.querySelector('.os-amount__value').textContent.includes('7.500,00')")
     button(page, "Concept opslaan").click()
     assert "Uw concept is opgeslagen" in page.content()
     assert "2 × € 3.750,00 per traject = € 7.500,00" in page.content()
