@@ -451,6 +451,13 @@ def _save(page: StepPage, data: dict):
 
 def step_applicant(page: StepPage):
     organisation = page.application.organisation
+    if page.request.user.role == Role.INTERMEDIARY:
+        # The employer keeps its own profile: an intermediary never changes, say, the IBAN paid to.
+        if page.request.method == "POST":
+            return page.after_save()
+        return page.render(
+            "portal/step_applicant.html", {"form": None, "organisation": organisation, "errors": [], "read_only": True}
+        )
     form = ProfileForm(page.request.POST or None, instance=organisation)
     if page.request.method == "POST" and form.is_valid():
         form.save()

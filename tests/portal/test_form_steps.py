@@ -445,3 +445,18 @@ def test_no_upload_once_the_application_is_submitted(wclient, werkgever, opening
     response = wclient.post(step_url(app, "bijlagen"), {"file": SimpleUploadedFile("a.pdf", f.PDF), "action": "upload"})
     assert response["Location"] == reverse("portal:detail", args=[app.reference])
     assert not Document.objects.exists()
+
+
+def test_an_intermediary_sees_the_employers_profile_but_cannot_change_its_iban(client_for):
+    opening = f.open_opening(f.slim(code="slim-iban"))
+    fund = f.intermediary(username="fonds-iban")
+    employer_org = f.OrganisationFactory(iban="NL91ABNA0417164300")
+    f.mandate(employer_org, fund.organisation, [opening.scheme])
+    app = f.draft(opening, fund, kvk=employer_org.kvk)
+    client = client_for(fund)
+    page = client.get(step_url(app, "aanvrager")).content.decode()
+    assert "NL91ABNA0417164300" in page and 'name="iban"' not in page
+    response = client.post(step_url(app, "aanvrager"), {"iban": "NL20INGB0001234567", "action": "next"})
+    assert response["Location"] == step_url(app, "kosten")
+    employer_org.refresh_from_db()
+    assert employer_org.iban == "NL91ABNA0417164300"
