@@ -326,10 +326,15 @@ WHERE opening_id = ANY(%(openings)s) AND at < %(end)s GROUP BY kind
 
 
 def _baseline(opening_ids: list[int], end) -> dict:
-    from django.db import connection
+    from django.db import connection, transaction
+
+    from reporting.queries import REPORT_WORK_MEM
 
     params = {"openings": opening_ids, "end": end}
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        # the same session settings as the report, so the comparison is fair
+        cur.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        cur.execute("SET LOCAL jit = off")
         cur.execute(BASELINE, params)
         rows = cur.fetchall()
         cur.execute(BASELINE_LEAD, params)
