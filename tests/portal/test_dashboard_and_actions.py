@@ -193,3 +193,11 @@ def test_the_organisation_profile_is_kept_once(wclient, werkgever):
     assert werkgever.organisation.iban == "NL20INGB0001234567" and werkgever.organisation.province == "zeeland"
     page = wclient.post(reverse("portal:profile"), {**data, "contact_email": "geen-email"}).content.decode()
     assert 'href="#id_contact_email"' in page
+
+
+def test_the_portal_speaks_english_when_asked(wclient, werkgever, opening):
+    app = f.draft(opening, werkgever)
+    page = wclient.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My applications" in page and "Continue and submit" in page
+    step = wclient.get(reverse("portal:step", args=[app.reference, "trajecten"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Step 2 of 5" in step.content.decode() and "Save and continue" in step.content.decode()
