@@ -110,6 +110,15 @@ def due_label(app: Application) -> tuple[str, str]:
     return ngettext("nog %(n)s dag", "nog %(n)s dagen", n) % {"n": n}, "amber" if n <= 7 else "green"
 
 
+def count_label(count: int | None) -> str | None:
+    """12, 1.234 or 10.000+ (counts are capped so the page stays fast at a million)."""
+    if count is None:
+        return None
+    if count > review_selectors.COUNT_CAP:
+        return f"{review_selectors.COUNT_CAP:,}+".replace(",", ".")
+    return f"{count:,}".replace(",", ".")
+
+
 STATE_TABS = [
     ("", gettext_lazy("Werkvoorraad")),
     (State.SUBMITTED, State.SUBMITTED.label),
@@ -145,7 +154,7 @@ def queue(request):
             {
                 "value": value,
                 "label": label,
-                "count": count,
+                "count": count_label(count),
                 "url": "?" + urlencode({**params, "state": value}),
                 "current": filters.state == value,
             }
