@@ -144,6 +144,31 @@ def _start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subproc
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
+# --- CPU spent by the server, whatever else runs on the machine -----------------------------
+
+
+def _cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of gunicorn (master and workers) and of the benchmark database's backends."""
+    tick = os.sysconf("SC_CLK_TCK")
+    python = postgres = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == server_pid or int(fields[1]) == server_pid:
+            python += seconds
+        elif cmdline.startswith("postgres:") and f" {DB_NAME} " in cmdline:
+            postgres += seconds
+    return python, postgres
+
+
 # --- the clients ---------------------------------------------------------------------
 
 
@@ -289,12 +314,26 @@ def run(argv: list[str]) -> int:
             return ("submit", status, body) if status != 200 else ("ok", reference, body)
 
         _drive(port, min(200, args.count), args.clients, insert_one)  # warm every worker up
+        load_before = os.getloadavg()[0]
+        cpu_0 = _cpu_seconds(server.pid)
         wall_b, lat_b, out_b = _drive(port, args.count, args.clients, insert_one)
+        cpu_1 = _cpu_seconds(server.pid)
         wall_s, lat_s, out_s = _drive(port, args.count, args.clients, submit_one)
+        cpu_2 = _cpu_seconds(server.pid)
         print("-" * 100)
         rate_b = _figures("baseline", wall_b, lat_b, args.count)
         rate_s = _figures("submissions", wall_s, lat_s, args.count)
         print(f"ratio        submissions/s ÷ baseline inserts/s = {rate_s / rate_b:.2f}  (aim ≥ 0.50)")
+        cores = os.cpu_count() or 1
+        for label, (a, b) in (("baseline", (cpu_0, cpu_1)), ("submissions", (cpu_1, cpu_2))):
+            py, pg = (b[0] - a[0]) / args.count * 1000, (b[1] - a[1]) / args.count * 1000
+            print(
+                f"server CPU   {label:<12} {py:6.2f} ms gunicorn + {pg:5.2f} ms PostgreSQL per request"
+                f" → at most {cores * 1000 / (py + pg):7.1f}/s on {cores} idle cores"
+            )
+        print(
+            f"machine load {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (shared machine: other work counts)"
+        )
         print(
             f"aims         ≥ 100 submissions/s: {'yes' if rate_s >= 100 else 'NO'}; "
             f"p95 < 250 ms: {'yes' if _percentile(lat_s, 95) < 0.25 else 'NO'}; "
