@@ -317,3 +317,23 @@ def test_the_real_omscholing_2021_opening_during_its_window(catalogue):
     with freeze_time("2021-12-02 10:00:00+01:00"):
         with pytest.raises(Conflict):
             f.draft(opening, werkgever)
+
+
+def test_slim_limits_are_checked_again_at_the_decision(slim):
+    """De-minimis aid granted elsewhere after submission still stops the grant (same check, again)."""
+    scheme, opening = slim
+    reviewer = f.staff(Role.REVIEWER, [scheme])
+    senior = f.staff(Role.SENIOR_REVIEWER, [scheme])
+    user = f.employer()
+    app = f.proposed_grant(opening, user, reviewer, eligible_costs="40000.00")
+    DeMinimisAid.objects.create(
+        organisation=user.organisation, granted_on=opening.opens_at.date(), amount=Decimal("290000.00"), provider="EZK"
+    )
+    with pytest.raises(Invalid) as refused:
+        services.perform(app, "approve_decision", senior)
+    assert "de-minimis" in refused.value.detail
+    app.refresh_from_db()
+    assert app.state == State.DECISION_PROPOSED and app.amount_granted is None
+    assert not DeMinimisAid.objects.filter(application=app).exists()
+    opening.refresh_from_db()
+    assert opening.committed == 0
