@@ -436,3 +436,25 @@ def test_create_user_refuses_an_applicant_without_organisation():
     with pytest.raises(CommandError):
         call_command("create_user", "fout", "--role", "applicant", "--organisation", "123")
     assert not User.objects.filter(username__in=["los", "fout"]).exists()
+
+
+def test_the_fast_representation_is_exactly_what_drf_would_give(opening, werkgever, reviewer, senior):
+    from django.test import RequestFactory
+    from rest_framework import serializers
+
+    from applications.api import ApplicationSerializer
+
+    apps = [
+        f.draft(opening, werkgever),
+        f.submitted(opening, werkgever),
+        f.granted(opening, werkgever, reviewer, senior),
+    ]
+    supplement = f.in_review(opening, werkgever, reviewer)
+    apps.append(services.perform(supplement, "request_supplement", reviewer, {"reason": "Plan?"}))
+    for user in (werkgever, reviewer):
+        request = RequestFactory().get("/")
+        request.user = user
+        for app in apps:
+            app = Application.objects.get(pk=app.pk)
+            serializer = ApplicationSerializer(app, context={"request": request})
+            assert serializer.data == serializers.ModelSerializer.to_representation(serializer, app)
