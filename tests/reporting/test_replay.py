@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from applications.models import Application, AuditEvent, Organisation
+from applications.models import Application, AuditEvent, Letter, Notification, Organisation
 from reporting import replay
 from reporting.queries import kpi_report
 from schemes.models import LedgerEntry
@@ -40,6 +40,10 @@ def test_the_replay_reports_what_the_evaluation_found_and_warned_red_on_day_four
     years = {e.at.year for e in AuditEvent.objects.filter(application__in=apps).exclude(to_state="")}
     assert years <= {2021, 2022}
     assert {e.at.year for e in LedgerEntry.objects.filter(application__in=apps)} <= {2021, 2022}
+
+    # No letters or e-mails for events of 2021.
+    assert not Letter.objects.filter(application__in=apps).exists()
+    assert not Notification.objects.filter(event__application__in=apps).exists()
 
     # A second run changes nothing and says so.
     events = AuditEvent.objects.count()
