@@ -46,6 +46,16 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
+
+def money(value) -> str:
+    """€ 7.500,00 with a no-break space, so an amount never breaks over two lines."""
+    return euro(value).replace("€ ", "€\u00a0")
+
+
+def _nbsp(text: str) -> str:
+    return str(text).replace("€ ", "€\u00a0")
+
+
 Kind = LetterTemplate.Kind
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "letters"
 MAX_ATTEMPTS = 8
@@ -235,7 +245,7 @@ def context_for(letter: Letter) -> dict:
         "decision_due": datum(app.decision_due),
         "decision_term_weeks": app.decision_term_weeks or rules.decision_term_weeks,
         "queue_position": app.queue_position,
-        "amount_requested": euro(app.amount_requested),
+        "amount_requested": money(app.amount_requested),
         "unit_label": rules.unit_label or "eenheid",
         "shape": rules.shape,
         "units": [
@@ -244,14 +254,14 @@ def context_for(letter: Letter) -> dict:
                 "occupation": u.occupation,
                 "sector": u.get_occupation_sector_display(),
                 "provider": u.provider,
-                "cost": euro(u.cost),
+                "cost": money(u.cost),
                 "period": f"{datum(u.start_date)} tot en met {datum(u.end_date)}" if u.start_date else "",
                 "status": u.get_status_display(),
             }
             for u in app.units.all()
         ],
-        "eligible_costs": euro(app.eligible_costs) if app.eligible_costs is not None else "",
-        "cost_lines": [{"description": c.description, "amount": euro(c.amount)} for c in app.cost_lines.all()],
+        "eligible_costs": money(app.eligible_costs) if app.eligible_costs is not None else "",
+        "cost_lines": [{"description": c.description, "amount": money(c.amount)} for c in app.cost_lines.all()],
         "partners": [{"name": p.name, "role": p.get_role_display()} for p in app.partners.all()],
         "project_end_date": datum(_project_end(app)),
         "settlement_due": datum(app.settlement_due),
@@ -263,9 +273,9 @@ def context_for(letter: Letter) -> dict:
         "agency": agency(scheme),
     }
     if decision is not None:
-        ctx["decision_amount"] = euro(decision.amount)
+        ctx["decision_amount"] = money(decision.amount)
         ctx["decision_note"] = decision.note
-        ctx["steps"] = list((decision.data or {}).get("steps") or [])
+        ctx["steps"] = [_nbsp(step) for step in (decision.data or {}).get("steps") or []]
     kind = letter.kind
     if kind == Kind.GRANT:
         ctx.update(_grant_context(app, decision, rules))
@@ -318,7 +328,7 @@ def obligations(rules) -> list[str]:
     ]
     if rules.accountant_above is not None:
         lines.append(
-            f"Bij een subsidie van {euro(rules.accountant_above)} of meer voegt u een accountantsverklaring bij."
+            f"Bij een subsidie van {money(rules.accountant_above)} of meer voegt u een accountantsverklaring bij."
         )
     return lines
 
@@ -330,7 +340,7 @@ def _grant_context(app: Application, decision: Decision | None, rules) -> dict:
         {
             "number": t.number,
             "label": t.label,
-            "amount": euro(t.amount),
+            "amount": money(t.amount),
             "planned_date": datum(t.planned_date),
             "gated": t.gated,
             "review": f"{t.review_kind} op {datum(t.review_date)}" if t.gated and t.review_date else "",
@@ -338,12 +348,12 @@ def _grant_context(app: Application, decision: Decision | None, rules) -> dict:
         for t in app.tranches.all()
     ]
     return {
-        "amount": euro(amount),
-        "advance_amount": euro(advance.amount) if advance else "",
+        "amount": money(amount),
+        "advance_amount": money(advance.amount) if advance else "",
         "advance_pct": f"{rules.advance_pct.normalize():f}".replace(".", ",") if rules.advance_pct else "",
         "advance_due": datum(advance.due_date) if advance else "",
         "tranches": tranches,
-        "ex_officio_below": euro(rules.ex_officio_below) if rules.ex_officio_below else "",
+        "ex_officio_below": money(rules.ex_officio_below) if rules.ex_officio_below else "",
         "ex_officio": bool(rules.ex_officio_below and amount is not None and amount < rules.ex_officio_below),
     }
 
@@ -378,12 +388,12 @@ def _settlement_context(app: Application, decision: Decision | None, event: Audi
     )
     return {
         "granted_on": datum(grant.approved_at) if grant else "",
-        "amount": euro(amount),
-        "amount_granted": euro(granted),
+        "amount": money(amount),
+        "amount_granted": money(granted),
         "lower_than_granted": amount is not None and amount < granted,
-        "paid": euro(paid),
-        "final_payment": euro(difference) if difference > 0 else "",
-        "recovery": euro(-difference) if difference < 0 else "",
+        "paid": money(paid),
+        "final_payment": money(difference) if difference > 0 else "",
+        "recovery": money(-difference) if difference < 0 else "",
         "payment_due": datum(final.due_date) if final else datum(clocks.payment_due(clocks.local_date())),
         "ex_officio": ex_officio,
     }
@@ -395,8 +405,8 @@ def _revocation_context(app: Application, decision: Decision | None) -> dict:
     )
     return {
         "reason": (decision.note if decision else "") or "de voorwaarden van de verlening zijn niet nageleefd",
-        "amount_granted": euro(app.amount_granted),
-        "recovery": euro(recovery.amount) if recovery else "",
+        "amount_granted": money(app.amount_granted),
+        "recovery": money(recovery.amount) if recovery else "",
         "recovery_due": datum(recovery.due_date) if recovery else "",
     }
 
@@ -449,7 +459,7 @@ def _intent_context(event: AuditEvent | None) -> dict:
         "intent_label": INTENT_LABELS.get(proposed, INTENT_LABELS["rejection"]),
         "intent_reason": data.get("reason") or (event.reason if event else ""),
         "reply_due": datum(datetime.date.fromisoformat(data["reply_due"])) if data.get("reply_due") else "",
-        "intent_amount": euro(data.get("amount")) if data.get("amount") else "",
+        "intent_amount": money(data.get("amount")) if data.get("amount") else "",
     }
     if data.get("reason_code"):
         context.update(_reason_context(data["reason_code"]))

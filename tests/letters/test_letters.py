@@ -33,7 +33,8 @@ def pdf_text(letter: Letter) -> str:
     assert letter.status == Letter.Status.RENDERED, letter.error
     with letter.file.open("rb") as fh:
         reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    text = " ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
+    return " ".join(text.split())
 
 
 def only(app, kind) -> Letter:
@@ -201,19 +202,43 @@ def test_the_fetcher_refuses_urls_outside_the_letter_folder():
         letters.local_url_fetcher().fetch("file:///etc/passwd")
 
 
-def test_dump_for_eyes(team, opening, django_capture_on_commit_callbacks, tmp_path):
-    """Not a check: writes the letters to /tmp/letters-out for a person to look at (LETTERS_OUT=1)."""
+def test_dump_for_eyes(django_capture_on_commit_callbacks):
+    """Not a check: writes every kind of letter to /tmp/letters-out for a person to look at (LETTERS_OUT=1)."""
     import os
     import shutil
 
     if not os.environ.get("LETTERS_OUT"):
         pytest.skip("set LETTERS_OUT=1 to write the letters for review")
+    team = team_for()
+    opening = team["opening"]
+    bart, sanne, werkgever = team["reviewer"], team["senior"], team["employer"]
     with django_capture_on_commit_callbacks(execute=True):
-        app = granted(opening, team["employer"], team["reviewer"], team["senior"])
-        rejected(opening, employer(), team["reviewer"], team["senior"], code="ceiling_reached")
+        app = granted(opening, werkgever, bart, sanne)
+        services.perform(app, "pay_advance", bart)
+        unit_ids = list(app.units.values_list("id", flat=True))
+        services.perform(app, "request_settlement", werkgever, {"units_completed": unit_ids[:1]})
+        services.perform(app, "propose_settlement", bart, {"note": "Eén traject is niet afgerond."})
+        services.perform(app, "approve_settlement", sanne)
+        other = granted(opening, employer(), bart, sanne)
+        services.perform(other, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
+        services.perform(other, "approve_decision", sanne)
+        refused = rejected(opening, werkgever, bart, sanne, code="ceiling_reached")
+        services.perform(refused, "lodge_objection", werkgever, {"reason": "Mijn aanvraag was eerder compleet."})
+        services.perform(
+            refused, "decide_objection", bart, {"upheld": False, "note": "De volgorde is juist vastgesteld."}
+        )
+        late = submitted(opening, employer())
+        services.perform(late, "start_review", bart)
+        services.perform(late, "request_supplement", bart, {"reason": "De offerte van de opleider ontbreekt."})
+        hearing.send_intent(
+            late, bart, "Het beoogde beroep staat niet op de lijst van tekortberoepen.", reason_code="not_eligible"
+        )
+        slim = team_for(OpeningFactory(scheme=SchemeFactory(slim=True)))
+        granted(slim["opening"], slim["employer"], slim["reviewer"], slim["senior"])
     out = "/tmp/letters-out"
-    os.makedirs(out, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
     for letter in Letter.objects.all():
+        assert letter.status == Letter.Status.RENDERED, letter.error
         with letter.file.open("rb") as fh, open(f"{out}/{letter.kind}-{letter.pk}.pdf", "wb") as target:
             shutil.copyfileobj(fh, target)
-    print(pdf_text(only(app, "grant")))
