@@ -8,14 +8,13 @@ published rules (``Rules.compute`` / ``checks``) and the writes are done by
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from schemes.forms import MONEY_ATTRS, MoneyField
 
-from .models import CoFinancing, Document, Organisation, Partner, Unit
+from .models import CoFinancing, Organisation, Partner, Unit
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
 TEXT = {"class": "utrecht-textbox rvo-input"}
@@ -596,7 +595,3 @@ class DashboardFilterForm(forms.Form):
         self.fields["state"].choices = [("", _("alle statussen"))] + list(states)
         if len(organisations) < 1:
             del self.fields["organisation"]
-
-
-ZERO = Decimal("0.00")
-DOCUMENT_KINDS = Document.Kind

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from schemes.models import Opening, Scheme
 
-from .. import checks, clocks, documents, selectors, services
+from .. import checks, clocks, documents, permissions, selectors, services
 from ..forms import (
     CostLineRowForm,
     CostsForm,
@@ -422,7 +422,7 @@ class StepPage:
 
 def _draft(request, reference: str) -> Application:
     application = visible_application(request, reference)
-    if not services.perms.acts_for_applicant(application, request.user):
+    if not permissions.acts_for_applicant(application, request.user):
         raise PermissionDenied(_("U mag deze aanvraag niet wijzigen."))
     return application
 
