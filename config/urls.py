@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -31,5 +29,5 @@ for prefix, module, namespace in AREAS:
 
 urlpatterns.append(path("", include("schemes.urls")))
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded documents and letters are never served from MEDIA_URL, not even with DEBUG
+# (make run): only through views that check who may see the application.
