@@ -216,10 +216,16 @@ def import_file(*, user: User, opening: Opening, name: str, content: bytes) -> O
     return Outcome(upload=upload, errors=upload.errors)
 
 
+def kvk_of(row: dict) -> str:
+    """A spreadsheet keeps 01234567 as the number 1234567: give the KVK number its leading zeros back."""
+    kvk = (row.get("kvk") or "").strip()
+    return kvk.zfill(8) if kvk.isdigit() and len(kvk) < 8 else kvk
+
+
 def _group(rows, shape: str) -> dict[str, list[tuple[int, dict]]]:
     groups: dict[str, list[tuple[int, dict]]] = {}
     for number, row in rows:
-        groups.setdefault(row.get("kvk", "").strip(), []).append((number, row))
+        groups.setdefault(kvk_of(row), []).append((number, row))
     return groups
 
 
@@ -234,7 +240,7 @@ def _create_all(*, user: User, opening: Opening, rows, digest: str) -> list[Appl
         groups = {}
         seen: dict[str, int] = {}
         for number, row in rows:
-            kvk = row.get("kvk", "").strip()
+            kvk = kvk_of(row)
             if kvk in seen and rules.one_per_window:
                 errors.append(
                     RowError(

@@ -249,3 +249,13 @@ def test_a_per_traject_file_groups_the_rows_of_one_employer_into_one_application
     assert record.status == BulkUpload.Status.CREATED and record.row_count == 6
     assert sorted(app.units.count() for app in record.applications.all()) == [2, 2, 2]
     assert {a.organisation for a in record.applications.all()} == set(bulk_world["employers"][:3])
+
+
+def test_a_kvk_number_that_a_spreadsheet_stored_as_a_number_keeps_its_leading_zero(bulk_world, client_for):
+    early = f.OrganisationFactory(kvk="01234567", name="Vroege Inschrijving B.V.")
+    f.mandate(early, bulk_world["fund"].organisation, [bulk_world["slim"].scheme])
+    rows = [["kvk", "subsidiabele_kosten", "einddatum_project", "de_minimis"], [1234567, 20000, "2027-12-31", 0]]
+    upload(client_for(bulk_world["fund"]), bulk_world["slim"], "aanvragen.xlsx", as_xlsx(rows))
+    record = BulkUpload.objects.get()
+    assert record.status == BulkUpload.Status.CREATED
+    assert record.applications.get().organisation == early
