@@ -201,3 +201,18 @@ def test_the_portal_speaks_english_when_asked(wclient, werkgever, opening):
     assert "My applications" in page and "Continue and submit" in page
     step = wclient.get(reverse("portal:step", args=[app.reference, "trajecten"]), HTTP_ACCEPT_LANGUAGE="en")
     assert "Step 2 of 5" in step.content.decode() and "Save and continue" in step.content.decode()
+
+
+def test_an_intermediary_has_the_same_actions_as_the_employer(client_for):
+    scheme = f.slim(code="slim-acties")
+    opening = f.open_opening(scheme)
+    fund = f.intermediary(username="fonds-acties")
+    employer_org = f.OrganisationFactory()
+    f.mandate(employer_org, fund.organisation, [scheme])
+    app = f.submitted(opening, fund, kvk=employer_org.kvk)
+    client = client_for(fund)
+    assert action_url(app, "withdraw") in client.get(reverse("portal:home")).content.decode()
+    client.post(action_url(app, "withdraw"), {"reason": "De werkgever ziet ervan af."})
+    app.refresh_from_db()
+    assert app.state == State.WITHDRAWN
+    assert app.events.get(action="withdraw").actor == fund
