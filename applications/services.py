@@ -510,11 +510,8 @@ def perform(
         raise Invalid(_("De gegevens bij de actie moeten een object zijn."))
     try:
         with transaction.atomic():
-            locked = (
-                Application.objects.select_for_update()
-                .select_related("opening__scheme", "organisation")
-                .get(pk=application.pk)
-            )
+            # the opening only: its scheme and the organisation are read when an action needs them
+            locked = Application.objects.select_for_update(of=("self",)).select_related("opening").get(pk=application.pk)
             if expected_version is not None and locked.version != expected_version:
                 raise Conflict(_("De aanvraag is intussen door iemand anders gewijzigd; laad haar opnieuw."))
             moment = now or _now()
