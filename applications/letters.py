@@ -547,31 +547,38 @@ def recipient_for(application: Application) -> str:
 
 
 def announce(letter: Letter) -> bool:
-    """One e-mail per letter (emailed_at); it stands in for the event's own announcement."""
-    letter = Letter.objects.select_related("application__organisation", "application__created_by").get(pk=letter.pk)
-    if letter.emailed_at is not None or letter.status != Letter.Status.RENDERED:
-        return False
-    app = letter.application
-    recipient = recipient_for(app)
+    """One e-mail per letter (emailed_at); it stands in for the event's own announcement.
+
+    Sent while the letter row is locked and marked in the same transaction: a
+    failed send leaves it unmarked for the retry, a second worker waits and sends nothing.
+    """
     with transaction.atomic():
-        claimed = Letter.objects.filter(pk=letter.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
-        if not claimed:
+        letter = (
+            Letter.objects.select_for_update()
+            .select_related("application__organisation", "application__created_by")
+            .get(pk=letter.pk)
+        )
+        if letter.emailed_at is not None or letter.status != Letter.Status.RENDERED:
             return False
+        app = letter.application
+        recipient = recipient_for(app)
+        letter.emailed_at = timezone.now()
+        letter.save(update_fields=["emailed_at"])
         if letter.event_id and recipient:
             Notification.objects.get_or_create(event_id=letter.event_id, defaults={"recipient": recipient})
-    if not recipient:
-        return False
-    send_mail(
-        subject=_("Nieuwe brief over uw aanvraag %(reference)s") % {"reference": app.reference},
-        message=_(
-            "Er staat een nieuwe brief voor u klaar: %(kind)s over uw aanvraag %(reference)s.\n\n"
-            "U vindt de brief onder 'Mijn aanvragen' in Open Subsidie. Deze e-mail is automatisch verstuurd."
+        if not recipient:
+            return False
+        send_mail(
+            subject=_("Nieuwe brief over uw aanvraag %(reference)s") % {"reference": app.reference},
+            message=_(
+                "Er staat een nieuwe brief voor u klaar: %(kind)s over uw aanvraag %(reference)s.\n\n"
+                "U vindt de brief onder 'Mijn aanvragen' in Open Subsidie. Deze e-mail is automatisch verstuurd."
+            )
+            % {"kind": Kind(letter.kind).label, "reference": app.reference},
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[recipient],
+            fail_silently=False,
         )
-        % {"kind": Kind(letter.kind).label, "reference": app.reference},
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[recipient],
-        fail_silently=False,
-    )
     return True
 
 

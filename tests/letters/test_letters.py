@@ -242,3 +242,29 @@ def test_dump_for_eyes(django_capture_on_commit_callbacks):
         assert letter.status == Letter.Status.RENDERED, letter.error
         with letter.file.open("rb") as fh, open(f"{out}/{letter.kind}-{letter.pk}.pdf", "wb") as target:
             shutil.copyfileobj(fh, target)
+
+
+def test_a_failed_announcement_is_sent_by_the_retry_and_only_once(
+    team, opening, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail as django_mail
+
+    import applications.letters as module
+
+    calls = {"n": 0}
+    real = module.send_mail
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionRefusedError("smtp down")
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, "send_mail", flaky)
+    django_mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        app = submitted(opening, team["employer"])
+    letter = only(app, "receipt")
+    assert letter.status == Letter.Status.RENDERED and letter.emailed_at is not None
+    assert calls["n"] == 2
+    assert len([m for m in django_mail.outbox if app.reference in m.subject]) == 1
