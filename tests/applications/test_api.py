@@ -458,3 +458,32 @@ def test_the_fast_representation_is_exactly_what_drf_would_give(opening, werkgev
             app = Application.objects.get(pk=app.pk)
             serializer = ApplicationSerializer(app, context={"request": request})
             assert serializer.data == serializers.ModelSerializer.to_representation(serializer, app)
+
+
+def test_a_gated_tranche_through_the_api_records_its_kpi_values(db):
+    from schemes.models import TranchePlanItem
+
+    scheme = f.techkwadraat_scheme()
+    opening = f.open_opening(scheme, ceiling="10000000.00")
+    today = timezone.localdate()
+    TranchePlanItem.objects.create(
+        scheme=scheme, number=1, label="Onvoorwaardelijk", amount=Decimal("40"), planned_date=today
+    )
+    TranchePlanItem.objects.create(
+        scheme=scheme, number=2, label="Na KPI-beoordeling", amount=Decimal("60"), planned_date=today,
+        gated=True, review_kind="KPI-beoordeling", review_date=today,
+    )  # fmt: skip
+    reviewer = f.staff(Role.REVIEWER, [scheme])
+    senior = f.staff(Role.SENIOR_REVIEWER, [scheme])
+    app = f.granted(opening, f.employer(), reviewer, senior, requested_amount="1000000.00")
+    kpis = {"leerlingen": 550, "bedrijven": 440}
+    response = act(client_for(reviewer), app, "propose_tranche", {"tranche": 2, "release": True, "kpi_values": kpis})
+    assert response.status_code == 200, response.json()
+    assert (
+        "approve_decision"
+        in client_for(senior).get(f"/api/v1/applications/{app.reference}/").json()["available_actions"]
+    )
+    assert act(client_for(senior), app, "approve_decision").status_code == 200
+    tranche = app.tranches.get(number=2)
+    assert tranche.status == "released" and tranche.kpi_values == {"leerlingen": 550, "bedrijven": 440}
+    assert tranche.amount == Decimal("600000.00")
