@@ -268,3 +268,31 @@ def test_a_failed_announcement_is_sent_by_the_retry_and_only_once(
     assert letter.status == Letter.Status.RENDERED and letter.emailed_at is not None
     assert calls["n"] == 2
     assert len([m for m in django_mail.outbox if app.reference in m.subject]) == 1
+
+
+@freeze_time("2021-10-04 10:00:00+02:00")
+def test_a_revocation_recovers_the_advance_and_an_objection_decision_points_to_the_court(
+    django_capture_on_commit_callbacks,
+):
+    team = team_for()
+    opening, bart, sanne, werkgever = team["opening"], team["reviewer"], team["senior"], team["employer"]
+    with django_capture_on_commit_callbacks(execute=True):
+        app = granted(opening, werkgever, bart, sanne)
+        services.perform(app, "pay_advance", bart)
+        services.perform(app, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
+        app = services.perform(app, "approve_decision", sanne)
+    text = pdf_text(only(app, "revocation"))
+    assert "Wij trekken de verlening van de subsidie in" in text
+    assert "Het contract van de werknemer is niet verlengd." in text
+    assert "Wij vorderen € 7.500,00 van u terug" in text
+    assert "15 november 2021" in text  # pay back within six weeks, and the objection term
+    assert "bezwaar" in text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.perform(app, "lodge_objection", werkgever, {"reason": "Het contract is wel verlengd, zie bijlage."})
+        app = services.perform(app, "decide_objection", sanne, {"upheld": True, "note": "De verlenging is aangetoond."})
+    text = pdf_text(only(app, "objection_decision"))
+    assert "gegrond" in text and "De verlenging is aangetoond." in text
+    assert "beroep instellen bij de rechtbank" in text
+    assert "15 november 2021" in text
+    assert "bezwaar maken (artikel 6:7" not in text
