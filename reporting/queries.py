@@ -239,6 +239,26 @@ def application_states(opening_ids: list[int], end: datetime.datetime, *, per_un
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
+def _quoted(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def _current_from(opening_ids: list[int], join: str = "") -> str:
+    """The FROM clause of today's figures: applications of the openings, their organisation, and
+    for the closed ones the close event (the state they were closed from)."""
+    event, app, org = _table(AuditEvent), _table(Application), _table(Organisation)
+    ids = ", ".join(str(int(pk)) for pk in opening_ids) or "NULL"
+    return f"""{app} a
+        JOIN {org} o ON o.id = a.organisation_id
+        LEFT JOIN (
+            SELECT e.application_id AS application_id, MAX(e.from_state) AS from_state FROM {event} e
+            WHERE e.action = 'close' AND e.to_state = '{State.CLOSED}' AND e.from_state <> '{State.CLOSED}'
+            GROUP BY e.application_id
+        ) c ON c.application_id = a.id AND a.state = '{State.CLOSED}'
+        {join}
+        WHERE a.opening_id IN ({ids})"""
+
+
 @contextmanager
 def current_states(opening_ids: list[int]):
     """The same rows as ``application_states`` for a report as of today, from the current columns.
@@ -246,55 +266,92 @@ def current_states(opening_ids: list[int]):
     The state machine changes ``Application.state`` in the same transaction as
     it writes the audit event, so for today the column *is* the state of the
     last event, and the report needs no pass over the audit trail: this yields
-    a derived table (no temporary table) that the figures group directly.
+    a derived table (no temporary table) that the figures query directly.
 
     - ``state``: the column; for ``closed`` the ``from_state`` of the close event
-      (looked up for the closed applications only);
+      (an application is closed once, as its last transition);
     - ``submitted_at``: the column, set once by the submit event;
     - ``decided_at``: the column, set by the first decision — except where a later
       decision moved it (a settlement, a revocation, or a decision after an
       objection): for those few the first decision event is looked up;
-    - ``reason``: the rejection reason column (for ``rejected_by_reason``).
+    - ``units`` is not here: today's figures count units in one query
+      (``_units_now``) instead of joining them to every application.
 
     Opening ids are integers and the states constants, so the SQL carries them
     inline and every figure's query can embed it as ``FROM (…) s``.
     """
-    event, app, org, unit = _table(AuditEvent), _table(Application), _table(Organisation), _table(Unit)
-    objection, decision = _table(Objection), _table(Decision)
-    ids = ", ".join(str(int(pk)) for pk in opening_ids) or "NULL"
-
-    def quoted(values) -> str:
-        return ", ".join(f"'{v}'" for v in values)
-
-    moved = quoted([Decision.Kind.SETTLEMENT, Decision.Kind.REVOCATION])
-    undecided = quoted([State.DRAFT, *OPEN_STATES, State.WITHDRAWN])
+    event, objection, decision = _table(AuditEvent), _table(Objection), _table(Decision)
+    moved = _quoted([Decision.Kind.SETTLEMENT, Decision.Kind.REVOCATION])
+    undecided = _quoted([State.DRAFT, *OPEN_STATES, State.WITHDRAWN])
     yield f"""(
         SELECT a.id AS application_id, a.opening_id AS opening_id, a.organisation_id AS organisation_id,
-               a.channel AS channel,
-               CASE WHEN a.state = '{State.CLOSED}' THEN (
-                        SELECT e.from_state FROM {event} e
-                        WHERE e.application_id = a.id AND e.to_state = '{State.CLOSED}'
-                          AND e.from_state <> '{State.CLOSED}'
-                        ORDER BY e.at DESC, e.id DESC LIMIT 1)
-                    ELSE a.state END AS state,
+               a.channel AS channel, COALESCE(c.from_state, a.state) AS state,
                a.submitted_at AS submitted_at,
                CASE WHEN a.id IN (SELECT application_id FROM {objection}
                                   UNION ALL SELECT application_id FROM {decision} WHERE kind IN ({moved})) THEN (
                         SELECT MIN(e.at) FROM {event} e
-                        WHERE e.application_id = a.id AND e.to_state IN ({quoted(DECISION_STATES)})
+                        WHERE e.application_id = a.id AND e.to_state IN ({_quoted(DECISION_STATES)})
                           AND e.action IN ('approve_decision', 'declare_not_considered')
                           AND e.to_state <> e.from_state)
                     WHEN a.state NOT IN ({undecided}) THEN a.decided_at END AS decided_at,
                o.sector AS sector, o.size_class AS size_class, o.province AS province,
-               COALESCE(u.n, 0) AS units, COALESCE(a.amount_granted, a.amount_requested, 0) AS amount,
-               a.decision_due AS decision_due, a.default_notice_on AS default_notice_on,
-               a.rejection_reason AS reason
-        FROM {app} a
-        JOIN {org} o ON o.id = a.organisation_id
-        LEFT JOIN (SELECT application_id, COUNT(*) AS n FROM {unit} GROUP BY application_id) u
-               ON u.application_id = a.id
-        WHERE a.opening_id IN ({ids})
+               0 AS units, COALESCE(a.amount_granted, a.amount_requested, 0) AS amount,
+               a.decision_due AS decision_due, a.default_notice_on AS default_notice_on
+        FROM {_current_from(opening_ids)}
     )"""
+
+
+def _groups_now(opening_ids: list[int], day: datetime.date) -> tuple[list[dict], dict, dict[str, int]]:
+    """Today: the counts of ``_application_groups``, the penalty exposure and the rejections by reason,
+    in one pass over the applications grouped by plain columns (so PostgreSQL hashes a few hundred groups)."""
+    open_states = _quoted(OPEN_STATES)
+    sql = f"""
+        SELECT a.opening_id, a.state, c.from_state, o.sector, o.size_class, o.province, a.channel,
+               CASE WHEN a.state IN ({open_states}) AND a.default_notice_on <= %s THEN a.default_notice_on END,
+               CASE WHEN a.state IN ('{State.REJECTED}', '{State.CLOSED}') THEN a.rejection_reason END,
+               COUNT(*), SUM(COALESCE(a.amount_granted, a.amount_requested, 0)),
+               SUM(CASE WHEN a.decision_due < %s THEN 1 ELSE 0 END)
+        FROM {_current_from(opening_ids)}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    """
+    rows, notices, reasons = [], defaultdict(int), []
+    for opening_id, raw, closed_from, sector, size, province, channel, notice, reason, n, amount, due in _fetch(
+        sql, [_d(day), _d(day)]
+    ):
+        state = closed_from if raw == State.CLOSED and closed_from else raw
+        category = CATEGORY.get(state, OPEN)
+        rows.append(
+            {
+                "opening_id": opening_id,
+                "category": category,
+                "state": state,
+                "sector": sector,
+                "size_class": size,
+                "province": province or "onbekend",
+                "channel": channel,
+                "n": n,
+                "units": 0,
+                "amount": Decimal(str(amount or 0)),
+                "overdue": int(due or 0) if category == OPEN else 0,
+            }
+        )
+        if notice is not None and category == OPEN:
+            notices[notice] += n
+        if state == State.REJECTED:
+            reasons.append((reason, n))
+    return rows, _penalty_from(notices, day), _by_reason(reasons)
+
+
+def _units_now(opening_ids: list[int]) -> list[tuple]:
+    """Today: units of the open and granted applications by opening, state and occupation sector."""
+    states = _quoted([*OPEN_STATES, *GRANTED_STATES, State.CLOSED])
+    units = f"JOIN {_table(Unit)} u ON u.application_id = a.id"
+    sql = f"""
+        SELECT a.opening_id, COALESCE(c.from_state, a.state), u.occupation_sector, COUNT(*)
+        FROM {_current_from(opening_ids, units)} AND a.state IN ({states})
+        GROUP BY 1, 2, 3
+    """
+    return _fetch(sql)
 
 
 # A report sorts the events of a scope once; with PostgreSQL's default 4 MB a million events spill to
@@ -303,11 +360,15 @@ REPORT_WORK_MEM = "64MB"
 
 
 @contextmanager
-def _report_session():
+def _report_session(*, now: bool = False):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
             cursor.execute("SET LOCAL jit = off")
+            if now:
+                # Today's figures group a few hundred keys over every application; PostgreSQL cannot
+                # tell that from the CASE keys and would sort all rows instead of hashing them.
+                cursor.execute("SET LOCAL enable_sort = off")
     yield
 
 
@@ -347,15 +408,23 @@ def _application_groups(table: str, day: datetime.date) -> list[dict]:
 
 def _granted_organisations(table: str) -> tuple[int, dict[str, int]]:
     sql = f"""
-        SELECT sector, COUNT(DISTINCT organisation_id) FROM {table} s
-        WHERE state IN ({_placeholders(GRANTED_STATES)}) GROUP BY sector
+        SELECT sector, COUNT(*) FROM (
+            SELECT sector, organisation_id FROM {table} s
+            WHERE state IN ({_placeholders(GRANTED_STATES)}) GROUP BY sector, organisation_id
+        ) t GROUP BY sector
     """
     by_sector = {sector: n for sector, n in _fetch(sql, GRANTED_STATES)}
-    total = _fetch(
-        f"SELECT COUNT(DISTINCT organisation_id) FROM {table} s WHERE state IN ({_placeholders(GRANTED_STATES)})",
-        GRANTED_STATES,
-    )[0][0]
+    total = sum(by_sector.values())  # an organisation has one sector, so the distinct counts add up
     return total, dict(sorted(by_sector.items()))
+
+
+def _occupation_sectors(unit_rows: list[tuple]) -> dict[str, int]:
+    """Today: granted units by the occupation's sector, from the rows of ``_units_now``."""
+    counts: dict[str, int] = defaultdict(int)
+    for _opening, state, sector, n in unit_rows:
+        if CATEGORY.get(state) == "granted":
+            counts[sector] += n
+    return dict(sorted(counts.items()))
 
 
 def _units_by_occupation_sector(table: str) -> dict[str, int]:
@@ -409,14 +478,22 @@ def _penalty_exposure(table: str, day: datetime.date) -> dict:
         SELECT default_notice_on FROM {table} s
         WHERE state IN ({_placeholders(OPEN_STATES)}) AND default_notice_on IS NOT NULL AND default_notice_on <= %s
     """
-    total, count = Decimal("0"), 0
+    notices: dict = defaultdict(int)
     for (notice,) in _fetch(sql, [*OPEN_STATES, _d(day)]):
+        notices[notice] += 1
+    return _penalty_from(notices, day)
+
+
+def _penalty_from(notices: dict, day: datetime.date) -> dict:
+    """The penalty run so far on the open applications, from the dates of their notices (date → count)."""
+    total, count = Decimal("0"), 0
+    for notice, n in notices.items():
         if isinstance(notice, str):
             notice = datetime.date.fromisoformat(notice)
         days = clocks.penalty_days(notice, day)
         if days > 0:
-            count += 1
-            total += clocks.penalty(days)
+            count += n
+            total += clocks.penalty(days) * n
     return {"applications": count, "amount": money(total)}
 
 
@@ -443,11 +520,6 @@ def _by_reason(rows) -> dict[str, int]:
     for reason, n in rows:
         counts[reason or "other"] += n
     return dict(sorted(counts.items()))
-
-
-def _rejected_by_reason_now(table: str) -> dict[str, int]:
-    """Today: the rejection reason column, set from the decision that rejected (and cleared on reopening)."""
-    return _by_reason(_fetch(f"SELECT reason, COUNT(*) FROM {table} s WHERE state = %s GROUP BY reason", ["rejected"]))
 
 
 def _ledger(opening_ids: list[int], end: datetime.datetime) -> dict[int, dict[str, Decimal]]:
@@ -739,13 +811,19 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         states = current_states(opening_ids)
     else:
         states = application_states(opening_ids, end, per_unit=per_unit)
-    with transaction.atomic(), _report_session(), states as table:
-        groups = _application_groups(table, day)
+    with transaction.atomic(), _report_session(now=now), states as table:
+        if now:
+            groups, penalty, by_reason = _groups_now(opening_ids, day)
+            unit_rows = _units_now(opening_ids) if per_unit else []
+            by_occupation = _occupation_sectors(unit_rows)
+        else:
+            groups = _application_groups(table, day)
+            penalty = _penalty_exposure(table, day)
+            by_reason = _rejected_by_reason(table, end)
+            by_occupation = _units_by_occupation_sector(table) if per_unit else {}
+            unit_rows = []
         orgs_granted, orgs_by_sector = _granted_organisations(table)
-        by_occupation = _units_by_occupation_sector(table) if per_unit else {}
         lead = _lead_times(table)
-        penalty = _penalty_exposure(table, day)
-        by_reason = _rejected_by_reason_now(table) if now else _rejected_by_reason(table, end)
     ledger = _ledger_now(scope.opening_ids) if now else _ledger(scope.opening_ids, end)
     ceilings = _ceilings(openings, end)
 
@@ -770,6 +848,14 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         target["overdue"] = target.get("overdue", 0) + row["overdue"]
         for dimension in breakdowns:
             breakdowns[dimension][row[dimension]][cat] += n
+    for opening_id, state, _sector, n in unit_rows:  # today: units counted apart from the applications
+        cat = CATEGORY.get(state, OPEN)
+        target = per_opening[opening_id]
+        if cat == "granted":
+            units_granted += n
+            target["units"] += n
+        if cat in (OPEN, "granted"):
+            target["pace_units"] = target.get("pace_units", 0) + n
 
     total_ledger = _sum_ledgers(ledger.values())
     ceiling = sum(ceilings.values(), Decimal("0"))
