@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 
 from schemes.models import Opening
@@ -107,8 +107,8 @@ def _with_state(qs: QuerySet[Application], state: str) -> QuerySet[Application]:
         # driven from the few expired requests, not from every application waiting for a supplement
         return qs.filter(state=State.SUPPLEMENT_REQUESTED, pk__in=_expired_requests(today).values("application_id"))
     if state == TRANCHE_DUE:
-        due = Tranche.objects.filter(application=OuterRef("pk"), gated=True, status=Tranche.Status.DUE)
-        return qs.filter(state=State.GRANTED).filter(Exists(due))
+        due = Tranche.objects.filter(gated=True, status=Tranche.Status.DUE).values("application_id")
+        return qs.filter(state=State.GRANTED, pk__in=due)
     return qs.filter(state=state)
 
 
@@ -127,6 +127,7 @@ def state_counts(qs: QuerySet[Application], *, cap: int = COUNT_CAP) -> dict[str
     states = [state for state in State.values if state != State.DRAFT]
     selections = [(state, qs.filter(state=state)) for state in states]
     selections.append((EXPIRED, _with_state(qs, EXPIRED)))
+    selections.append((TRANCHE_DUE, _with_state(qs, TRANCHE_DUE)))
     for _name, selection in selections:
         try:
             sql, sql_params = selection.order_by().values("pk")[: cap + 1].query.sql_with_params()

@@ -32,6 +32,7 @@ from ..states import OPEN_STATES, State
 from .review_forms import (
     ACTION_FIELDS,
     ACTION_LABELS,
+    EVENT_LABELS,
     AssessmentForm,
     ConflictForm,
     IntentForm,
@@ -314,6 +315,22 @@ def _deadlines(app: Application) -> list[dict]:
     return rows
 
 
+def _state_label(value: str) -> str:
+    return str(State(value).label) if value in State.values else value
+
+
+def _event_row(event) -> dict:
+    return {
+        "at": event.at,
+        "actor": event.actor_name,
+        "label": EVENT_LABELS.get(event.action, event.action),
+        "change": ""
+        if event.from_state == event.to_state
+        else f"{_state_label(event.from_state) or '—'} → {_state_label(event.to_state)}",
+        "reason": event.reason,
+    }
+
+
 @case_worker_required
 def case(request, reference: str):
     application = _case(request, reference)
@@ -336,7 +353,7 @@ def case(request, reference: str):
         "computation": computation,
         "criteria": _criteria_checks(app, computation),
         "deadlines": _deadlines(app),
-        "events": list(app.events.order_by("at", "id")),
+        "events": [_event_row(event) for event in app.events.order_by("at", "id")],
         "actions": action_forms,
         "pending": pending,
         "own_proposal": own_proposal,

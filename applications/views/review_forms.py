@@ -221,3 +221,27 @@ def action_data(action: str, post) -> dict:
         elif raw != "":
             data[name] = raw
     return data
+
+
+# What each audit event is called in the file's log.
+EVENT_LABELS = {
+    **ACTION_LABELS,
+    "create": _("concept aangemaakt"),
+    "submit": _("ingediend"),
+    "withdraw": _("ingetrokken door de aanvrager"),
+    "supplement": _("aangevuld"),
+    "request_settlement": _("vaststelling aangevraagd"),
+    "lodge_objection": _("bezwaar gemaakt"),
+    "assign": _("toegewezen"),
+    "declare_no_conflict": _("geen belangenverstrengeling verklaard"),
+    "declare_conflict": _("belangenverstrengeling gemeld"),
+    "assess": _("beoordeling vastgelegd"),
+    "allocate": _("verdeling"),
+    "record_payment": _("betaling vastgelegd"),
+    "send_intent": _("voornemen verstuurd"),
+    "intent_reply": _("zienswijze vastgelegd"),
+    "supplement_term_expired": _("aanvullingstermijn verstreken"),
+    "settlement_reminder": _("herinnering vaststelling verstuurd"),
+    "tranche_due": _("tranche te beoordelen"),
+    "release_tranche": _("tranche vrijgegeven"),
+}

@@ -42,7 +42,7 @@ def test_the_case_screen_shows_the_file_the_computation_the_checks_and_the_deadl
     assert "Uiterste beslisdatum" in html
     assert "In behandeling nemen" in html
     assert "Verlening voorstellen" not in html  # not before start_review
-    assert "submit" in html  # the audit trail
+    assert "concept aangemaakt" in html and "ingediend" in html  # the audit trail, in words
 
 
 def test_a_reviewer_declares_no_conflict_assesses_and_proposes_a_grant(client, opening, team):

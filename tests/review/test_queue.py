@@ -163,3 +163,29 @@ def test_an_administrator_sees_every_scheme_and_a_senior_only_the_team(desk):
     outsider = senior([SchemeFactory(code="andere-regeling")])
     assert review_selectors.queue(outsider, QueueFilters()).rows == []
     assert reviewer([]).schemes.count() == 0
+
+
+def test_a_gated_tranche_due_for_review_is_on_its_own_tab(team):
+    import datetime as dt
+    from decimal import Decimal
+
+    from applications.models import Tranche
+
+    from .scenario import granted
+
+    programme = OpeningFactory(scheme=SchemeFactory(code="techkwadraat-test", programme=True))
+    team["reviewer"].schemes.add(programme.scheme)
+    team["senior"].schemes.add(programme.scheme)
+    app = granted(programme, employer(), team["reviewer"], team["senior"])
+    Tranche.objects.create(
+        application=app,
+        number=9,
+        label="Na KPI-beoordeling",
+        amount=Decimal("100000.00"),
+        planned_date=dt.date(2030, 1, 1),
+        gated=True,
+        status=Tranche.Status.DUE,
+    )
+    page = review_selectors.queue(team["reviewer"], QueueFilters(state="tranche_due"))
+    assert refs(page) == [app.reference]
+    assert page.counts["tranche_due"] == 1
