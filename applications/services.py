@@ -11,6 +11,8 @@ nothing is changed then.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import datetime
 from collections.abc import Callable
@@ -173,7 +175,24 @@ def _jsonable(value):
     return value
 
 
+_SIDE_EFFECTS_SUPPRESSED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "side_effects_suppressed", default=False
+)
+
+
+@contextlib.contextmanager
+def side_effects_suppressed():
+    """For bulk and historical loads (the replay): events are recorded, but no letters, e-mails or webhooks follow."""
+    token = _SIDE_EFFECTS_SUPPRESSED.set(True)
+    try:
+        yield
+    finally:
+        _SIDE_EFFECTS_SUPPRESSED.reset(token)
+
+
 def _queue_side_effects(event: AuditEvent) -> None:
+    if _SIDE_EFFECTS_SUPPRESSED.get():
+        return
     from . import tasks
 
     transaction.on_commit(lambda: tasks.dispatch_after_event(event.pk))
@@ -1206,15 +1225,18 @@ def _decide_objection(ctx: Context) -> None:
 
 
 @transaction.atomic
-def declare_conflict_of_interest(*, application: Application, user: User, conflict: bool, note: str = "") -> Assessment:
-    """A reviewer declares (no) conflict of interest with the applicant before assessing."""
+def declare_conflict_of_interest(
+    *, application: Application, user: User, conflict: bool, note: str = "", now: datetime.datetime | None = None
+) -> Assessment:
+    """A reviewer declares (no) conflict of interest with the applicant before assessing (``now``: a historical moment)."""
+    moment = now or _now()
     if not perms.reviews(application, user):
         raise Forbidden(_("Alleen een behandelaar van deze regeling kan beoordelen."))
     assessment, _created = Assessment.objects.get_or_create(application=application, reviewer=user)
     assessment.conflict_declared = conflict
-    assessment.no_conflict_declared_at = None if conflict else _now()
+    assessment.no_conflict_declared_at = None if conflict else moment
     assessment.note = note or assessment.note
-    assessment.updated_at = _now()
+    assessment.updated_at = moment
     assessment.save()
     _audit(
         application,
@@ -1223,14 +1245,22 @@ def declare_conflict_of_interest(*, application: Application, user: User, confli
         application.state,
         application.state,
         note,
+        at=moment,
     )
     return assessment
 
 
 @transaction.atomic
 def record_assessment(
-    *, application: Application, user: User, checklist: dict | None = None, scores: dict | None = None, note: str = ""
+    *,
+    application: Application,
+    user: User,
+    checklist: dict | None = None,
+    scores: dict | None = None,
+    note: str = "",
+    now: datetime.datetime | None = None,
 ) -> Assessment:
+    moment = now or _now()
     assessment = Assessment.objects.filter(application=application, reviewer=user).first()
     if assessment is None or assessment.no_conflict_declared_at is None or assessment.conflict_declared:
         raise Forbidden(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
@@ -1252,7 +1282,7 @@ def record_assessment(
         if clean:
             assessment.score = (sum(Decimal(v["score"]) for v in clean.values()) / len(clean)).quantize(Decimal("0.01"))
     assessment.note = note or assessment.note
-    assessment.updated_at = _now()
+    assessment.updated_at = moment
     assessment.save()
     _audit(
         application,
@@ -1262,20 +1292,22 @@ def record_assessment(
         application.state,
         note,
         {"checklist": assessment.checklist, "score": assessment.score},
+        at=moment,
     )
     return assessment
 
 
 @transaction.atomic
-def record_payment(*, payment: Payment, user: User | None) -> Payment:
-    """A due payment made, or a recovery received."""
+def record_payment(*, payment: Payment, user: User | None, now: datetime.datetime | None = None) -> Payment:
+    """A due payment made, or a recovery received (``now``: a historical moment)."""
+    moment = now or _now()
     app = Application.objects.select_for_update().get(pk=payment.application_id)
     if user is not None and not perms.handles_payments(app, user):
         raise Forbidden(_("U mag geen betalingen vastleggen voor deze regeling."))
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == Payment.Status.PAID:
         raise Conflict(_("Deze betaling is al vastgelegd."))
-    ctx = Context(application=app, user=user, data={}, now=_now(), today=_today())
+    ctx = Context(application=app, user=user, data={}, now=moment, today=clocks.local_date(moment))
     _mark_paid(app, payment, ctx)
     app.save()
     _audit(
@@ -1285,6 +1317,7 @@ def record_payment(*, payment: Payment, user: User | None) -> Payment:
         app.state,
         app.state,
         data={"payment": payment.pk, "kind": payment.kind, "amount": payment.amount},
+        at=moment,
     )
     return payment
 

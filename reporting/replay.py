@@ -19,7 +19,6 @@ import datetime
 import random
 from contextlib import ExitStack
 from decimal import Decimal
-from unittest import mock
 
 from django.db import transaction
 from django.test.utils import override_settings
@@ -56,7 +55,7 @@ PROVINCES = ["gelderland", "noord-brabant", "zuid-holland", "noord-holland", "ut
 
 
 class _Clock:
-    """The moment the replay acts at; services read it instead of the wall clock."""
+    """The moment the replay acts at; every service call is given it (``now=``)."""
 
     moment: datetime.datetime
 
@@ -73,10 +72,9 @@ def load_replay() -> str:
         return f"Replay {OPENING} overgeslagen: laad eerst de regelingen (manage.py load_regelingen)."
     clock = _Clock()
     with ExitStack() as stack:
-        # No e-mails and no letters for events of 2021, and services take the replay's moment.
+        # No e-mails, letters or webhooks for events of 2021; every service call gets the replay's moment.
         stack.enter_context(override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"))
-        stack.enter_context(mock.patch.object(services, "_queue_side_effects", lambda event: None))
-        stack.enter_context(mock.patch.object(services, "_now", clock))
+        stack.enter_context(services.side_effects_suppressed())
         count = _replay(opening, clock)
     return (
         f"Replay {OPENING} geladen: {count} aanvragen, {GRANTED} verleend "
@@ -227,7 +225,7 @@ def _replay(opening: Opening, clock: _Clock) -> int:
         for days, action, user, payload in steps:
             clock.moment = at(days)
             if action == "declare_no_conflict":
-                services.declare_conflict_of_interest(application=app, user=user, conflict=False)
+                services.declare_conflict_of_interest(application=app, user=user, conflict=False, now=clock.moment)
             else:
                 app = services.perform(app, action, user, payload, now=clock.moment)
     Application.objects.filter(pk__in=ids).update(is_demo=True, demo_batch=BATCH)
