@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,8 @@ class MoneyField(forms.CharField):
         text = value.replace("€", "").replace(" ", "")
         if "," in text:
             text = text.replace(".", "").replace(",", ".")
+        elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+            text = text.replace(".", "")  # 8.000 and 1.250.000: Dutch thousands, not decimals
         try:
             return to_money(text)
         except ValueError:

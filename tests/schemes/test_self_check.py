@@ -204,3 +204,11 @@ def test_the_empty_page_shows_the_form_without_a_result(client, catalogue):
 
 def test_an_unknown_scheme_is_404(client, catalogue):
     assert client.get(CHECK_URL.format(code="bestaat-niet")).status_code == 404
+
+
+def test_an_amount_typed_with_dutch_thousands_dots_counts_in_thousands(client, catalogue):
+    response = client.get(
+        "/regelingen/omscholing/check/", {"applicant_type": "employer", "units": "2", "unit_cost": "8.000"}
+    )
+    assert response.context["result"].eligible
+    assert response.context["result"].computation.amount == Decimal("7500.00")
