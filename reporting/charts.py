@@ -16,6 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 from applications.models import AuditEvent
 from schemes.formatting import datum
 
+from .tables import code_label, ordered
+
 BLUE, ORANGE, GREY, GREEN = "#01689b", "#e17000", "#8e8e8e", "#39870c"
 
 
@@ -138,11 +140,18 @@ def report_charts(report: dict, scope, end: datetime.datetime) -> dict[str, Safe
         ("province", "Ingediend per provincie"),
         ("channel", "Ingediend per kanaal"),
     ):
-        items = [(k, v["submitted"]) for k, v in report["breakdowns"][dimension].items()]
+        items = [
+            (code_label(dimension, k, short=True), v["submitted"])
+            for k, v in ordered(dimension, report["breakdowns"][dimension])
+        ]
         charts[dimension] = bars(title, items, colour=ORANGE)
     if report["units_by_occupation_sector"]:
         charts["occupation"] = bars(
-            "Verleende eenheden per sector van het beroep", list(report["units_by_occupation_sector"].items())
+            "Verleende eenheden per sector van het beroep",
+            [
+                (code_label("occupation_sector", k), n)
+                for k, n in ordered("occupation_sector", report["units_by_occupation_sector"])
+            ],
         )
     if scope.openings and scope.kind != "portfolio":
         start = min(o.opens_at for o in scope.openings)

@@ -6,13 +6,20 @@ from django.template.loader import render_to_string
 
 from .charts import report_charts
 from .queries import Scope
+from .tables import labelled_figures
 
 
 def render_pdf(report: dict, scope: Scope, end) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(
-        "reporting/report_pdf.html", {"report": report, "scope": scope, "charts": report_charts(report, scope, end)}
+        "reporting/report_pdf.html",
+        {
+            "report": report,
+            "scope": scope,
+            "charts": report_charts(report, scope, end),
+            "shown": labelled_figures(report),
+        },
     )
     return HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
 

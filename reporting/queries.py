@@ -243,13 +243,14 @@ def _quoted(values) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def _current_from(opening_ids: list[int], join: str = "") -> str:
+def _current_from(opening_ids: list[int], join: str = "", *, organisations: bool = True) -> str:
     """The FROM clause of today's figures: applications of the openings, their organisation, and
     for the closed ones the close event (the state they were closed from)."""
     event, app, org = _table(AuditEvent), _table(Application), _table(Organisation)
     ids = ", ".join(str(int(pk)) for pk in opening_ids) or "NULL"
+    organisation = f"JOIN {org} o ON o.id = a.organisation_id" if organisations else ""
     return f"""{app} a
-        JOIN {org} o ON o.id = a.organisation_id
+        {organisation}
         LEFT JOIN (
             SELECT e.application_id AS application_id, MAX(e.from_state) AS from_state FROM {event} e
             WHERE e.action = 'close' AND e.to_state = '{State.CLOSED}' AND e.from_state <> '{State.CLOSED}'
@@ -280,25 +281,52 @@ def current_states(opening_ids: list[int]):
     Opening ids are integers and the states constants, so the SQL carries them
     inline and every figure's query can embed it as ``FROM (…) s``.
     """
-    event, objection, decision = _table(AuditEvent), _table(Objection), _table(Decision)
-    moved = _quoted([Decision.Kind.SETTLEMENT, Decision.Kind.REVOCATION])
-    undecided = _quoted([State.DRAFT, *OPEN_STATES, State.WITHDRAWN])
     yield f"""(
         SELECT a.id AS application_id, a.opening_id AS opening_id, a.organisation_id AS organisation_id,
                a.channel AS channel, COALESCE(c.from_state, a.state) AS state,
-               a.submitted_at AS submitted_at,
-               CASE WHEN a.id IN (SELECT application_id FROM {objection}
-                                  UNION ALL SELECT application_id FROM {decision} WHERE kind IN ({moved})) THEN (
-                        SELECT MIN(e.at) FROM {event} e
-                        WHERE e.application_id = a.id AND e.to_state IN ({_quoted(DECISION_STATES)})
-                          AND e.action IN ('approve_decision', 'declare_not_considered')
-                          AND e.to_state <> e.from_state)
-                    WHEN a.state NOT IN ({undecided}) THEN a.decided_at END AS decided_at,
+               a.submitted_at AS submitted_at, {_first_decision_now()} AS decided_at,
                o.sector AS sector, o.size_class AS size_class, o.province AS province,
                0 AS units, COALESCE(a.amount_granted, a.amount_requested, 0) AS amount,
                a.decision_due AS decision_due, a.default_notice_on AS default_notice_on
         FROM {_current_from(opening_ids)}
     )"""
+
+
+def _first_decision_now() -> str:
+    """The moment of an application's first decision, from the column (see ``current_states``)."""
+    event, objection, decision = _table(AuditEvent), _table(Objection), _table(Decision)
+    moved = _quoted([Decision.Kind.SETTLEMENT, Decision.Kind.REVOCATION])
+    undecided = _quoted([State.DRAFT, *OPEN_STATES, State.WITHDRAWN])
+    return f"""CASE WHEN a.id IN (SELECT application_id FROM {objection}
+                                  UNION ALL SELECT application_id FROM {decision} WHERE kind IN ({moved})) THEN (
+                        SELECT MIN(e.at) FROM {event} e
+                        WHERE e.application_id = a.id AND e.to_state IN ({_quoted(DECISION_STATES)})
+                          AND e.action IN ('approve_decision', 'declare_not_considered')
+                          AND e.to_state <> e.from_state)
+                    WHEN a.state NOT IN ({undecided}) THEN a.decided_at END"""
+
+
+def _decisions_now(opening_ids: list[int]) -> str:
+    """Today: submission and first decision of the submitted applications, for the lead times (no joins)."""
+    ids = ", ".join(str(int(pk)) for pk in opening_ids) or "NULL"
+    return f"""(
+        SELECT a.submitted_at AS submitted_at, {_first_decision_now()} AS decided_at
+        FROM {_table(Application)} a
+        WHERE a.opening_id IN ({ids}) AND a.submitted_at IS NOT NULL AND a.state <> '{State.DRAFT}'
+    )"""
+
+
+def _granted_organisations_now(opening_ids: list[int]) -> tuple[int, dict[str, int]]:
+    """Today: the organisations with a granted application, by sector (one semi-join, no per-row lookups)."""
+    states = _quoted(GRANTED_STATES)
+    sql = f"""
+        SELECT o.sector, COUNT(*) FROM {_table(Organisation)} o
+        WHERE o.id IN (SELECT a.organisation_id FROM {_current_from(opening_ids, organisations=False)}
+                       AND COALESCE(c.from_state, a.state) IN ({states}))
+        GROUP BY o.sector
+    """
+    by_sector = dict(_fetch(sql))
+    return sum(by_sector.values()), dict(sorted(by_sector.items()))
 
 
 def _groups_now(opening_ids: list[int], day: datetime.date) -> tuple[list[dict], dict, dict[str, int]]:
@@ -454,7 +482,7 @@ def _lead_times(table: str) -> dict:
         sql = f"""
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP (ORDER BY d),
                    COUNT(*)
-            FROM (SELECT EXTRACT(EPOCH FROM (decided_at - submitted_at)) / 86400.0 AS d
+            FROM (SELECT date_part('epoch', decided_at - submitted_at) / 86400.0 AS d
                   FROM {table} s WHERE decided_at IS NOT NULL AND submitted_at IS NOT NULL) t
         """
         median, p90, n = _fetch(sql)[0]
@@ -822,8 +850,12 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
             by_reason = _rejected_by_reason(table, end)
             by_occupation = _units_by_occupation_sector(table) if per_unit else {}
             unit_rows = []
-        orgs_granted, orgs_by_sector = _granted_organisations(table)
-        lead = _lead_times(table)
+        if now:
+            orgs_granted, orgs_by_sector = _granted_organisations_now(opening_ids)
+            lead = _lead_times(_decisions_now(opening_ids))
+        else:
+            orgs_granted, orgs_by_sector = _granted_organisations(table)
+            lead = _lead_times(table)
     ledger = _ledger_now(scope.opening_ids) if now else _ledger(scope.opening_ids, end)
     ceilings = _ceilings(openings, end)
 

@@ -80,13 +80,146 @@ def report_as_text(report: dict) -> str:
             value = LEVELS.get(value, value)
         lines.append(f"{label:<{width}}  {_text(value)}")
     lines.append("")
-    lines.append("organisaties met een verlening per sector: " + _pairs(report["organisations"]["by_sector"]))
+    lines.append("organisaties met een verlening per sector: " + _pairs(report["organisations"]["by_sector"], "sector"))
     if report.get("units_by_occupation_sector"):
-        lines.append("eenheden per sector van het beroep: " + _pairs(report["units_by_occupation_sector"]))
+        lines.append(
+            "eenheden per sector van het beroep: " + _pairs(report["units_by_occupation_sector"], "occupation_sector")
+        )
     if report.get("rejected_by_reason"):
         lines.append("afwijzingen per reden: " + _pairs(report["rejected_by_reason"]))
     return "\n".join(lines)
 
 
-def _pairs(mapping: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "—"
+def _pairs(mapping: dict, dimension: str = "") -> str:
+    return (
+        ", ".join(f"{code_label(dimension, k, short=True) if dimension else k} {v}" for k, v in mapping.items()) or "—"
+    )
+
+
+# --- Dutch labels for the codes in a report (the JSON and the API keep the codes) -------------
+
+
+def _choices():
+    from applications.models import Channel, Province, Sector, SizeClass, Unit
+
+    return {
+        "sector": dict(Sector.choices),
+        "size_class": dict(SizeClass.choices),
+        "province": {**dict(Province.choices), "onbekend": "onbekend"},
+        "channel": dict(Channel.choices),
+        "occupation_sector": dict(Unit.OccupationSector.choices),
+    }
+
+
+def code_label(dimension: str, code, *, short: bool = False) -> str:
+    """The Dutch label of a code: ``ict`` → "ICT", ``sme`` → "mkb (50 tot 250 werknemers)" (short: "mkb")."""
+    if dimension == "reason":
+        from applications.services import REASON_CODES
+
+        label = REASON_CODES.get(code, code)
+    else:
+        label = _choices().get(dimension, {}).get(code, code)
+    label = str(label if label not in (None, "") else "onbekend")
+    if short and " (" in label:
+        label = label.split(" (", 1)[0]
+    return label
+
+
+BREAKDOWN_TITLES = {
+    "sector": "Per sector",
+    "size_class": "Per grootteklasse",
+    "province": "Per provincie",
+    "channel": "Per kanaal",
+}
+
+
+def ordered(dimension: str, mapping: dict) -> list[tuple]:
+    """(code, value) in the order of the choices (klein, mkb, groot; ICT, techniek …), unknown codes last."""
+    order = {code: index for index, code in enumerate(_choices().get(dimension, {}))}
+    return sorted(mapping.items(), key=lambda item: (order.get(item[0], len(order)), str(item[0])))
+
+
+def labelled_figures(report: dict) -> dict:
+    """The coded parts of a report as rows with Dutch labels, for the pages and the PDF."""
+    return {
+        "reasons": [(code_label("reason", k), n) for k, n in report.get("rejected_by_reason", {}).items()],
+        "organisations": [
+            (code_label("sector", k), n) for k, n in ordered("sector", report["organisations"]["by_sector"])
+        ],
+        "occupation": [
+            (code_label("occupation_sector", k), n)
+            for k, n in ordered("occupation_sector", report.get("units_by_occupation_sector", {}))
+        ],
+        "breakdowns": [
+            {
+                "dimension": dimension,
+                "title": BREAKDOWN_TITLES.get(dimension, dimension),
+                "rows": [(code_label(dimension, k), block) for k, block in ordered(dimension, rows)],
+            }
+            for dimension, rows in report["breakdowns"].items()
+        ],
+    }
+
+
+LEVEL_SENTENCES = {
+    "red": "Ruim onder het doel: bij dit tempo {projected} ({pct}). Bijsturen is nodig.",
+    "amber": "Onder het doel: bij dit tempo {projected} ({pct}). Houd de regeling in de gaten.",
+    "green": "Op koers: bij dit tempo {projected} ({pct}).",
+}
+
+
+def _whole(value) -> str:
+    return f"{int(value or 0):,}".replace(",", ".")
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value:.2f} %".replace(".", ",")
+
+
+def portfolio_summary(report: dict) -> list[dict]:
+    """Per scheme of the portfolio: uptake of the target and of the budget, and the early warning in plain words."""
+    from schemes.formatting import euro
+
+    from .queries import pct
+
+    rows = []
+    for code, group in report.get("groups", {}).get("by_scheme", {}).items():
+        units, budget, warning = group["units"], group["budget"], group["early_warning"]
+        level = warning.get("level")
+        if units["target"] and warning.get("projected_units") is not None:
+            projected = (
+                f"worden naar verwachting {_whole(warning['projected_units'])} van de "
+                f"{_whole(units['target'])} eenheden gehaald"
+            )
+            projected_pct = pct(warning["projected_units"], units["target"])
+        elif warning.get("projected_amount") is not None:
+            projected = (
+                f"wordt naar verwachting {euro(warning['projected_amount'], cents=False)} van het plafond van "
+                f"{euro(budget['ceiling'], cents=False)} benut"
+            )
+            projected_pct = pct(warning["projected_amount"], budget["ceiling"])
+        else:
+            projected, projected_pct = "", None
+        if level in LEVEL_SENTENCES:
+            sentence = LEVEL_SENTENCES[level].format(projected=projected, pct=_percent(projected_pct))
+        else:
+            sentence = "Nog geen signaal: er is nog geen openstelling open, of er is geen doel of plafond."
+        rows.append(
+            {
+                "code": code,
+                "name": group["name"],
+                "submitted": group["applications"]["submitted"],
+                "granted": group["applications"]["granted"],
+                "units_granted": units["granted"],
+                "units_target": units["target"],
+                "units_pct": units["uptake_pct"],
+                "committed": budget["committed"],
+                "ceiling": budget["ceiling"],
+                "budget_pct": budget["uptake_pct"],
+                "level": level,
+                "level_label": LEVELS.get(level, "—"),
+                "sentence": sentence,
+            }
+        )
+    order = {"red": 0, "amber": 1, "green": 2, None: 3}
+    return sorted(rows, key=lambda row: (order.get(row["level"], 3), row["name"]))

@@ -15,12 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from applications import clocks
+
 from .access import check_scope, report_for, sees_reports, team_schemes
 from .charts import report_charts
 from .exports import application_csv_lines, applications_xlsx, figures_csv_lines, figures_xlsx, temporary_path
 from .models import ReportJob
 from .queries import ReportError, end_of_day, parse_as_of, resolve_scope
-from .tables import LEVELS
+from .tables import LEVELS, labelled_figures, portfolio_summary
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,11 +47,16 @@ def _page(request, scope_kind: str, code: str):
         report, scope = report_for(request.user, scope_kind, code, None)
     else:
         error = ""
-    end = end_of_day(parse_as_of(report["as_of"]))
+    as_of = parse_as_of(report["as_of"])
+    end = end_of_day(as_of)
     context = {
+        "as_of_date": as_of,
+        "is_today": as_of >= clocks.local_date(),
         "report": report,
         "scope": scope,
         "charts": report_charts(report, scope, end),
+        "shown": labelled_figures(report),
+        "summary": portfolio_summary(report) if report.get("groups") else [],
         "as_of_error": error,
         "level_label": LEVELS.get(report["early_warning"]["level"]),
         "schemes": team_schemes(request.user),
