@@ -217,7 +217,7 @@ def portfolio_summary(report: dict) -> list[dict]:
                 "ceiling": budget["ceiling"],
                 "budget_pct": budget["uptake_pct"],
                 "level": level,
-                "level_label": LEVELS.get(level, "—"),
+                "level_label": LEVELS[level] if level in LEVELS and level else "geen signaal",
                 "sentence": sentence,
             }
         )
