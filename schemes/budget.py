@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,11 +47,12 @@ def _book(opening: Opening, application, kind: str, amount: Decimal, note: str =
 
 
 def _save_totals(opening: Opening) -> None:
+    # No savepoint: the caller checked ``fits`` under the row lock, so the check constraint only
+    # fires on a bug, and then the whole transaction must go anyway (CeilingReached rolls it back).
     try:
-        with transaction.atomic():
-            Opening.objects.filter(pk=opening.pk).update(
-                reserved=opening.reserved, committed=opening.committed, paid=opening.paid, recovered=opening.recovered
-            )
+        Opening.objects.filter(pk=opening.pk).update(
+            reserved=opening.reserved, committed=opening.committed, paid=opening.paid, recovered=opening.recovered
+        )
     except IntegrityError:
         raise CeilingReached(opening, ZERO) from None
 

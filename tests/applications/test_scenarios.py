@@ -337,3 +337,23 @@ def test_slim_limits_are_checked_again_at_the_decision(slim):
     assert not DeMinimisAid.objects.filter(application=app).exists()
     opening.refresh_from_db()
     assert opening.committed == 0
+
+
+def test_the_database_constraint_stops_an_overspend_the_python_check_missed(omscholing, werkgever, reviewer, senior):
+    """Should ``fits`` ever be wrong, the check constraint refuses and nothing is booked."""
+    from unittest import mock
+
+    from schemes import budget
+
+    opening = f.open_opening(omscholing, code="krap-plafond", ceiling="3750.00", distribution="lottery")
+    app = f.proposed_grant(opening, werkgever, reviewer)  # € 7.500 on a ceiling of € 3.750
+    events = AuditEvent.objects.filter(application=app).count()
+    with mock.patch.object(budget, "fits", return_value=True), pytest.raises(Conflict) as refused:
+        services.perform(app, "approve_decision", senior)
+    assert "subsidieplafond" in refused.value.detail
+    app.refresh_from_db()
+    assert app.state == State.DECISION_PROPOSED and app.amount_committed == 0
+    assert AuditEvent.objects.filter(application=app).count() == events
+    opening.refresh_from_db()
+    assert opening.committed == 0 and not LedgerEntry.objects.filter(opening=opening).exists()
+    assert not app.payments.exists()
