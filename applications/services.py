@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from schemes import budget
@@ -53,14 +54,14 @@ from .models import (
 from .states import State
 
 REASON_CODES = {
-    "not_eligible": _("de aanvraag voldoet niet aan de voorwaarden van de regeling"),
-    "ceiling_reached": _("het subsidieplafond is bereikt (artikel 4:25 Awb)"),
-    "limits_exceeded": _("de aanvraag gaat over de grenzen van de regeling"),
-    "de_minimis": _("de de-minimisgrens van € 300.000 in drie jaar wordt overschreden"),
-    "duplicate": _("er is al een aanvraag in deze openstelling"),
-    "below_min_score": _("de aanvraag haalt de minimale score niet"),
-    "incomplete": _("de aanvraag is onvolledig"),
-    "other": _("andere reden, zie de toelichting"),
+    "not_eligible": gettext_lazy("de aanvraag voldoet niet aan de voorwaarden van de regeling"),
+    "ceiling_reached": gettext_lazy("het subsidieplafond is bereikt (artikel 4:25 Awb)"),
+    "limits_exceeded": gettext_lazy("de aanvraag gaat over de grenzen van de regeling"),
+    "de_minimis": gettext_lazy("de de-minimisgrens van € 300.000 in drie jaar wordt overschreden"),
+    "duplicate": gettext_lazy("er is al een aanvraag in deze openstelling"),
+    "below_min_score": gettext_lazy("de aanvraag haalt de minimale score niet"),
+    "incomplete": gettext_lazy("de aanvraag is onvolledig"),
+    "other": gettext_lazy("andere reden, zie de toelichting"),
 }
 
 
