@@ -8,13 +8,22 @@ ledger entries with plain SQL (``INSERT … SELECT generate_series``). Then, in
 the same run:
 
 - seconds for the JSON report of one scheme (``omscholing``, about a quarter
-  of the applications) and of the portfolio, as ``reporting.queries`` makes it;
-- the baseline: a hand-written SQL aggregate of the same figures (state at the
-  date from the last audit event per application with ``DISTINCT ON``, units,
-  organisations by sector, lead-time percentiles, ledger sums), and the ratio;
+  of the applications) and of the portfolio, as ``reporting.queries`` makes it,
+  as of today (from the state columns and the openings' running totals) and as
+  of yesterday (from the audit trail and the ledger);
+- for each, a baseline: hand-written SQL for the same headline figures on the
+  same path (today: ``GROUP BY`` over the application columns, lead-time
+  percentiles from ``submitted_at``/``decided_at``, the openings' totals; a
+  past date: the last audit event per application with ``DISTINCT ON``, lead
+  times from the events, ledger sums), and the ratio;
 - the peak memory (max RSS growth) of the streamed CSV export of the
   applications of the scheme and of the whole portfolio, each in a fresh
   process, to show it stays flat as the size grows.
+
+The generated data is kept as the services would leave it: the openings'
+running totals equal the ledger, and rejected applications carry their reason.
+``--keep`` keeps the database, ``--reuse`` times a kept one again (it is
+migrated first, so new indexes are built).
 
 The database is dropped afterwards unless ``--keep``. Needs PostgreSQL on
 127.0.0.1 (``BENCH_PG``, default ``postgres://postgres@127.0.0.1:5432``).

@@ -199,7 +199,14 @@ def application_states(opening_ids: list[int], end: datetime.datetime, *, per_un
     name = f"rpt_state_{uuid.uuid4().hex[:12]}"
     event, app, org, unit = _table(AuditEvent), _table(Application), _table(Organisation), _table(Unit)
     decision_states = _placeholders(DECISION_STATES)
-    units = f"(SELECT COUNT(*) FROM {unit} u WHERE u.application_id = l.application_id)" if per_unit else "0"
+    units = "COALESCE(u.n, 0)" if per_unit else "0"
+    # one grouped pass over the units rather than a lookup per application
+    unit_join = (
+        f"LEFT JOIN (SELECT application_id, COUNT(*) AS n FROM {unit} GROUP BY application_id) u "
+        "ON u.application_id = l.application_id"
+        if per_unit
+        else ""
+    )
     sql = f"""
         CREATE TEMPORARY TABLE {name} AS
         SELECT l.application_id AS application_id, a.opening_id AS opening_id,
@@ -212,20 +219,22 @@ def application_states(opening_ids: list[int], end: datetime.datetime, *, per_un
             SELECT application_id, state, submitted_at, decided_at FROM (
                 SELECT e.application_id AS application_id,
                        CASE WHEN e.to_state = 'closed' THEN e.from_state ELSE e.to_state END AS state,
-                       ROW_NUMBER() OVER (PARTITION BY e.application_id ORDER BY e.at DESC, e.id DESC) AS rn,
-                       MIN(CASE WHEN e.action = 'submit' THEN e.at END)
-                           OVER (PARTITION BY e.application_id) AS submitted_at,
+                       ROW_NUMBER() OVER w AS rn,
+                       COUNT(*) OVER (PARTITION BY e.application_id) AS n,
+                       MIN(CASE WHEN e.action = 'submit' THEN e.at END) OVER w AS submitted_at,
                        MIN(CASE WHEN e.to_state IN ({decision_states})
                                 AND e.action IN ('approve_decision', 'declare_not_considered') THEN e.at END)
-                           OVER (PARTITION BY e.application_id) AS decided_at
+                           OVER w AS decided_at
                 FROM {event} e
                 WHERE e.at < %s AND e.to_state <> e.from_state
                   AND e.application_id IN (SELECT id FROM {app} WHERE opening_id IN ({_placeholders(opening_ids)}))
+                WINDOW w AS (PARTITION BY e.application_id ORDER BY e.at, e.id)
             ) numbered
-            WHERE rn = 1
+            WHERE rn = n
         ) l
         JOIN {app} a ON a.id = l.application_id
         JOIN {org} o ON o.id = a.organisation_id
+        {unit_join}
     """
     params = [*DECISION_STATES, _dt(end), *opening_ids]
     with connection.cursor() as cursor:
