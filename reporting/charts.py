@@ -12,6 +12,7 @@ from html import escape
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from applications.models import AuditEvent
 from schemes.formatting import datum
@@ -105,40 +106,41 @@ def uptake_chart(
         points = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(days, values, strict=True))
         return f'<polyline fill="none" stroke="{colour}" stroke-width="2" {dash} points="{points}"/>'
 
+    words = {"target": _("doel"), "submitted": _("ingediend"), "granted": _("verleend"), "close": _("sluiting")}
     body = [
         f'<line x1="{left}" y1="{bottom}" x2="{left + 480}" y2="{bottom}" stroke="{GREY}"/>',
         f'<line x1="{left}" y1="{bottom}" x2="{left}" y2="20" stroke="{GREY}"/>',
         f'<text x="{left}" y="{bottom + 18}" font-size="11">{escape(datum(start))}</text>',
         f'<text x="{left + 480}" y="{bottom + 18}" font-size="11" text-anchor="end">{escape(datum(axis_end))}</text>',
         f'<line x1="{x(close):.1f}" y1="{bottom}" x2="{x(close):.1f}" y2="20" stroke="{GREY}" stroke-dasharray="2 3"/>'
-        f'<text x="{x(close) - 4:.1f}" y="{bottom - 4}" font-size="11" text-anchor="end">sluiting</text>',
+        f'<text x="{x(close) - 4:.1f}" y="{bottom - 4}" font-size="11" text-anchor="end">{escape(words["close"])}</text>',
         f'<text x="{left - 4}" y="24" font-size="11" text-anchor="end">{escape(_number(top))}</text>',
     ]
     if target:
         body.append(
             f'<line x1="{x(start):.1f}" y1="{y(0):.1f}" x2="{x(close):.1f}" y2="{y(target):.1f}" '
             f'stroke="{GREY}" stroke-dasharray="6 4" stroke-width="1.5"/>'
-            f'<text x="{x(close):.1f}" y="{y(target) - 4:.1f}" font-size="11" text-anchor="end">doel {escape(_number(target))}</text>'
+            f'<text x="{x(close):.1f}" y="{y(target) - 4:.1f}" font-size="11" text-anchor="end">{escape(words["target"])} {escape(_number(target))}</text>'
         )
     body.append(line(submitted, ORANGE))
     body.append(line(granted, BLUE))
     body.append(
-        f'<text x="{left + 10}" y="34" font-size="11" fill="{ORANGE}">ingediend ({escape(_number(submitted[-1]))})</text>'
-        f'<text x="{left + 10}" y="48" font-size="11" fill="{BLUE}">verleend ({escape(_number(granted[-1]))})</text>'
+        f'<text x="{left + 10}" y="34" font-size="11" fill="{ORANGE}">{escape(words["submitted"])} ({escape(_number(submitted[-1]))})</text>'
+        f'<text x="{left + 10}" y="48" font-size="11" fill="{BLUE}">{escape(words["granted"])} ({escape(_number(granted[-1]))})</text>'
     )
-    return _svg(width, height, "Bereik in de tijd tegen een rechte lijn naar het doel", "".join(body))
+    return _svg(width, height, _("Bereik in de tijd tegen een rechte lijn naar het doel"), "".join(body))
 
 
 def report_charts(report: dict, scope, end: datetime.datetime) -> dict[str, SafeString]:
     """The charts of a report page."""
     charts = {
-        "funnel": bars("Trechter van gestart tot verleend", [(s["label"], s["count"]) for s in report["funnel"]]),
+        "funnel": bars(_("Trechter van gestart tot verleend"), [(_(s["label"]), s["count"]) for s in report["funnel"]]),
     }
     for dimension, title in (
-        ("sector", "Ingediend per sector"),
-        ("size_class", "Ingediend per grootteklasse"),
-        ("province", "Ingediend per provincie"),
-        ("channel", "Ingediend per kanaal"),
+        ("sector", _("Ingediend per sector")),
+        ("size_class", _("Ingediend per grootteklasse")),
+        ("province", _("Ingediend per provincie")),
+        ("channel", _("Ingediend per kanaal")),
     ):
         items = [
             (code_label(dimension, k, short=True), v["submitted"])
@@ -147,7 +149,7 @@ def report_charts(report: dict, scope, end: datetime.datetime) -> dict[str, Safe
         charts[dimension] = bars(title, items, colour=ORANGE)
     if report["units_by_occupation_sector"]:
         charts["occupation"] = bars(
-            "Verleende eenheden per sector van het beroep",
+            _("Verleende eenheden per sector van het beroep"),
             [
                 (code_label("occupation_sector", k), n)
                 for k, n in ordered("occupation_sector", report["units_by_occupation_sector"])

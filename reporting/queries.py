@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from applications import clocks
 from applications.models import Application, AuditEvent, Decision, Objection, Organisation, Tranche, Unit
@@ -947,10 +948,10 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
 
 def _funnel(applications: dict[str, int]) -> list[dict]:
     steps = [
-        ("started", "gestart"),
-        ("submitted", "ingediend"),
-        ("decided", "besloten"),
-        ("granted", "verleend"),
+        ("started", gettext_noop("gestart")),
+        ("submitted", gettext_noop("ingediend")),
+        ("decided", gettext_noop("besloten")),
+        ("granted", gettext_noop("verleend")),
     ]
     values = {
         **applications,

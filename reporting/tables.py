@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 # The Dutch name of each headline figure, in the order the reports show them.
 LABELS = {
     "applications.started": "aanvragen gestart (concepten)",
@@ -38,7 +41,7 @@ LABELS = {
     "early_warning.projected_pct": "verwacht bereik (%)",
     "early_warning.level": "vroegsignaal",
 }
-LEVELS = {"red": "rood", "amber": "oranje", "green": "groen", None: "—"}
+LEVELS = {"red": _("rood"), "amber": _("oranje"), "green": _("groen"), None: "—"}
 
 
 def flatten(value, prefix: str = "") -> list[tuple[str, object]]:
@@ -126,10 +129,10 @@ def code_label(dimension: str, code, *, short: bool = False) -> str:
 
 
 BREAKDOWN_TITLES = {
-    "sector": "Per sector",
-    "size_class": "Per grootteklasse",
-    "province": "Per provincie",
-    "channel": "Per kanaal",
+    "sector": _("Per sector"),
+    "size_class": _("Per grootteklasse"),
+    "province": _("Per provincie"),
+    "channel": _("Per kanaal"),
 }
 
 
@@ -162,9 +165,9 @@ def labelled_figures(report: dict) -> dict:
 
 
 LEVEL_SENTENCES = {
-    "red": "Ruim onder het doel: bij dit tempo {projected} ({pct}). Bijsturen is nodig.",
-    "amber": "Onder het doel: bij dit tempo {projected} ({pct}). Houd de regeling in de gaten.",
-    "green": "Op koers: bij dit tempo {projected} ({pct}).",
+    "red": _("Ruim onder het doel: bij dit tempo {projected} ({pct}). Bijsturen is nodig."),
+    "amber": _("Onder het doel: bij dit tempo {projected} ({pct}). Houd de regeling in de gaten."),
+    "green": _("Op koers: bij dit tempo {projected} ({pct})."),
 }
 
 
@@ -187,23 +190,21 @@ def portfolio_summary(report: dict) -> list[dict]:
         units, budget, warning = group["units"], group["budget"], group["early_warning"]
         level = warning.get("level")
         if units["target"] and warning.get("projected_units") is not None:
-            projected = (
-                f"worden naar verwachting {_whole(warning['projected_units'])} van de "
-                f"{_whole(units['target'])} eenheden gehaald"
+            projected = gettext("worden naar verwachting {units} van de {target} eenheden gehaald").format(
+                units=_whole(warning["projected_units"]), target=_whole(units["target"])
             )
             projected_pct = pct(warning["projected_units"], units["target"])
         elif warning.get("projected_amount") is not None:
-            projected = (
-                f"wordt naar verwachting {euro(warning['projected_amount'], cents=False)} van het plafond van "
-                f"{euro(budget['ceiling'], cents=False)} benut"
+            projected = gettext("wordt naar verwachting {amount} van het plafond van {ceiling} benut").format(
+                amount=euro(warning["projected_amount"], cents=False), ceiling=euro(budget["ceiling"], cents=False)
             )
             projected_pct = pct(warning["projected_amount"], budget["ceiling"])
         else:
             projected, projected_pct = "", None
         if level in LEVEL_SENTENCES:
-            sentence = LEVEL_SENTENCES[level].format(projected=projected, pct=_percent(projected_pct))
+            sentence = str(LEVEL_SENTENCES[level]).format(projected=projected, pct=_percent(projected_pct))
         else:
-            sentence = "Nog geen signaal: er is nog geen openstelling open, of er is geen doel of plafond."
+            sentence = gettext("Nog geen signaal: er is nog geen openstelling open, of er is geen doel of plafond.")
         rows.append(
             {
                 "code": code,
@@ -217,7 +218,7 @@ def portfolio_summary(report: dict) -> list[dict]:
                 "ceiling": budget["ceiling"],
                 "budget_pct": budget["uptake_pct"],
                 "level": level,
-                "level_label": LEVELS[level] if level in LEVELS and level else "geen signaal",
+                "level_label": LEVELS[level] if level in LEVELS and level else gettext("geen signaal"),
                 "sentence": sentence,
             }
         )
