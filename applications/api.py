@@ -152,6 +152,11 @@ class DraftInput(serializers.Serializer):
     answers = serializers.DictField(required=False)
     partners = serializers.ListField(child=serializers.DictField(), required=False)
     cost_lines = serializers.ListField(child=serializers.DictField(), required=False)
+    submit = serializers.BooleanField(
+        required=False,
+        help_text="true: create and submit in one request and one transaction (both or neither); "
+        "the same checks as POST .../actions/submit/",
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -170,7 +175,13 @@ def error_response(exc: ActionError) -> Response:
 
 
 def _visible(request, reference: str) -> Application:
-    application = selectors.visible_applications(request.user).filter(reference=reference).first()
+    # the opening's scheme and the organisation come along: every answer shows them
+    application = (
+        selectors.visible_applications(request.user)
+        .select_related("opening__scheme", "organisation")
+        .filter(reference=reference)
+        .first()
+    )
     if application is None:
         raise NotFound(_("Er is geen aanvraag met dit kenmerk die u mag inzien."))
     return application
@@ -199,7 +210,13 @@ class ApplicationList(APIView):
         page = list(qs[offset : offset + limit])
         return Response(ApplicationSerializer(page, many=True, context={"request": request}).data)
 
-    @extend_schema(summary="Create a draft", request=DraftInput, responses={201: ApplicationSerializer})
+    @extend_schema(
+        summary='Create a draft (with "submit": true: create and submit it at once)',
+        description='With "submit": true the draft is submitted in the same transaction: 201 with the submitted '
+        "application, or the submission's error (400, 403, 409) and no draft at all.",
+        request=DraftInput,
+        responses={201: ApplicationSerializer},
+    )
     def post(self, request):
         incoming = DraftInput(data=request.data)
         if not incoming.is_valid():
@@ -207,9 +224,10 @@ class ApplicationList(APIView):
         opening = Opening.objects.filter(code=incoming.validated_data["opening"]).select_related("scheme").first()
         if opening is None:
             return Response({"detail": _("Er is geen openstelling met deze code.")}, status=400)
-        data = {k: v for k, v in request.data.items() if k not in ("opening", "organisation")}
+        data = {k: v for k, v in request.data.items() if k not in ("opening", "organisation", "submit")}
+        create = services.create_and_submit if incoming.validated_data.get("submit") else services.create_draft
         try:
-            application = services.create_draft(
+            application = create(
                 user=request.user,
                 opening=opening,
                 organisation_kvk=request.data.get("organisation") or None,

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -532,6 +532,7 @@ def perform(
         with transaction.atomic():
             # the opening only: its scheme and the organisation are read when an action needs them
             locked = Application.objects.select_for_update(of=("self",)).select_related("opening").get(pk=application.pk)
+            _carry_reference_data(application, locked)
             if expected_version is not None and locked.version != expected_version:
                 raise Conflict(_("De aanvraag is intussen door iemand anders gewijzigd; laad haar opnieuw."))
             moment = now or _now()
@@ -592,9 +593,25 @@ def _adopt(application: Application, fresh: Application) -> None:
     for field in Application._meta.concrete_fields:
         application.__dict__[field.attname] = fresh.__dict__[field.attname]
     application._state.fields_cache = dict(fresh._state.fields_cache)
-    application._prefetched_objects_cache = {}
+    # only what the action itself prefetched after the lock (submit: the units it computed with)
+    application._prefetched_objects_cache = dict(getattr(fresh, "_prefetched_objects_cache", {}))
     application._loaded_version = fresh._loaded_version
     application._update_initial_state()
+
+
+def _carry_reference_data(application: Application, locked: Application) -> None:
+    """The scheme and organisation the caller already read go with the locked row: no query to read them again.
+
+    Reference data an action does not change; the opening itself is read again with the lock.
+    """
+    cache = application._state.fields_cache
+    organisation = cache.get("organisation")
+    if organisation is not None and organisation.pk == locked.organisation_id:
+        locked._state.fields_cache["organisation"] = organisation
+    opening = cache.get("opening")
+    scheme = opening._state.fields_cache.get("scheme") if opening is not None else None
+    if scheme is not None and scheme.pk == locked.opening.scheme_id:
+        locked.opening._state.fields_cache["scheme"] = scheme
 
 
 def _permission_message(application: Application, action: str, user: User) -> str:
@@ -641,6 +658,9 @@ def _submit(ctx: Context) -> None:
             _("Verklaar dat u de aanvraag naar waarheid heeft ingevuld."),
             {"truthfulness_declared": [_("Deze verklaring is verplicht.")]},
         )
+    # the units are read before the opening's lock (the application's own lock keeps them as they are),
+    # so the lock that serialises the whole queue is held only for the checks that need it and the writes
+    prefetch_related_objects([app], "units")
     opening = budget.lock_opening(app.opening_id)  # serialises the queue and the ceiling
     result = checks.check_limits(app, on=ctx.today)
     _refuse_if(result, _("De aanvraag kan zo niet worden ingediend."))
@@ -652,14 +672,16 @@ def _submit(ctx: Context) -> None:
     if ctx.user is not None and ctx.user.role == Role.INTERMEDIARY:
         app.channel = Channel.INTERMEDIARY
     opening.queue_length += 1
-    Opening.objects.filter(pk=opening.pk).update(queue_length=opening.queue_length)
     app.queue_position = opening.queue_length
     app.decision_due = _decision_due(app)
+    totals_saved = False  # the reservation's UPDATE of the opening writes the queue length too
     if opening.distribution == "fcfs":
         if budget.fits(opening, result.amount):
-            budget.set_reservation(opening, app, result.amount, note="indiening", at=ctx.now)
+            totals_saved = budget.set_reservation(opening, app, result.amount, note="indiening", at=ctx.now)
         else:
             app.over_ceiling = True
+    if not totals_saved:
+        Opening.objects.filter(pk=opening.pk).update(queue_length=opening.queue_length)
     ctx.event_data = {
         "amount": result.amount,
         "queue_position": app.queue_position,
@@ -1416,3 +1438,24 @@ def create_user(
     if schemes is not None:
         user.schemes.set(schemes)
     return user
+
+
+@transaction.atomic
+def create_and_submit(
+    *,
+    user: User,
+    opening: Opening,
+    organisation_kvk: str | None = None,
+    data: dict | None = None,
+    idempotency_key: str | None = None,
+) -> Application:
+    """A draft submitted at once, in one transaction: both or neither (the API's ``"submit": true``).
+
+    The same services as two requests would take: ``create_draft`` and then the submit action.
+    """
+    application = create_draft(
+        user=user, opening=opening, organisation_kvk=organisation_kvk, data=data, idempotency_key=idempotency_key
+    )
+    if application.state != State.DRAFT:  # the same idempotency key again: the first request's application
+        return application
+    return perform(application, "submit", user, {})

@@ -50,8 +50,13 @@ def _save_totals(opening: Opening) -> None:
     # No savepoint: the caller checked ``fits`` under the row lock, so the check constraint only
     # fires on a bug, and then the whole transaction must go anyway (CeilingReached rolls it back).
     try:
+        # the queue length too: a submission's queue place and reservation are one UPDATE of the locked row
         Opening.objects.filter(pk=opening.pk).update(
-            reserved=opening.reserved, committed=opening.committed, paid=opening.paid, recovered=opening.recovered
+            reserved=opening.reserved,
+            committed=opening.committed,
+            paid=opening.paid,
+            recovered=opening.recovered,
+            queue_length=opening.queue_length,
         )
     except IntegrityError:
         raise CeilingReached(opening, ZERO) from None
@@ -61,17 +66,21 @@ def fits(opening: Opening, amount: Decimal) -> bool:
     return opening.reserved + opening.committed + amount <= opening.budget_ceiling
 
 
-def set_reservation(opening: Opening, application, amount: Decimal, *, note: str = "", at=None) -> None:
-    """Make the application's reservation ``amount`` (0 releases it). Raises CeilingReached."""
+def set_reservation(opening: Opening, application, amount: Decimal, *, note: str = "", at=None) -> bool:
+    """Make the application's reservation ``amount`` (0 releases it). Raises CeilingReached.
+
+    True when the opening's totals were written (False: nothing to change).
+    """
     delta = amount - application.amount_reserved
     if delta == 0:
-        return
+        return False
     if delta > 0 and not fits(opening, delta):
         raise CeilingReached(opening, delta)
     opening.reserved += delta
     _save_totals(opening)
     _book(opening, application, "reserve" if delta > 0 else "release", abs(delta), note, at)
     application.amount_reserved = amount
+    return True
 
 
 def set_commitment(opening: Opening, application, amount: Decimal, *, note: str = "", at=None) -> None:
