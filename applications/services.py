@@ -290,7 +290,10 @@ def _replace_units(application: Application, rows: list[dict], *, new: bool = Fa
     if new:  # the draft's units are exactly these: the answer needs no query to show them
         cached = application.units.all()
         cached._result_cache, cached._prefetch_done = units, True
-        application._prefetched_objects_cache = {**getattr(application, "_prefetched_objects_cache", {}), "units": cached}
+        application._prefetched_objects_cache = {
+            **getattr(application, "_prefetched_objects_cache", {}),
+            "units": cached,
+        }
 
 
 DRAFT_FIELDS = (
@@ -531,7 +534,9 @@ def perform(
     try:
         with transaction.atomic():
             # the opening only: its scheme and the organisation are read when an action needs them
-            locked = Application.objects.select_for_update(of=("self",)).select_related("opening").get(pk=application.pk)
+            locked = (
+                Application.objects.select_for_update(of=("self",)).select_related("opening").get(pk=application.pk)
+            )
             _carry_reference_data(application, locked)
             if expected_version is not None and locked.version != expected_version:
                 raise Conflict(_("De aanvraag is intussen door iemand anders gewijzigd; laad haar opnieuw."))
