@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from applications.models import Role
 
 from .queries import ReportError, Scope
@@ -23,13 +25,13 @@ def team_schemes(user):
 def check_scope(user, scope: Scope) -> None:
     """Refuse (403) a report on a scheme outside the user's team."""
     if not sees_reports(user):
-        raise ReportError("Rapportages zijn er voor programmamanagers en functioneel beheerders.", 403)
+        raise ReportError(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."), 403)
     allowed = team_schemes(user)
     if allowed is None or scope.kind == "portfolio":
         return
     ids = {s.pk for s in allowed}
     if any(s.pk not in ids for s in scope.schemes):
-        raise ReportError("Deze regeling hoort niet bij uw team; u kunt er geen rapportage van zien.", 403)
+        raise ReportError(gettext("Deze regeling hoort niet bij uw team; u kunt er geen rapportage van zien."), 403)
 
 
 def report_for(user, scope_kind: str, code: str, as_of=None) -> tuple[dict, Scope]:
@@ -37,7 +39,7 @@ def report_for(user, scope_kind: str, code: str, as_of=None) -> tuple[dict, Scop
     from .queries import build_report, end_of_day, parse_as_of, resolve_scope
 
     if not sees_reports(user):
-        raise ReportError("Rapportages zijn er voor programmamanagers en functioneel beheerders.", 403)
+        raise ReportError(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."), 403)
     day = parse_as_of(as_of)
     scope = resolve_scope(scope_kind, code, schemes=team_schemes(user))
     check_scope(user, scope)

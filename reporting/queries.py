@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Subquery, Sum, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from applications import clocks
 from applications.models import Application, AuditEvent, Decision, Objection, Organisation, Tranche, Unit
@@ -103,9 +103,11 @@ def parse_as_of(value: str | datetime.date | None) -> datetime.date:
         try:
             value = datetime.date.fromisoformat(str(value).strip())
         except ValueError:
-            raise ReportError(f"'{value}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2021-09-15.") from None
+            raise ReportError(
+                gettext("'%(value)s' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2021-09-15.") % {"value": value}
+            ) from None
     if value > today:
-        raise ReportError("Een rapportage kan niet over een datum in de toekomst gaan.")
+        raise ReportError(gettext("Een rapportage kan niet over een datum in de toekomst gaan."))
     return value
 
 
@@ -160,12 +162,12 @@ def resolve_scope(kind: str, code: str, *, schemes=None) -> Scope:
     if kind == "opening":
         opening = Opening.objects.select_related("scheme").filter(code=code).first()
         if opening is None:
-            raise ReportError(f"Er is geen openstelling met code '{code}'.", 404)
+            raise ReportError(gettext("Er is geen openstelling met code '%(code)s'.") % {"code": code}, 404)
         return Scope(kind, code, opening.name, [opening], [opening.scheme], opening.scheme, opening)
     if kind == "scheme":
         scheme = Scheme.objects.filter(code=code).first()
         if scheme is None:
-            raise ReportError(f"Er is geen regeling met code '{code}'.", 404)
+            raise ReportError(gettext("Er is geen regeling met code '%(code)s'.") % {"code": code}, 404)
         openings = list(scheme.openings.filter(is_demo=False).select_related("scheme").order_by("opens_at"))
         return Scope(kind, code, scheme.name, openings, [scheme], scheme)
     if code not in PORTFOLIO_CODES:

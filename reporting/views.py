@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from applications import clocks
@@ -40,7 +41,7 @@ def _report_or_error(request, scope: str, code: str):
 
 def _page(request, scope_kind: str, code: str):
     if not sees_reports(request.user):
-        raise PermissionDenied("Rapportages zijn er voor programmamanagers en functioneel beheerders.")
+        raise PermissionDenied(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."))
     report, scope = _report_or_error(request, scope_kind, code)
     if report is None:  # a bad date: say so next to the field and show today's figures
         error = scope
@@ -106,7 +107,7 @@ def applications_export(request, scope: str, code: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404("Exporteren kan als csv of xlsx.")
     if not sees_reports(request.user):
-        raise PermissionDenied("Rapportages zijn er voor programmamanagers en functioneel beheerders.")
+        raise PermissionDenied(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."))
     try:
         day = parse_as_of(request.GET.get("as_of"))
         resolved = resolve_scope(scope, code, schemes=team_schemes(request.user))
@@ -141,7 +142,7 @@ def request_pdf(request, scope: str, code: str):
     from .tasks import render_report
 
     if not sees_reports(request.user):
-        raise PermissionDenied("Rapportages zijn er voor programmamanagers en functioneel beheerders.")
+        raise PermissionDenied(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."))
     try:
         day = parse_as_of(request.POST.get("as_of"))
         resolved = resolve_scope(scope, code, schemes=team_schemes(request.user))
@@ -176,5 +177,5 @@ def job_status(request, pk: int):
 def job_file(request, pk: int):
     job = _own_job(request, pk)
     if job.status != ReportJob.Status.DONE or not job.file:
-        raise Http404("Het rapport is nog niet klaar.")
+        raise Http404(gettext("Het rapport is nog niet klaar."))
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=os.path.basename(job.file.name))
