@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
-    verbose_name = "Aanvragen"
+    verbose_name = pgettext_lazy("app", "Aanvragen")
