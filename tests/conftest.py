@@ -61,3 +61,13 @@ def catalogue(db):
     from schemes.loader import load_catalogue, read_catalogue
 
     load_catalogue(read_catalogue())
+
+
+@pytest.fixture(autouse=True)
+def _dutch_first():
+    """Every test starts and ends in Dutch: a request with Accept-Language: en leaves English active in the thread."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
