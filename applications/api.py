@@ -269,7 +269,6 @@ class ApplicationAction(APIView):
         responses={200: ApplicationSerializer},
     )
     def post(self, request, reference, action):
-        application = _visible(request, reference)
         if action not in services.ACTIONS:
             return Response({"detail": _("Onbekende actie '%(action)s'.") % {"action": action}}, status=404)
         expected = request.headers.get("If-Match")
@@ -280,9 +279,15 @@ class ApplicationAction(APIView):
         body = request.data if isinstance(request.data, dict) else None
         if body is None:
             return Response({"detail": _("De gegevens bij de actie moeten een JSON-object zijn.")}, status=400)
+        # found among the user's visible applications and locked in one query (404 when not there)
+        visible = (
+            selectors.visible_applications(request.user)
+            .select_related("opening__scheme", "organisation")
+            .filter(reference=reference)
+        )
         try:
             application = services.perform(
-                application, action, request.user, dict(body), expected_version=expected_version
+                None, action, request.user, dict(body), expected_version=expected_version, lookup=visible
             )
         except ActionError as exc:
             return error_response(exc)

@@ -86,6 +86,10 @@ class Conflict(ActionError):
     status = 409
 
 
+class Missing(ActionError):
+    status = 404
+
+
 # --- small helpers ------------------------------------------------------------
 
 
@@ -517,15 +521,21 @@ def _refusal_for_conditions(application: Application, method) -> str:
 
 
 def perform(
-    application: Application,
+    application: Application | None,
     action: str,
     user: User | None,
     data: dict | None = None,
     *,
     expected_version: int | None = None,
     now: datetime.datetime | None = None,
+    lookup=None,
 ) -> Application:
-    """Take one action on an application, or refuse with an ActionError and change nothing."""
+    """Take one action on an application, or refuse with an ActionError and change nothing.
+
+    ``lookup`` instead of an application: a queryset of the one application the caller may act on
+    (the API: the user's visible applications with this reference), read and locked in one query;
+    the locked application is returned, and Missing (404) raised when the queryset is empty.
+    """
     data = data or {}
     if action not in HANDLERS:
         raise Invalid(_("Onbekende actie '%(action)s'.") % {"action": action})
@@ -534,10 +544,15 @@ def perform(
     try:
         with transaction.atomic():
             # the opening only: its scheme and the organisation are read when an action needs them
-            locked = (
-                Application.objects.select_for_update(of=("self",)).select_related("opening").get(pk=application.pk)
-            )
-            _carry_reference_data(application, locked)
+            if lookup is not None:
+                locked = lookup.select_for_update(of=("self",)).select_related("opening").first()
+                if locked is None:
+                    raise Missing(_("Er is geen aanvraag met dit kenmerk die u mag inzien."))
+            else:
+                locked = (
+                    Application.objects.select_for_update(of=("self",)).select_related("opening").get(pk=application.pk)
+                )
+                _carry_reference_data(application, locked)
             if expected_version is not None and locked.version != expected_version:
                 raise Conflict(_("De aanvraag is intussen door iemand anders gewijzigd; laad haar opnieuw."))
             moment = now or _now()
@@ -576,6 +591,8 @@ def perform(
         raise Conflict(_("De aanvraag is intussen door iemand anders gewijzigd; laad haar opnieuw.")) from None
     except budget.CeilingReached as exc:
         raise Conflict(str(exc)) from None
+    if application is None:
+        return locked
     _adopt(application, locked)
     return application
 

@@ -12,9 +12,45 @@ from config.settings import *  # noqa: F403
 ROOT_URLCONF = "bench._rush_site"
 # the rush measures the application, not the HTTPS redirect in front of it
 SECURE_SSL_REDIRECT = False
+# every answer says how many SQL statements it took (X-Queries), for the queries per submission
+MIDDLEWARE = ["bench._rush_site.count_queries", *MIDDLEWARE]  # noqa: F405
 
 BASELINE_TABLE = "bench_rush_baseline"
 OPENING_CODE = "bench-rush"
+# the one-request flow ("submit": true) fills an opening of its own, with the same ceiling
+OPENING_CODE_ONE = "bench-rush-een"
+
+
+def count_queries(get_response):
+    """Count the statements this request sends to the database (BEGIN and COMMIT included)."""
+    from django.db import connection
+
+    def middleware(request):
+        count = 0
+
+        def counting(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        # BEGIN and COMMIT of a transaction go through the connection, not a cursor: two per commit
+        commit = connection._commit
+
+        def committing():
+            nonlocal count
+            count += 2
+            return commit()
+
+        connection._commit = committing  # this thread's connection only
+        try:
+            with connection.execute_wrapper(counting):
+                response = get_response(request)
+        finally:
+            del connection._commit
+        response["X-Queries"] = str(count)
+        return response
+
+    return middleware
 
 
 def baseline(request):
@@ -68,14 +104,17 @@ def setup(count: int, organisations: int) -> dict:
             advance_pct=Decimal("100"),
         )
         now = timezone.now()
-        opening = Opening.objects.create(
-            scheme=scheme,
-            code=OPENING_CODE,
-            name="Omscholing (benchmark), openingsdag",
-            opens_at=now - datetime.timedelta(hours=1),
-            closes_at=now + datetime.timedelta(days=1),
-            budget_ceiling=unit_amount * (count // 2),
-            distribution="fcfs",
+        opening, opening_one = (
+            Opening.objects.create(
+                scheme=scheme,
+                code=code,
+                name=f"Omscholing (benchmark), openingsdag ({code})",
+                opens_at=now - datetime.timedelta(hours=1),
+                closes_at=now + datetime.timedelta(days=1),
+                budget_ceiling=unit_amount * (count // 2),
+                distribution="fcfs",
+            )
+            for code in (OPENING_CODE, OPENING_CODE_ONE)
         )
         orgs = Organisation.objects.bulk_create(
             Organisation(kvk=f"{70000000 + i:08d}", name=f"Werkgever {i} B.V.") for i in range(organisations)
@@ -92,6 +131,8 @@ def setup(count: int, organisations: int) -> dict:
     return {
         "opening": opening.code,
         "opening_id": opening.pk,
+        "opening_one": opening_one.code,
+        "opening_one_id": opening_one.pk,
         "ceiling": str(opening.budget_ceiling),
         "unit_amount": str(unit_amount),
         "tokens": [t.key for t in tokens],
