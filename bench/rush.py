@@ -358,9 +358,11 @@ def run(argv: list[str]) -> int:
         cpu_0 = _cpu_seconds(server.pid)
         wall_b, lat_b, out_b, _queries = _drive(port, args.count, args.clients, insert_one)
         cpu_1 = _cpu_seconds(server.pid)
-        results = {}
+        results, client_cpu = {}, {}
         for flow in chosen:
+            client_0 = time.process_time()
             wall, latencies, outcomes, queries = _drive(port, args.count, args.clients, flows[flow][1])
+            client_cpu[flow] = (time.process_time() - client_0) / args.count * 1000
             cpu_2 = _cpu_seconds(server.pid)
             results[flow] = (wall, latencies, outcomes, queries, cpu_1, cpu_2)
             cpu_1 = cpu_2
@@ -382,6 +384,11 @@ def run(argv: list[str]) -> int:
                 f" → at most {cores * 1000 / (py + pg):7.1f}/s on {cores} idle cores"
                 + (f"; {queries / args.count:.1f} SQL statements" if queries is not None else "")
             )
+        print(
+            "client CPU   "
+            + "; ".join(f"{flows[flow][0]} {client_cpu[flow]:.2f} ms per submission" for flow in chosen)
+            + " (the load generator shares the cores)"
+        )
         print(
             f"machine load {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (shared machine: other work counts)"
         )
