@@ -320,6 +320,9 @@ class OpeningAllocation(APIView):
             return error_response(exc)
         return Response(_allocation_json(result), status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary="The last allocation of an opening, recomputable from its seed", responses=OpenApiTypes.OBJECT
+    )
     def get(self, request, code):
         opening = get_object_or_404(Opening, code=code)
         result = allocation.last_allocation(opening)
