@@ -65,16 +65,6 @@ def catalogue(db):
 
 @pytest.fixture(autouse=True)
 def _dutch_first():
-    """Every test starts and ends in Dutch: a request with Accept-Language: en leaves English active in the thread."""
-    from django.utils import translation
-
-    translation.deactivate()
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture(autouse=True)
-def _dutch_first():
     """Every test starts in Dutch: a request in English elsewhere must not leak into the next test."""
     from django.utils import translation
 
