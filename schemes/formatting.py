@@ -6,6 +6,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
+from django.utils.translation import get_language
 
 MONTHS = (
     "januari",
@@ -40,6 +41,22 @@ def euro(value: Decimal | int | float | str | None, *, cents: bool = True) -> st
     return f"{'-' if negative else ''}€ {text}"
 
 
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def datum(value: datetime.date | datetime.datetime | None) -> str:
     if value is None or value == "":
         return "—"
@@ -47,7 +64,8 @@ def datum(value: datetime.date | datetime.datetime | None) -> str:
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         value = value.date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    months = MONTHS_EN if (get_language() or "nl").startswith("en") else MONTHS
+    return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
 def datum_tijd(value: datetime.datetime | None) -> str:

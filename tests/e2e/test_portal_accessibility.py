@@ -42,7 +42,7 @@ def page():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(locale="nl-NL")
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(60_000)
         yield page
         context.close()
         browser.close()
