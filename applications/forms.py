@@ -7,8 +7,6 @@ published rules (``Rules.compute`` / ``checks``) and the writes are done by
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -30,22 +28,8 @@ def date_field(label, **kwargs) -> forms.DateField:
     )
 
 
-THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
-
-
-class DutchMoneyField(MoneyField):
-    """Also reads 2.000.000 and 8.000 the Dutch way: dots between groups of three are thousands."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            text = value.replace("€", "").replace(" ", "").strip()
-            if "," not in text and THOUSANDS.match(text):
-                value = text.replace(".", "")
-        return super().to_python(value)
-
-
 def money_field(label, **kwargs) -> MoneyField:
-    return DutchMoneyField(label=label, widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
+    return MoneyField(label=label, widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
 
 
 class AccessibleForm(forms.Form):

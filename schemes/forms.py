@@ -18,7 +18,7 @@ class MoneyField(forms.CharField):
         text = value.replace("€", "").replace(" ", "")
         if "," in text:
             text = text.replace(".", "").replace(",", ".")
-        elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
             text = text.replace(".", "")  # 8.000 and 1.250.000: Dutch thousands, not decimals
         try:
             return to_money(text)
