@@ -40,6 +40,8 @@ def test_no_one_else_sees_the_letters(client, opening, team, django_capture_on_c
     for user in strangers:
         client.force_login(user)
         assert client.get(reverse("api-application-letters", args=[app.reference])).status_code == 404
-        assert client.get(reverse("letter-download", args=[app.reference, letter.pk])).status_code == 404
+        response = client.get(reverse("letter-download", args=[app.reference, letter.pk]))
+        assert response.status_code == 404
+        assert b"%PDF" not in response.content and app.reference not in response.content.decode()
     client.logout()
     assert client.get(reverse("letter-download", args=[app.reference, letter.pk])).status_code in (401, 403)
