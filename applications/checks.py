@@ -18,6 +18,8 @@ from schemes.formatting import euro
 from schemes.rules import DE_MINIMIS_LIMIT, Computation
 
 from . import clocks
+from .errors import Invalid
+from .models import Application, DeMinimisAid
 from .states import State
 
 
@@ -49,8 +51,6 @@ def compute_amount(application, *, completed_only: bool = False) -> Computation:
 
 
 def other_applications_in_window(application):
-    from .models import Application
-
     return (
         Application.objects.filter(opening_id=application.opening_id, organisation_id=application.organisation_id)
         .exclude(pk=application.pk)
@@ -60,8 +60,6 @@ def other_applications_in_window(application):
 
 def de_minimis_received(organisation, *, on: datetime.date, exclude_application_id: int | None = None) -> Decimal:
     """De-minimis aid over the three years before ``on``: granted here plus declared elsewhere."""
-    from .models import DeMinimisAid
-
     aid = DeMinimisAid.objects.filter(organisation=organisation, granted_on__gt=on - relativedelta(years=3))
     if exclude_application_id:
         aid = aid.exclude(application_id=exclude_application_id)
@@ -102,3 +100,10 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
                 % {"total": euro(total), "max": euro(DE_MINIMIS_LIMIT)},
             )
     return result
+
+
+def refuse_if(result: Computation, message: str) -> None:
+    """A computation with refusals is refused as a whole, each refusal at its field."""
+    if not result.ok:
+        errors = result.errors_by_field()
+        raise Invalid(message + " " + " ".join(r.message for r in result.refusals), errors)

@@ -33,17 +33,17 @@ from django.utils.translation import gettext as _
 from schemes.formatting import datum
 from schemes.models import Opening
 
-from . import clocks, letters, services, tranches
+from . import audit, clocks, letters
+from .errors import ActionError
 from .models import Application, ClockRun, Role, SupplementRequest, Tranche, User
-from .states import State
+from .services import perform, tranches
+from .states import WAITING_FOR_US, State
 
 logger = logging.getLogger(__name__)
 
 DUE_SOON_DAYS = 7
 SETTLEMENT_REMINDER_DAYS = 28  # remind four weeks before the settlement request is due
 EX_OFFICIO_NOTE = "ambtshalve"
-# The states in which the decision clock runs and a reviewer has to act.
-WAITING_FOR_US = (State.SUBMITTED, State.IN_REVIEW, State.DECISION_PROPOSED)
 
 
 def run(today: datetime.date | None = None) -> dict:
@@ -93,17 +93,15 @@ def flag_expired_supplements(today: datetime.date) -> int:
         if not once(today, "supplement_expired", f"supplement:{request.pk}", ever=True):
             continue
         app = request.application
-        services._audit(
+        audit.record(
             app,
             None,
             "supplement_term_expired",
-            app.state,
-            app.state,
-            _(
+            reason=_(
                 "De termijn voor de aanvulling is op %(due)s verstreken; de aanvraag kan buiten behandeling worden gesteld."
             )
             % {"due": datum(request.due_date)},
-            {"supplement_request": request.pk, "due_date": request.due_date},
+            data={"supplement_request": request.pk, "due_date": request.due_date},
         )
         count += 1
     return count
@@ -210,14 +208,7 @@ def remind_settlement_due(today: datetime.date) -> int:
             continue  # settled ex officio without a report: nothing to remind
         if not once(today, "settlement_reminder", f"application:{app.pk}", ever=True):
             continue
-        services._audit(
-            app,
-            None,
-            "settlement_reminder",
-            app.state,
-            app.state,
-            data={"settlement_due": app.settlement_due},
-        )
+        audit.record(app, None, "settlement_reminder", data={"settlement_due": app.settlement_due})
         recipient = letters.recipient_for(app)
         if recipient:
             send_mail(
@@ -260,8 +251,8 @@ def settle_ex_officio(today: datetime.date) -> dict:
         if app.decisions.filter(status="proposed").exists():
             continue  # a revocation or tranche decision is pending: that comes first
         try:
-            services.perform(app, "propose_settlement", None, {"note": EX_OFFICIO_NOTE})
-        except services.ActionError as exc:
+            perform(app, "propose_settlement", None, {"note": EX_OFFICIO_NOTE})
+        except ActionError as exc:
             logger.warning("ex officio settlement of %s refused: %s", app.reference, exc.detail)
             counts["ex_officio_refused"] += 1
             continue
@@ -291,15 +282,13 @@ def put_gated_tranches_on_queue(today: datetime.date) -> int:
             tranche.status = Tranche.Status.DUE
             tranche.save(update_fields=["status"])
             app = tranche.application
-            services._audit(
+            audit.record(
                 app,
                 None,
                 "tranche_due",
-                app.state,
-                app.state,
-                _("Tranche %(n)s (%(label)s) moet worden beoordeeld: %(kind)s.")
+                reason=_("Tranche %(n)s (%(label)s) moet worden beoordeeld: %(kind)s.")
                 % {"n": tranche.number, "label": tranche.label, "kind": tranche.review_kind or _("beoordeling")},
-                {"tranche": tranche.number, "review_date": tranche.review_date},
+                data={"tranche": tranche.number, "review_date": tranche.review_date},
             )
             count += 1
     return count

@@ -1,17 +1,21 @@
 """Who may take a transition (permissions) and when it may be taken (conditions).
 
 Permissions take ``(application, user)``; conditions take the application and
-carry a ``message`` that explains a refusal in plain Dutch.
+carry a ``message`` that explains a refusal in plain Dutch. This module sits
+below the models (the models' state machine is built from these rules through
+``workflow``): it reads other models through the app registry, never by import.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import clocks
+from .roles import APPROVER_ROLES, Role
 
 if TYPE_CHECKING:
     from .models import Application, User
@@ -22,27 +26,17 @@ if TYPE_CHECKING:
 
 def can_act_for_organisation(user: User, organisation_id: int, scheme_id: int, *, rules=None) -> bool:
     """An employer for its own organisation; an intermediary with an active mandate."""
-    from .models import Mandate, Role
-
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.role == "applicant":
+    if user.role == Role.APPLICANT:
         return user.organisation_id is not None and user.organisation_id == organisation_id
     if user.role == Role.INTERMEDIARY and user.organisation_id:
         if rules is not None and not rules.intermediaries_allowed:
             return False
-        today = clocks.local_date()
-        return (
-            Mandate.objects.filter(
-                principal_id=organisation_id,
-                agent_id=user.organisation_id,
-                schemes__id=scheme_id,
-                revoked_at__isnull=True,
-                valid_from__lte=today,
-            )
-            .exclude(valid_until__lt=today)
-            .exists()
-        )
+        mandates = apps.get_model("applications", "Mandate").objects.active()
+        return mandates.filter(
+            principal_id=organisation_id, agent_id=user.organisation_id, schemes__id=scheme_id
+        ).exists()
     return False
 
 
@@ -84,9 +78,7 @@ reviews_settlement = reviews
 
 def approves_pending_decision(application: Application, user: User) -> bool:
     """Four eyes: a senior reviewer of the scheme who did not propose the decision."""
-    from .models import Role
-
-    if not reviews(application, user) or user.role not in (Role.SENIOR_REVIEWER, Role.ADMINISTRATOR):
+    if not reviews(application, user) or user.role not in APPROVER_ROLES:
         return False
     pending = application.pending_decision()
     # no pending decision is a matter of state (the condition answers 409), not of who

@@ -45,12 +45,30 @@ PUBLIC_LABELS = {
     State.CLOSED: _("Afgesloten."),
 }
 
+# --- the sets of states, declared once: the workflow, the queues, the clocks and the reports use these ---
+
+# Submitted and not yet decided: the application is ours to decide.
 OPEN_STATES = (
     State.SUBMITTED,
     State.IN_REVIEW,
     State.SUPPLEMENT_REQUESTED,
     State.DECISION_PROPOSED,
 )
+# Waiting for the applicant: the decision clock is suspended (Awb 4:15), never overdue.
+SUSPENDED_STATES = (State.SUPPLEMENT_REQUESTED,)
+# Waiting for us: the decision clock runs.
+WAITING_FOR_US = tuple(s for s in OPEN_STATES if s not in SUSPENDED_STATES)
+# The reviewers' work: open applications and settlements to determine.
+WORK_STATES = (*OPEN_STATES, State.SETTLEMENT_REQUESTED, State.SETTLEMENT_PROPOSED)
+# Granted, or later on the way to settlement: money is committed.
+GRANTED_STATES = (
+    State.GRANTED,
+    State.SETTLEMENT_REQUESTED,
+    State.SETTLEMENT_PROPOSED,
+    State.SETTLED,
+)
+# The outcomes of a first decision on an application.
+FIRST_DECISION_STATES = (State.GRANTED, State.REJECTED, State.NOT_CONSIDERED)
 DECIDED_STATES = (
     State.GRANTED,
     State.REJECTED,
@@ -61,9 +79,11 @@ DECIDED_STATES = (
     State.REVOKED,
     State.CLOSED,
 )
-GRANTED_STATES = (
-    State.GRANTED,
-    State.SETTLEMENT_REQUESTED,
-    State.SETTLEMENT_PROPOSED,
-    State.SETTLED,
-)
+# A grant whose tranches are paid out and which can still be revoked before settlement.
+RELEASING_STATES = (State.GRANTED, State.SETTLEMENT_REQUESTED)
+# After a decision open to objection (Awb 6:7).
+OBJECTION_STATES = (State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED)
+# Decisions that an upheld objection takes back: the application is assessed again.
+REOPENABLE_STATES = (State.REJECTED, State.NOT_CONSIDERED, State.GRANTED, State.REVOKED)
+# Nothing more to decide: the file can be closed once paid and past the objection term.
+CLOSABLE_STATES = (State.SETTLED, State.REJECTED, State.NOT_CONSIDERED, State.WITHDRAWN, State.REVOKED)

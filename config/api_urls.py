@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-API_MODULES = ["schemes.api_urls", "applications.api_urls", "reporting.api_urls"]
+API_MODULES = ["schemes.api_urls", "applications.api.urls", "reporting.api_urls"]
 
 urlpatterns = []
 for module in API_MODULES:

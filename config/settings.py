@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "schemes",
     "applications",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -180,7 +181,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "applications.authentication.TokenAuthentication",  # DRF's, with the organisation
+        "applications.api.authentication.TokenAuthentication",  # DRF's, with the organisation
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

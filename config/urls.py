@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 # Each area owns its own URL module; an area that is not there yet is simply absent.
 AREAS = [
-    ("mijn/", "applications.urls_portal", "portal"),
-    ("behandeling/", "applications.urls_review", "review"),
+    ("mijn/", "applications.portal.urls", "portal"),
+    ("behandeling/", "applications.review.urls", "review"),
     ("rapportages/", "reporting.urls", "reporting"),
 ]
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 
 from applications.models import Role
 
-from .queries import ReportError, Scope
+from .queries import ReportError, Scope, build_report, end_of_day, parse_as_of, resolve_scope
 
 REPORT_ROLES = (Role.PROGRAM_MANAGER, Role.ADMINISTRATOR)
 
@@ -36,8 +36,6 @@ def check_scope(user, scope: Scope) -> None:
 
 def report_for(user, scope_kind: str, code: str, as_of=None) -> tuple[dict, Scope]:
     """The report a user asked for, after checking who asks; raises ReportError (400/403/404)."""
-    from .queries import build_report, end_of_day, parse_as_of, resolve_scope
-
     if not sees_reports(user):
         raise ReportError(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."), 403)
     day = parse_as_of(as_of)

@@ -11,6 +11,7 @@ from html import escape
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -158,8 +159,6 @@ def report_charts(report: dict, scope, end: datetime.datetime) -> dict[str, Safe
     if scope.openings and scope.kind != "portfolio":
         start = min(o.opens_at for o in scope.openings)
         close = max(o.closes_at for o in scope.openings)
-        from django.utils import timezone
-
         per_unit = all(s.shape == "per_unit" for s in scope.schemes)
         charts["uptake"] = uptake_chart(
             uptake_series(scope.opening_ids, end, per_unit=per_unit),

@@ -32,7 +32,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from applications import clocks
 from applications.models import Application, AuditEvent, Decision, Objection, Organisation, Tranche, Unit
-from applications.states import State
+from applications.states import FIRST_DECISION_STATES, GRANTED_STATES, OPEN_STATES, State
 from schemes.models import KPI, BudgetChange, KPIMeasurement, LedgerEntry, Opening, Scheme
 
 SCOPES = ("opening", "scheme", "portfolio")
@@ -48,22 +48,14 @@ PILLARS = {
 OPEN = "open"
 CATEGORY = {
     State.DRAFT: "draft",
-    State.SUBMITTED: OPEN,
-    State.IN_REVIEW: OPEN,
-    State.SUPPLEMENT_REQUESTED: OPEN,
-    State.DECISION_PROPOSED: OPEN,
-    State.GRANTED: "granted",
-    State.SETTLEMENT_REQUESTED: "granted",
-    State.SETTLEMENT_PROPOSED: "granted",
-    State.SETTLED: "granted",
+    **{state: OPEN for state in OPEN_STATES},
+    **{state: "granted" for state in GRANTED_STATES},
     State.REJECTED: "rejected",
     State.WITHDRAWN: "withdrawn",
     State.NOT_CONSIDERED: "not_considered",
     State.REVOKED: "revoked",
 }
-OPEN_STATES = [s for s, c in CATEGORY.items() if c == OPEN]
-GRANTED_STATES = [s for s, c in CATEGORY.items() if c == "granted"]
-DECISION_STATES = [State.GRANTED, State.REJECTED, State.NOT_CONSIDERED]
+DECISION_STATES = FIRST_DECISION_STATES
 CATEGORIES = ("draft", OPEN, "granted", "rejected", "withdrawn", "not_considered", "revoked")
 
 TWO = Decimal("0.01")

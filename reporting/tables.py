@@ -5,6 +5,12 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from applications.models import Channel, Province, Sector, SizeClass, Unit
+from applications.reasons import REASON_CODES
+from schemes.formatting import euro
+
+from .queries import pct
+
 # The Dutch name of each headline figure, in the order the reports show them.
 LABELS = {
     "applications.started": "aanvragen gestart (concepten)",
@@ -103,8 +109,6 @@ def _pairs(mapping: dict, dimension: str = "") -> str:
 
 
 def _choices():
-    from applications.models import Channel, Province, Sector, SizeClass, Unit
-
     return {
         "sector": dict(Sector.choices),
         "size_class": dict(SizeClass.choices),
@@ -117,8 +121,6 @@ def _choices():
 def code_label(dimension: str, code, *, short: bool = False) -> str:
     """The Dutch label of a code: ``ict`` → "ICT", ``sme`` → "mkb (50 tot 250 werknemers)" (short: "mkb")."""
     if dimension == "reason":
-        from applications.services import REASON_CODES
-
         label = REASON_CODES.get(code, code)
     else:
         label = _choices().get(dimension, {}).get(code, code)
@@ -181,10 +183,6 @@ def _percent(value) -> str:
 
 def portfolio_summary(report: dict) -> list[dict]:
     """Per scheme of the portfolio: uptake of the target and of the budget, and the early warning in plain words."""
-    from schemes.formatting import euro
-
-    from .queries import pct
-
     rows = []
     for code, group in report.get("groups", {}).get("by_scheme", {}).items():
         units, budget, warning = group["units"], group["budget"], group["early_warning"]

@@ -8,16 +8,16 @@ from celery import shared_task
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from .models import ReportJob
+from .pdf import render_pdf
+from .queries import build_report, end_of_day, resolve_scope
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=2, default_retry_delay=30, acks_late=True)
 def render_report(self, job_id: int) -> None:
     """Idempotent: a job that is done is left alone."""
-    from .models import ReportJob
-    from .pdf import render_pdf
-    from .queries import build_report, end_of_day, resolve_scope
-
     job = ReportJob.objects.filter(pk=job_id).first()
     if job is None or job.status == ReportJob.Status.DONE:
         return

@@ -24,6 +24,7 @@ from .exports import application_csv_lines, applications_xlsx, figures_csv_lines
 from .models import ReportJob
 from .queries import ReportError, end_of_day, parse_as_of, resolve_scope
 from .tables import LEVELS, labelled_figures, portfolio_summary
+from .tasks import render_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -139,8 +140,6 @@ def _file_response(path: str, content_type: str) -> FileResponse:
 @login_required
 @require_POST
 def request_pdf(request, scope: str, code: str):
-    from .tasks import render_report
-
     if not sees_reports(request.user):
         raise PermissionDenied(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."))
     try:

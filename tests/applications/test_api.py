@@ -11,8 +11,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from applications import allocation, services
+from applications import services
 from applications.models import Application, AuditEvent, Channel, Organisation, Role, User
+from applications.services import allocation
 from applications.states import State
 from schemes.models import Distribution
 
@@ -442,7 +443,7 @@ def test_the_fast_representation_is_exactly_what_drf_would_give(opening, werkgev
     from django.test import RequestFactory
     from rest_framework import serializers
 
-    from applications.api import ApplicationSerializer
+    from applications.api.serializers import ApplicationSerializer
 
     apps = [
         f.draft(opening, werkgever),

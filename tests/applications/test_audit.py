@@ -60,7 +60,7 @@ def test_a_refused_transition_writes_nothing(opening, werkgever, reviewer):
 
 def test_a_transition_that_fails_halfway_leaves_no_trace(opening, werkgever):
     app = f.draft(opening, werkgever)
-    with mock.patch.object(services, "_queue_side_effects", side_effect=RuntimeError("broker exploded")):
+    with mock.patch("applications.services.actions.audit.record", side_effect=RuntimeError("disk full")):
         with pytest.raises(RuntimeError):
             services.perform(app, "submit", werkgever)
     app = Application.objects.get(pk=app.pk)

@@ -224,7 +224,7 @@ def techkwadraat(db):
 
 def test_techkwadraat_unconditional_tranche_on_schedule_conditional_after_positive_kpi_review(techkwadraat):
     from applications.models import Tranche
-    from applications.tranches import release_due_tranches
+    from applications.services.tranches import release_due_tranches
 
     scheme, opening, team = techkwadraat
     penvoerder = f.employer(f.OrganisationFactory(name="ROC Techniek Oost"))

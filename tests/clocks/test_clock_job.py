@@ -178,7 +178,9 @@ def test_the_clock_job_retries_a_failed_letter(monkeypatch, django_capture_on_co
 
     with freeze_time(START):
         team = team_for()
-        monkeypatch.setattr(letters, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("schijf vol")))
+        monkeypatch.setattr(
+            letters.rendering, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("schijf vol"))
+        )
         with django_capture_on_commit_callbacks(execute=True):
             app = submitted(team["opening"], team["employer"])
         monkeypatch.undo()

@@ -51,7 +51,9 @@ def test_the_default_templates_are_seeded_and_a_scheme_gets_its_own_text(client,
 def test_a_failed_letter_is_retried_from_the_admin(
     client, beheerder, opening, team, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(letters, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("geen lettertype")))
+    monkeypatch.setattr(
+        letters.rendering, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("geen lettertype"))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(opening, team["employer"])
     letter = Letter.objects.get(application=app)

@@ -11,8 +11,9 @@ from django.core import mail
 from freezegun import freeze_time
 from pypdf import PdfReader
 
-from applications import hearing, letters, services
+from applications import letters, services
 from applications.models import Letter, LetterTemplate, Notification
+from applications.services import hearing
 from tests.review.scenario import (
     OpeningFactory,
     SchemeFactory,
@@ -146,7 +147,7 @@ def test_a_retry_after_a_failed_render_produces_one_letter_and_one_email(
             raise OSError("font cache locked")
         return real(html)
 
-    monkeypatch.setattr(letters, "render_pdf", flaky)
+    monkeypatch.setattr(letters.rendering, "render_pdf", flaky)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(opening, team["employer"])
@@ -167,7 +168,7 @@ def test_a_retry_after_a_failed_render_produces_one_letter_and_one_email(
 def test_a_failed_letter_shows_its_error_and_can_be_retried(
     team, opening, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(letters, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("kapot")))
+    monkeypatch.setattr(letters.rendering, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("kapot")))
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(opening, team["employer"])
     letter = only(app, "receipt")
@@ -254,7 +255,7 @@ def test_a_failed_announcement_is_sent_by_the_retry_and_only_once(
 ):
     from django.core import mail as django_mail
 
-    import applications.letters as module
+    import applications.letters.issuing as module
 
     calls = {"n": 0}
     real = module.send_mail

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from applications import documents
 from applications.models import Document
+from applications.services import documents
 
 from . import factories as f
 

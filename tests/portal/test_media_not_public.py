@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import clear_url_caches
 
-from applications import documents
+from applications.services import documents
 
 from . import factories as f
 

@@ -67,7 +67,7 @@ def test_settled_closed_and_reopened_applications_agree_too(story):
 
 
 def test_the_replay_gives_the_same_report_from_both_paths(catalogue):
-    from reporting.replay import load_replay
+    from demo.replay import load_replay
 
     load_replay()
     assert_same_today(("scheme", "omscholing"), ("opening", "omscholing-2021"), ("portfolio", "all"))

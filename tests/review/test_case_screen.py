@@ -179,7 +179,9 @@ def test_internal_notes_intent_and_reply_and_a_letter_retry(
     client.post(reverse("review:note", args=[app.reference]), {"text": "Gebeld met de werkgever."})
     assert InternalNote.objects.get(application=app).author == team["reviewer"]
 
-    monkeypatch.setattr(letters, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("printer stuk")))
+    monkeypatch.setattr(
+        letters.rendering, "render_pdf", lambda html: (_ for _ in ()).throw(RuntimeError("printer stuk"))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("review:intent", args=[app.reference]),

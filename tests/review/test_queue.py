@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
-from applications import review_selectors, services
-from applications.review_selectors import QueueFilters
+from applications import services
+from applications.review import selectors as review_selectors
+from applications.review.selectors import QueueFilters
 from applications.states import State
 
 from .scenario import OpeningFactory, SchemeFactory, employer, reviewer, senior, submitted

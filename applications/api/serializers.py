@@ -1,0 +1,157 @@
+"""What the API reads and writes: applications with their units and actions, drafts, events, letters."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .. import services
+from ..models import Application, AuditEvent, Unit
+from ..states import State
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = [
+            "id",
+            "participant",
+            "occupation",
+            "occupation_sector",
+            "provider",
+            "cost",
+            "start_date",
+            "end_date",
+            "contract_end_date",
+            "status",
+            "contract_extended",
+        ]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    opening = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    scheme = serializers.CharField(source="opening.scheme.code", read_only=True)
+    organisation = serializers.CharField(source="organisation.kvk", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    units = UnitSerializer(many=True, read_only=True)
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "reference",
+            "opening",
+            "scheme",
+            "organisation",
+            "organisation_name",
+            "channel",
+            "state",
+            "state_label",
+            "version",
+            "amount_requested",
+            "amount_granted",
+            "amount_settled",
+            "amount_paid",
+            "amount_recovered",
+            "eligible_costs",
+            "requested_amount",
+            "actual_costs",
+            "project_end_date",
+            "submitted_at",
+            "complete_at",
+            "decision_due",
+            "supplement_due",
+            "objection_due",
+            "settlement_due",
+            "queue_position",
+            "over_ceiling",
+            "rejection_reason",
+            "answers",
+            "units",
+            "available_actions",
+        ]
+
+    supplement_due = serializers.SerializerMethodField()
+
+    def get_available_actions(self, obj) -> list[str]:
+        user = self.context["request"].user
+        return services.available_actions(obj, user)
+
+    def get_supplement_due(self, obj) -> str | None:
+        if obj.state != State.SUPPLEMENT_REQUESTED:
+            return None  # no query for the states without an open request
+        request = next((r for r in obj.supplement_requests.all() if r.answered_on is None), None)
+        return request.due_date.isoformat() if request else None
+
+    def to_representation(self, instance):
+        """As DRF would, but with one set of bound fields per process instead of a new set per answer.
+
+        Building a ModelSerializer's fields costs more than the rest of the answer; the fields
+        themselves hold no state between calls. The two method fields read this request.
+        """
+        ret = {}
+        for field in _bound_fields():
+            name = field.field_name
+            if name == "available_actions":
+                ret[name] = self.get_available_actions(instance)
+            elif name == "supplement_due":
+                ret[name] = self.get_supplement_due(instance)
+            else:
+                attribute = field.get_attribute(instance)
+                ret[name] = None if attribute is None else field.to_representation(attribute)
+        return ret
+
+
+_BOUND_FIELDS: list | None = None
+
+
+def _bound_fields() -> list:
+    global _BOUND_FIELDS
+    if _BOUND_FIELDS is None:
+        _BOUND_FIELDS = list(ApplicationSerializer(context={}).fields.values())
+    return _BOUND_FIELDS
+
+
+class UnitInput(serializers.Serializer):
+    participant = serializers.CharField(max_length=255)
+    occupation = serializers.CharField(max_length=255)
+    occupation_sector = serializers.ChoiceField(choices=Unit.OccupationSector.choices)
+    provider = serializers.CharField(max_length=255)
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    contract_end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class DraftInput(serializers.Serializer):
+    opening = serializers.SlugField()
+    organisation = serializers.CharField(required=False, allow_blank=True, help_text="KVK (intermediaries)")
+    units = UnitInput(many=True, required=False)
+    eligible_costs = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    requested_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    project_end_date = serializers.DateField(required=False, allow_null=True)
+    de_minimis_declared = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    truthfulness_declared = serializers.BooleanField(required=False)
+    is_partnership = serializers.BooleanField(required=False)
+    answers = serializers.DictField(required=False)
+    partners = serializers.ListField(child=serializers.DictField(), required=False)
+    cost_lines = serializers.ListField(child=serializers.DictField(), required=False)
+    submit = serializers.BooleanField(
+        required=False,
+        help_text="true: create and submit in one request and one transaction (both or neither); "
+        "the same checks as POST .../actions/submit/",
+    )
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor", "action", "from_state", "to_state", "reason", "data"]
+
+
+class LetterSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField()

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views as api
+
+urlpatterns = [
+    path("applications/", api.ApplicationList.as_view(), name="api-application-list"),
+    path("applications/<str:reference>/", api.ApplicationDetail.as_view(), name="api-application-detail"),
+    path(
+        "applications/<str:reference>/actions/<str:action>/",
+        api.ApplicationAction.as_view(),
+        name="api-application-action",
+    ),
+    path("applications/<str:reference>/events/", api.ApplicationEvents.as_view(), name="api-application-events"),
+    path("applications/<str:reference>/letters/", api.ApplicationLetters.as_view(), name="api-application-letters"),
+    path("applications/<str:reference>/letters/<int:pk>/", api.LetterDownload.as_view(), name="letter-download"),
+    path("openings/<slug:code>/allocate/", api.OpeningAllocation.as_view(), name="api-opening-allocate"),
+]

@@ -1,0 +1,244 @@
+"""The applications API: drafts, one endpoint per action, the audit trail, allocation.
+
+Thin: every write goes through ``applications.services`` (and ``allocation``),
+the same code the portal and the reviewer screens call. Errors are JSON with a
+``detail`` in plain words, Dutch by default, English with Accept-Language: en.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from schemes.models import Opening
+
+from .. import selectors, services, workflow
+from ..errors import ActionError
+from ..models import Application, Letter
+from ..services import allocation
+from .serializers import ApplicationSerializer, DraftInput, EventSerializer, LetterSerializer
+
+
+def error_response(exc: ActionError) -> Response:
+    body = {"detail": exc.detail}
+    if exc.errors:
+        body["errors"] = exc.errors
+    return Response(body, status=exc.status)
+
+
+def _visible(request, reference: str) -> Application:
+    # the opening's scheme and the organisation come along: every answer shows them
+    application = (
+        selectors.visible_applications(request.user)
+        .select_related("opening__scheme", "organisation")
+        .filter(reference=reference)
+        .first()
+    )
+    if application is None:
+        raise NotFound(_("Er is geen aanvraag met dit kenmerk die u mag inzien."))
+    return application
+
+
+class ApplicationList(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The applications this user may see",
+        parameters=[OpenApiParameter("opening", str), OpenApiParameter("state", str)],
+        responses=ApplicationSerializer(many=True),
+    )
+    def get(self, request):
+        qs = selectors.visible_applications(request.user).select_related("opening__scheme", "organisation")
+        if request.query_params.get("opening"):
+            qs = qs.filter(opening__code=request.query_params["opening"])
+        if request.query_params.get("state"):
+            qs = qs.filter(state__in=request.query_params["state"].split(","))
+        qs = qs.prefetch_related("units", "supplement_requests").order_by("-created_at")
+        try:
+            limit = min(int(request.query_params.get("limit", 100)), 1000)
+            offset = max(int(request.query_params.get("offset", 0)), 0)
+        except ValueError:
+            return Response({"detail": _("limit en offset zijn gehele getallen.")}, status=400)
+        page = list(qs[offset : offset + limit])
+        return Response(ApplicationSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary='Create a draft (with "submit": true: create and submit it at once)',
+        description='With "submit": true the draft is submitted in the same transaction: 201 with the submitted '
+        "application, or the submission's error (400, 403, 409) and no draft at all.",
+        request=DraftInput,
+        responses={201: ApplicationSerializer},
+    )
+    def post(self, request):
+        incoming = DraftInput(data=request.data)
+        if not incoming.is_valid():
+            return Response({"detail": _("De aanvraag is niet goed ingevuld."), "errors": incoming.errors}, status=400)
+        opening = Opening.objects.filter(code=incoming.validated_data["opening"]).select_related("scheme").first()
+        if opening is None:
+            return Response({"detail": _("Er is geen openstelling met deze code.")}, status=400)
+        data = {k: v for k, v in request.data.items() if k not in ("opening", "organisation", "submit")}
+        create = services.create_and_submit if incoming.validated_data.get("submit") else services.create_draft
+        try:
+            application = create(
+                user=request.user,
+                opening=opening,
+                organisation_kvk=request.data.get("organisation") or None,
+                data=data,
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(ApplicationSerializer(application, context={"request": request}).data, status=201)
+
+
+class ApplicationDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="One application", responses=ApplicationSerializer)
+    def get(self, request, reference):
+        application = _visible(request, reference)
+        return Response(ApplicationSerializer(application, context={"request": request}).data)
+
+    @extend_schema(summary="Change a draft", request=DraftInput, responses=ApplicationSerializer)
+    def patch(self, request, reference):
+        application = _visible(request, reference)
+        try:
+            application = services.update_draft(application=application, user=request.user, data=dict(request.data))
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(ApplicationSerializer(application, context={"request": request}).data)
+
+
+class ApplicationAction(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Take one action (a transition of the state machine)",
+        description="Actions: " + ", ".join(workflow.ACTION_NAMES) + ". 409 when the action is not possible in this "
+        "state or the application changed underneath (send If-Match: <version> to be sure); 403 when this user "
+        "may not; 400 for a bad body. Nothing changes on an error.",
+        request=OpenApiTypes.OBJECT,
+        responses={200: ApplicationSerializer},
+    )
+    def post(self, request, reference, action):
+        if workflow.action(action) is None:
+            return Response({"detail": _("Onbekende actie '%(action)s'.") % {"action": action}}, status=404)
+        expected = request.headers.get("If-Match")
+        try:
+            expected_version = int(expected.strip('"')) if expected else None
+        except ValueError:
+            return Response({"detail": _("If-Match moet het versienummer van de aanvraag zijn.")}, status=400)
+        body = request.data if isinstance(request.data, dict) else None
+        if body is None:
+            return Response({"detail": _("De gegevens bij de actie moeten een JSON-object zijn.")}, status=400)
+        # found among the user's visible applications and locked in one query (404 when not there)
+        visible = (
+            selectors.visible_applications(request.user)
+            .select_related("opening__scheme", "organisation")
+            .filter(reference=reference)
+        )
+        try:
+            application = services.perform(
+                None, action, request.user, dict(body), expected_version=expected_version, lookup=visible
+            )
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(ApplicationSerializer(application, context={"request": request}).data)
+
+
+class ApplicationEvents(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The audit trail of one application", responses=EventSerializer(many=True))
+    def get(self, request, reference):
+        application = _visible(request, reference)
+        return Response(EventSerializer(application.events.order_by("at", "id"), many=True).data)
+
+
+class OpeningAllocation(APIView):
+    @extend_schema(
+        summary="Run (POST, staff) or read (GET, anyone) the allocation of an opening",
+        request=inline_serializer("AllocateInput", {"seed": serializers.CharField()}),
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request, code):
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Log in als behandelaar om een verdeling uit te voeren."))
+        opening = get_object_or_404(Opening, code=code)
+        seed = request.data.get("seed") if isinstance(request.data, dict) else None
+        try:
+            result = allocation.allocate(opening=opening, seed=seed or "", user=request.user)
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(_allocation_json(result), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The last allocation of an opening, recomputable from its seed", responses=OpenApiTypes.OBJECT
+    )
+    def get(self, request, code):
+        opening = get_object_or_404(Opening, code=code)
+        result = allocation.last_allocation(opening)
+        if result is None:
+            raise NotFound(_("Voor deze openstelling is nog geen verdeling uitgevoerd."))
+        return Response(_allocation_json(result))
+
+    def get_permissions(self):
+        return []
+
+
+def _allocation_json(result) -> dict:
+    return {
+        "opening": result.opening.code,
+        "method": result.method,
+        "seed": result.seed,
+        "run_at": result.run_at.isoformat(),
+        "summary": result.summary,
+        "order": result.order,
+        "recompute": "sort the references by HMAC-SHA256(key=seed, message='"
+        + "open-subsidie-lottery-v1:' + reference) in hex, ascending",
+    }
+
+
+class ApplicationLetters(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The letters of one application (receipt, grant, rejection, …), each with its PDF",
+        responses=LetterSerializer(many=True),
+    )
+    def get(self, request, reference):
+        application = _visible(request, reference)
+        rows = application.letters.filter(status=Letter.Status.RENDERED).order_by("created_at", "id")
+        return Response(
+            [
+                {
+                    "kind": letter.kind,
+                    "created_at": letter.created_at.isoformat(),
+                    "url": request.build_absolute_uri(reverse("letter-download", args=[reference, letter.pk])),
+                }
+                for letter in rows
+            ]
+        )
+
+
+class LetterDownload(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="One letter as PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, reference, pk):
+        application = _visible(request, reference)
+        letter = application.letters.filter(pk=pk, status=Letter.Status.RENDERED).first()
+        if letter is None:
+            raise NotFound(_("Deze brief bestaat niet of is nog niet klaar."))
+        return FileResponse(
+            letter.file.open("rb"), content_type="application/pdf", filename=f"{letter.kind}-{reference}.pdf"
+        )

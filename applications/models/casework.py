@@ -1,0 +1,252 @@
+"""The casework on an application: documents, supplement requests, assessments, decisions, money, objections."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schemes.models import MONEY, Opening
+
+from .application import Application, Unit
+from .organisations import Organisation, User
+
+
+def document_path(instance: Document, filename: str) -> str:
+    return f"documents/{instance.application.reference}/{filename}"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        ATTACHMENT = "attachment", _("bijlage")
+        SUPPLEMENT = "supplement", _("aanvulling")
+        CERTIFICATE = "certificate", _("certificaat of diploma")
+        REPORT = "report", _("verslag")
+        ACCOUNTANT = "accountant", _("accountantsverklaring")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
+    unit = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices, default=Kind.ATTACHMENT)
+    file = models.FileField(_("bestand"), upload_to=document_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documenten")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SupplementRequest(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="supplement_requests")
+    reason = models.TextField(_("wat ontbreekt"))
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField(_("gevraagd op"))
+    due_date = models.DateField(_("aanvullen uiterlijk"))
+    answered_on = models.DateField(_("aangevuld op"), null=True, blank=True)
+    answer = models.TextField(_("toelichting bij de aanvulling"), blank=True)
+    days_suspended = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["requested_on", "id"]
+        verbose_name = _("verzoek om aanvulling")
+        verbose_name_plural = _("verzoeken om aanvulling")
+
+
+class Assessment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="assessments")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assessments")
+    no_conflict_declared_at = models.DateTimeField(_("geen belangenverstrengeling verklaard op"), null=True, blank=True)
+    conflict_declared = models.BooleanField(_("belangenverstrengeling gemeld"), default=False)
+    checklist = models.JSONField(_("checklist"), default=dict, blank=True)
+    scores = models.JSONField(_("scores per criterium"), default=dict, blank=True)
+    score = models.DecimalField(_("totaalscore"), max_digits=6, decimal_places=2, null=True, blank=True)
+    note = models.TextField(_("toelichting"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("beoordeling")
+        verbose_name_plural = _("beoordelingen")
+        constraints = [models.UniqueConstraint(fields=["application", "reviewer"], name="assessment_one_per_reviewer")]
+
+
+class Decision(models.Model):
+    """A proposed decision that waits for, and then carries, a second reviewer's approval."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("verlening")
+        REJECTION = "rejection", _("afwijzing")
+        SETTLEMENT = "settlement", _("vaststelling")
+        REVOCATION = "revocation", _("intrekking")
+        TRANCHE_RELEASE = "tranche_release", _("vrijgave tranche")
+        TRANCHE_WITHHOLD = "tranche_withhold", _("inhouding tranche")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("voorgesteld")
+        APPROVED = "approved", _("vastgesteld")
+        RETURNED = "returned", _("teruggestuurd")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    amount = models.DecimalField(_("bedrag"), null=True, blank=True, **MONEY)
+    reason_code = models.CharField(_("redencode"), max_length=40, blank=True)
+    note = models.TextField(_("toelichting"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    tranche = models.ForeignKey("Tranche", on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        verbose_name = _("besluit")
+        verbose_name_plural = _("besluiten")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | Q(proposed_by__isnull=True)
+                | ~Q(approved_by=models.F("proposed_by")),
+                name="decision_four_eyes",
+            ),
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(status="proposed"), name="decision_one_pending_per_application"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.application_id}"
+
+
+class Payment(models.Model):
+    class Kind(models.TextChoices):
+        ADVANCE = "advance", _("voorschot")
+        TRANCHE = "tranche", _("tranche")
+        FINAL = "final", _("eindbetaling")
+        RECOVERY = "recovery", _("terugvordering")
+
+    class Status(models.TextChoices):
+        DUE = "due", _("te betalen")
+        PAID = "paid", _("betaald")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("bedrag"), **MONEY)
+    due_date = models.DateField(_("vervaldatum"))
+    status = models.CharField(_("status"), max_length=5, choices=Status.choices, default=Status.DUE)
+    paid_at = models.DateTimeField(_("betaald op"), null=True, blank=True)
+    tranche = models.ForeignKey("Tranche", on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("betaling")
+        verbose_name_plural = _("betalingen")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.UniqueConstraint(fields=["application"], condition=Q(kind="advance"), name="payment_one_advance"),
+        ]
+
+
+class Tranche(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("gepland")
+        DUE = "due", _("te beoordelen")
+        RELEASED = "released", _("vrijgegeven")
+        WITHHELD = "withheld", _("ingehouden")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="tranches")
+    number = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=255)
+    amount = models.DecimalField(**MONEY)
+    planned_date = models.DateField()
+    gated = models.BooleanField(default=False)
+    review_kind = models.CharField(max_length=120, blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    kpi_values = models.JSONField(default=dict, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "number"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        constraints = [models.UniqueConstraint(fields=["application", "number"], name="tranche_unique_number")]
+
+
+class Objection(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("in behandeling")
+        UPHELD = "upheld", _("gegrond")
+        DISMISSED = "dismissed", _("ongegrond")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
+    against_state = models.CharField(max_length=30)
+    reason = models.TextField(_("gronden van het bezwaar"))
+    lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    lodged_on = models.DateField()
+    decide_by = models.DateField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["lodged_on", "id"]
+        verbose_name = _("bezwaar")
+        verbose_name_plural = _("bezwaren")
+
+
+class DeMinimisAid(models.Model):
+    """De-minimis aid an organisation received: declared elsewhere, or granted here."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="de_minimis_aid")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    granted_on = models.DateField(_("verleend op"))
+    amount = models.DecimalField(_("bedrag"), **MONEY)
+    provider = models.CharField(_("verstrekker"), max_length=255)
+    declared = models.BooleanField(_("door de aanvrager opgegeven"), default=True)
+
+    class Meta:
+        ordering = ["-granted_on"]
+        verbose_name = _("de-minimissteun")
+        verbose_name_plural = _("de-minimissteun")
+
+
+class Allocation(models.Model):
+    """One run of an opening's distribution, with everything needed to recompute it."""
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="allocations")
+    method = models.CharField(max_length=20)
+    seed = models.CharField(max_length=128)
+    run_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    run_at = models.DateTimeField(default=timezone.now)
+    order = models.JSONField(default=list)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-run_at", "-id"]
+        verbose_name = _("verdeling")
+        verbose_name_plural = _("verdelingen")
+
+
+class InternalNote(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="internal_notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]

@@ -1,0 +1,189 @@
+"""Who applies and who acts: organisations, users with their role, and mandates to intermediaries."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum import iban
+
+from schemes.models import Scheme
+
+from ..roles import APPLICANT_ROLES, STAFF_ROLES, Role
+
+kvk_validator = RegexValidator(r"^\d{8}$", _("Een KVK-nummer bestaat uit precies 8 cijfers."))
+
+
+def validate_iban(value: str) -> None:
+    if not iban.is_valid(value or ""):
+        raise ValidationError(_("Dit is geen geldig IBAN-rekeningnummer (controleer het op typefouten)."))
+
+
+class SizeClass(models.TextChoices):
+    SMALL = "small", _("klein (minder dan 50 werknemers)")
+    SME = "sme", _("mkb (50 tot 250 werknemers)")
+    LARGE = "large", _("groot (250 werknemers of meer)")
+
+
+class Province(models.TextChoices):
+    DR = "drenthe", "Drenthe"
+    FL = "flevoland", "Flevoland"
+    FR = "friesland", "Fryslân"
+    GE = "gelderland", "Gelderland"
+    GR = "groningen", "Groningen"
+    LI = "limburg", "Limburg"
+    NB = "noord-brabant", "Noord-Brabant"
+    NH = "noord-holland", "Noord-Holland"
+    OV = "overijssel", "Overijssel"
+    UT = "utrecht", "Utrecht"
+    ZE = "zeeland", "Zeeland"
+    ZH = "zuid-holland", "Zuid-Holland"
+
+
+class Sector(models.TextChoices):
+    ICT = "ict", _("ICT")
+    TECHNIEK = "techniek", _("techniek")
+    ZORG = "zorg", _("zorg")
+    ONDERWIJS = "onderwijs", _("onderwijs")
+    LANDBOUW = "landbouw", _("landbouw")
+    HANDEL = "handel", _("handel en diensten")
+    BOUW = "bouw", _("bouw")
+    OVERIG = "overig", _("overig")
+
+
+class Organisation(models.Model):
+    kvk = models.CharField(_("KVK-nummer"), max_length=8, unique=True, validators=[kvk_validator])
+    name = models.CharField(_("naam"), max_length=255)
+    size_class = models.CharField(_("grootteklasse"), max_length=10, choices=SizeClass.choices, default=SizeClass.SMALL)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, default=Sector.OVERIG)
+    province = models.CharField(_("provincie"), max_length=20, choices=Province.choices, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    contact_name = models.CharField(_("contactpersoon"), max_length=255, blank=True)
+    contact_email = models.EmailField(_("e-mailadres contactpersoon"), blank=True)
+    contact_phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+    is_intermediary = models.BooleanField(_("intermediair"), default=False)
+    is_demo = models.BooleanField(_("demo"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kvk})"
+
+    def save(self, *args, **kwargs):
+        if self.iban:
+            self.iban = self.iban.replace(" ", "").upper()
+        super().save(*args, **kwargs)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("organisatie"),
+    )
+    schemes = models.ManyToManyField(
+        Scheme,
+        blank=True,
+        related_name="team",
+        verbose_name=_("regelingen van het team"),
+        help_text=_("De regelingen die deze behandelaar of programmamanager behandelt."),
+    )
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+
+    @property
+    def is_applicant_side(self) -> bool:
+        return self.role in APPLICANT_ROLES
+
+    @property
+    def is_case_worker(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def handles_scheme(self, scheme_id: int) -> bool:
+        if self.role == Role.ADMINISTRATOR:
+            return True
+        if not self.is_case_worker and self.role != Role.PROGRAM_MANAGER:
+            return False
+        cache = getattr(self, "_scheme_ids", None)
+        if cache is None:
+            cache = self._scheme_ids = set(self.schemes.values_list("id", flat=True))
+        return scheme_id in cache
+
+
+class MandateQuerySet(models.QuerySet):
+    def active(self, on: datetime.date | None = None) -> MandateQuerySet:
+        """Mandates in force on ``on`` (default today): not revoked, begun and not ended. The one such query."""
+        day = on or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, valid_from__lte=day).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+        )
+
+
+class Mandate(models.Model):
+    """An organisation authorises an intermediary organisation for chosen schemes."""
+
+    principal = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="mandates_given", verbose_name=_("werkgever")
+    )
+    agent = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="mandates_received", verbose_name=_("gemachtigde")
+    )
+    schemes = models.ManyToManyField(Scheme, related_name="mandates", verbose_name=_("regelingen"))
+    valid_from = models.DateField(_("geldig vanaf"))
+    valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = MandateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("machtiging")
+        verbose_name_plural = _("machtigingen")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="mandate_dates_in_order",
+            ),
+            models.CheckConstraint(condition=~Q(principal=models.F("agent")), name="mandate_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal.name} → {self.agent.name}"
+
+    def clean(self) -> None:
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("De einddatum ligt voor de begindatum.")})
+        if self.principal_id and self.principal_id == self.agent_id:
+            raise ValidationError({"agent": _("Een organisatie kan zichzelf niet machtigen.")})
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        if self.revoked_at is not None:
+            return False
+        if day < self.valid_from:
+            return False
+        return self.valid_until is None or day <= self.valid_until
+
+
+class Channel(models.TextChoices):
+    EMPLOYER = "employer", _("werkgever")
+    INTERMEDIARY = "intermediary", _("intermediair")
+    API = "api", _("API")

@@ -1,0 +1,379 @@
+"""Many applications at once from a CSV or XLSX file: every row or none.
+
+An intermediary uploads one row per application (share of costs, programme)
+or one row per traject (per unit: the rows of one employer make one
+application). Each row is read by the same forms as the portal, each draft is
+made by ``services.create_draft`` and judged by ``checks.check_limits``, the
+same code as submission. One error anywhere rolls everything back; the errors
+name the row and the column. A ``BulkUpload`` records the attempt either way.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from schemes.models import Opening
+
+from .. import checks, services
+from ..models import Application, BulkUpload, User
+from ..states import State
+from .forms import CostsForm, DeclarationsForm, ProgrammeForm, UnitRowForm, money_field
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 2000
+
+# Column name in the file → field of the application or traject.
+UNIT_COLUMNS = {
+    "kvk": "kvk",
+    "deelnemer": "participant",
+    "beroep": "occupation",
+    "sector": "occupation_sector",
+    "opleider": "provider",
+    "kosten": "cost",
+    "startdatum": "start_date",
+    "einddatum": "end_date",
+    "einde_contract": "contract_end_date",
+}
+COSTS_COLUMNS = {
+    "kvk": "kvk",
+    "subsidiabele_kosten": "eligible_costs",
+    "einddatum_project": "project_end_date",
+    "de_minimis": "de_minimis_declared",
+}
+PROGRAMME_COLUMNS = {
+    "kvk": "kvk",
+    "gevraagd_bedrag": "requested_amount",
+    "einddatum_project": "project_end_date",
+    "de_minimis": "de_minimis_declared",
+}
+REQUIRED = {
+    "per_unit": ["kvk", "deelnemer", "beroep", "sector", "opleider", "kosten"],
+    "share_of_costs": ["kvk", "subsidiabele_kosten"],
+    "programme": ["kvk", "gevraagd_bedrag"],
+}
+
+
+def columns_for(shape: str) -> dict[str, str]:
+    return {"per_unit": UNIT_COLUMNS, "share_of_costs": COSTS_COLUMNS, "programme": PROGRAMME_COLUMNS}[shape]
+
+
+def column_for_field(shape: str, field_name: str) -> str:
+    for column, name in columns_for(shape).items():
+        if name == field_name:
+            return column
+    return "kvk"
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": str(self.message)}
+
+
+@dataclass
+class Outcome:
+    upload: BulkUpload
+    errors: list[dict] = field(default_factory=list)
+    duplicate: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.upload.status != BulkUpload.Status.REJECTED
+
+
+class _Rollback(Exception):
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+
+
+# --- reading the file -------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, int):
+        return str(value)
+    return str(value).strip()
+
+
+def read_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(row number as the spreadsheet shows it, {column: text}) for every non-empty row."""
+    lowered = (name or "").lower()
+    if lowered.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
+        table = _read_xlsx(content)
+    elif lowered.endswith(".csv") or lowered.endswith(".txt"):
+        table = _read_csv(content)
+    else:
+        raise ValueError(_("Upload een CSV- of XLSX-bestand."))
+    if not table:
+        raise ValueError(_("Het bestand is leeg."))
+    header = [str(h or "").strip().lower().replace(" ", "_").replace("-", "_") for h in table[0]]
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        texts = [_cell(v) for v in values]
+        if not any(texts):
+            continue
+        rows.append((number, {header[i]: texts[i] for i in range(min(len(header), len(texts))) if header[i]}))
+    return rows
+
+
+def _read_csv(content: bytes) -> list[list]:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    first = text.splitlines()[0] if text else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _read_xlsx(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        raise ValueError(_("Dit XLSX-bestand kan niet worden gelezen.")) from None
+    sheet = workbook.worksheets[0]
+    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return table
+
+
+# --- validating and creating ---------------------------------------------------------------
+
+
+def import_file(*, user: User, opening: Opening, name: str, content: bytes) -> Outcome:
+    """Create every draft in the file, or none; record the upload either way."""
+    digest = hashlib.sha256(content).hexdigest()
+    earlier = (
+        BulkUpload.objects.filter(uploaded_by=user, opening=opening, sha256=digest)
+        .exclude(status=BulkUpload.Status.REJECTED)
+        .first()
+    )
+    if earlier is not None:
+        return Outcome(upload=earlier, duplicate=True)
+    errors: list[RowError] = []
+    rows: list[tuple[int, dict]] = []
+    if len(content) > MAX_BYTES:
+        errors.append(RowError(0, "", _("Het bestand is groter dan 5 MB.")))
+    else:
+        try:
+            rows = read_rows(name, content)
+        except ValueError as exc:
+            errors.append(RowError(0, "", str(exc)))
+    if not errors and not rows:
+        errors.append(RowError(0, "", _("Het bestand bevat geen rijen onder de kolomnamen.")))
+    if len(rows) > MAX_ROWS:
+        errors.append(RowError(0, "", _("Ten hoogste %(max)s rijen per bestand.") % {"max": MAX_ROWS}))
+    rules = opening.published_rules
+    if not errors:
+        missing = [c for c in REQUIRED[rules.shape] if c not in rows[0][1]]
+        if missing:
+            errors.append(
+                RowError(1, ", ".join(missing), _("Deze kolommen ontbreken: %(cols)s.") % {"cols": ", ".join(missing)})
+            )
+    created: list[Application] = []
+    if not errors:
+        try:
+            with transaction.atomic():
+                created = _create_all(user=user, opening=opening, rows=rows, digest=digest)
+        except _Rollback as exc:
+            errors = exc.errors
+            created = []
+    upload = BulkUpload.objects.create(
+        uploaded_by=user,
+        opening=opening,
+        file_name=(name or "")[:255],
+        sha256=digest,
+        status=BulkUpload.Status.REJECTED if errors else BulkUpload.Status.CREATED,
+        row_count=len(rows),
+        errors=[e.as_dict() for e in sorted(errors, key=lambda e: (e.row, e.column))],
+    )
+    if created:
+        upload.applications.set(created)
+    return Outcome(upload=upload, errors=upload.errors)
+
+
+def kvk_of(row: dict) -> str:
+    """A spreadsheet keeps 01234567 as the number 1234567: give the KVK number its leading zeros back."""
+    kvk = (row.get("kvk") or "").strip()
+    return kvk.zfill(8) if kvk.isdigit() and len(kvk) < 8 else kvk
+
+
+def _group(rows, shape: str) -> dict[str, list[tuple[int, dict]]]:
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    for number, row in rows:
+        groups.setdefault(kvk_of(row), []).append((number, row))
+    return groups
+
+
+def _create_all(*, user: User, opening: Opening, rows, digest: str) -> list[Application]:
+    rules = opening.published_rules
+    shape = rules.shape
+    errors: list[RowError] = []
+    created: list[Application] = []
+    if shape == "per_unit":
+        groups = _group(rows, shape)
+    else:
+        groups = {}
+        seen: dict[str, int] = {}
+        for number, row in rows:
+            kvk = kvk_of(row)
+            if kvk in seen and rules.one_per_window:
+                errors.append(
+                    RowError(
+                        number,
+                        "kvk",
+                        _("KVK %(kvk)s staat al in rij %(row)s; per openstelling mag een werkgever één aanvraag doen.")
+                        % {"kvk": kvk, "row": seen[kvk]},
+                    )
+                )
+                continue
+            seen.setdefault(kvk, number)
+            groups[f"{kvk}#{number}"] = [(number, row)]
+    for key, group in groups.items():
+        kvk = key.split("#")[0]
+        if not kvk:
+            errors.extend(RowError(n, "kvk", _("Vul het KVK-nummer van de werkgever in.")) for n, _r in group)
+            continue
+        data, row_errors = _draft_data(shape, group)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        if rules.max_units_per_applicant and shape == "per_unit" and len(group) > rules.max_units_per_applicant:
+            errors.append(
+                RowError(
+                    group[rules.max_units_per_applicant][0],
+                    "kvk",
+                    _("Voor KVK %(kvk)s staan %(n)s trajecten in het bestand; ten hoogste %(max)s per werkgever.")
+                    % {"kvk": kvk, "n": len(group), "max": rules.max_units_per_applicant},
+                )
+            )
+            continue
+        try:
+            with transaction.atomic():
+                application = services.create_draft(
+                    user=user,
+                    opening=opening,
+                    organisation_kvk=kvk,
+                    data=data,
+                    idempotency_key=f"bulk:{digest[:40]}:{key}"[:64],
+                )
+        except services.ActionError as exc:
+            errors.extend(_service_errors(shape, group, exc))
+            continue
+        result = checks.check_limits(application)
+        if not result.ok:
+            for field_key, messages in result.errors_by_field().items():
+                number, column = _locate(shape, group, field_key)
+                errors.extend(RowError(number, column, m) for m in messages)
+            continue
+        created.append(application)
+    if errors:
+        raise _Rollback(errors)
+    return created
+
+
+def _draft_data(shape: str, group) -> tuple[dict, list[RowError]]:
+    errors: list[RowError] = []
+    if shape == "per_unit":
+        units = []
+        for number, row in group:
+            row_data = {name: row.get(column, "") for column, name in UNIT_COLUMNS.items() if name != "kvk"}
+            row_data["occupation_sector"] = row_data["occupation_sector"].strip().lower()
+            form = UnitRowForm(row_data)
+            if form.is_valid():
+                units.append(form.as_service_row())
+            else:
+                for name, messages in form.errors.items():
+                    errors.extend(RowError(number, column_for_field(shape, name), m) for m in messages)
+        return {"units": units}, errors
+    number, row = group[0]
+    data: dict = {}
+    if shape == "share_of_costs":
+        form = CostsForm({"project_end_date": row.get("einddatum_project", "")})
+        form.fields["project_end_date"].required = False
+    else:
+        form = ProgrammeForm(
+            {"requested_amount": row.get("gevraagd_bedrag", ""), "project_end_date": row.get("einddatum_project", "")}
+        )
+        form.fields["project_end_date"].required = False
+    declarations = DeclarationsForm({"de_minimis_declared": row.get("de_minimis", "") or "0"}, de_minimis=True)
+    for each in (form, declarations):
+        if each.is_valid():
+            for key, value in each.cleaned_data.items():
+                if key == "truthfulness_declared":
+                    continue
+                if value is not None:
+                    data[key] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        else:
+            for name, messages in each.errors.items():
+                errors.extend(RowError(number, column_for_field(shape, name), m) for m in messages)
+    if shape == "share_of_costs":
+        try:
+            data["eligible_costs"] = str(money_field("x").clean(row.get("subsidiabele_kosten", "")))
+        except Exception as exc:
+            errors.append(RowError(number, "subsidiabele_kosten", " ".join(getattr(exc, "messages", [str(exc)]))))
+    return data, errors
+
+
+def _locate(shape: str, group, field_key: str) -> tuple[int, str]:
+    parts = field_key.split(".")
+    if parts[0] == "units" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(group):
+        return group[int(parts[1])][0], column_for_field(shape, parts[2])
+    if parts[0] in ("opening", "units", "organisation"):
+        return group[0][0], "kvk"
+    return group[0][0], column_for_field(shape, parts[0])
+
+
+def _service_errors(shape: str, group, exc: services.ActionError) -> list[RowError]:
+    if not exc.errors:
+        return [RowError(group[0][0], "kvk", exc.detail)]
+    out = []
+    for field_key, messages in exc.errors.items():
+        number, column = _locate(shape, group, field_key)
+        if field_key == "organisation":
+            messages = [exc.detail]
+        out.extend(RowError(number, column, m) for m in messages)
+    return out
+
+
+# --- submitting the drafts together ----------------------------------------------------------
+
+
+def submit_all(*, upload: BulkUpload, user: User) -> list[tuple[Application, str]]:
+    """Submit every draft of an upload, each on its own; what could not be submitted says why."""
+    refusals = []
+    for application in upload.applications.select_related("opening__scheme").order_by("id"):
+        if application.state != State.DRAFT:
+            continue
+        try:
+            services.perform(application, "submit", user, {"truthfulness_declared": True})
+        except services.ActionError as exc:
+            refusals.append((application, exc.detail))
+    if not upload.applications.filter(state=State.DRAFT).exists():
+        upload.status = BulkUpload.Status.SUBMITTED
+        upload.save(update_fields=["status"])
+    return refusals

@@ -1,0 +1,571 @@
+"""The portal's forms: what the employer and the intermediary type, checked field by field.
+
+Forms only read and tidy what was typed; the scheme's limits are judged by the
+published rules (``Rules.compute`` / ``checks``) and the writes are done by
+``services``. Every error is a plain Dutch sentence shown next to its field.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from schemes.forms import MONEY_ATTRS, MoneyField
+
+from ..models import CoFinancing, Organisation, Partner, Unit
+from ..services.documents import validate_upload
+
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
+TEXT = {"class": "utrecht-textbox rvo-input"}
+
+
+def date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date", "class": "utrecht-textbox rvo-input"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Vul een datum in, bijvoorbeeld 2026-03-01 of 1-3-2026.")},
+        **kwargs,
+    )
+
+
+def money_field(label, **kwargs) -> MoneyField:
+    return MoneyField(label=label, widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
+
+
+class AccessibleForm(forms.Form):
+    """Help and error texts tied to their field with aria-describedby, errors flagged with aria-invalid."""
+
+    required_message = _("Dit veld is verplicht.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if str(field.error_messages.get("required")) == str(forms.Field.default_error_messages["required"]):
+                field.error_messages["required"] = self.required_message
+        self._describe()
+
+    def _describe(self) -> None:
+        for name, field in self.fields.items():
+            bound = self[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}-help")
+            if self.is_bound and name in (getattr(self, "_errors", None) or {}):
+                ids.append(f"{bound.auto_id}-error")
+                field.widget.attrs["aria-invalid"] = "true"
+            else:
+                field.widget.attrs.pop("aria-invalid", None)
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+            else:
+                field.widget.attrs.pop("aria-describedby", None)
+
+    def full_clean(self):
+        super().full_clean()
+        self._describe()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._describe()
+
+
+class AccessibleModelForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        AccessibleForm._describe(self)
+        for field in self.fields.values():
+            if str(field.error_messages.get("required")) == str(forms.Field.default_error_messages["required"]):
+                field.error_messages["required"] = AccessibleForm.required_message
+
+    def full_clean(self):
+        super().full_clean()
+        AccessibleForm._describe(self)
+
+
+# --- the organisation, entered once ---------------------------------------------
+
+
+class ProfileForm(AccessibleModelForm):
+    """The organisation's profile: entered once, prefilled in every application."""
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "size_class",
+            "sector",
+            "province",
+            "iban",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
+        widgets = {
+            "name": forms.TextInput(attrs={**TEXT, "autocomplete": "organization"}),
+            "iban": forms.TextInput(attrs={**TEXT, "autocomplete": "off", "spellcheck": "false"}),
+            "contact_name": forms.TextInput(attrs={**TEXT, "autocomplete": "name"}),
+            "contact_email": forms.EmailInput(attrs={**TEXT, "autocomplete": "email"}),
+            "contact_phone": forms.TextInput(attrs={**TEXT, "autocomplete": "tel", "type": "tel"}),
+        }
+        help_texts = {
+            "iban": _("Het rekeningnummer waarop wij de subsidie betalen, bijvoorbeeld NL91ABNA0417164300."),
+            "size_class": _("Het aantal werknemers bepaalt bij sommige regelingen het percentage of het maximum."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("province", "iban", "contact_name", "contact_email"):
+            self.fields[name].required = True
+        self.fields["province"].choices = [("", _("— kies een provincie —")), *self.fields["province"].choices[1:]]
+        AccessibleForm._describe(self)
+
+
+# --- starting an application --------------------------------------------------------
+
+
+class StartForm(AccessibleForm):
+    """The first click: a hidden token makes a double click or a resent form harmless."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    organisation = forms.ChoiceField(
+        label=_("Voor welke werkgever vraagt u aan?"),
+        help_text=_("Alleen werkgevers die u voor deze regeling hebben gemachtigd."),
+    )
+
+    def __init__(self, *args, employers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if employers is None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].choices = [("", _("— kies een werkgever —"))] + [
+                (org.kvk, f"{org.name} (KVK {org.kvk})") for org in employers
+            ]
+        self._describe()
+
+
+# --- rows: trajecten, cost lines, partners ----------------------------------------------
+
+
+class UnitRowForm(AccessibleForm):
+    participant = forms.CharField(label=_("Deelnemer"), max_length=255, widget=forms.TextInput(attrs=TEXT))
+    occupation = forms.CharField(label=_("Beoogd beroep"), max_length=255, widget=forms.TextInput(attrs=TEXT))
+    occupation_sector = forms.ChoiceField(
+        label=_("Sector van het beroep"),
+        choices=[("", _("— kies —")), *Unit.OccupationSector.choices],
+        widget=forms.Select(attrs={"class": "utrecht-select rvo-select"}),
+    )
+    provider = forms.CharField(label=_("Opleider"), max_length=255, widget=forms.TextInput(attrs=TEXT))
+    cost = money_field(_("Kosten"))
+    start_date = date_field(_("Start"))
+    end_date = date_field(_("Einde"))
+    contract_end_date = date_field(_("Einde contract"))
+
+    def clean(self):
+        data = super().clean()
+        start, end, contract = data.get("start_date"), data.get("end_date"), data.get("contract_end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("De einddatum ligt voor de startdatum."))
+        if end and contract and contract < end:
+            self.add_error("contract_end_date", _("Het contract moet minstens duren tot het einde van het traject."))
+        return data
+
+    def as_service_row(self) -> dict:
+        data = dict(self.cleaned_data)
+        for key in ("start_date", "end_date", "contract_end_date"):
+            data[key] = data[key].isoformat() if data.get(key) else None
+        data["cost"] = str(data["cost"])
+        return data
+
+
+class CostLineRowForm(AccessibleForm):
+    description = forms.CharField(label=_("Kostenpost"), max_length=255, widget=forms.TextInput(attrs=TEXT))
+    amount = money_field(_("Bedrag"))
+
+    def as_service_row(self) -> dict:
+        return {"description": self.cleaned_data["description"], "amount": str(self.cleaned_data["amount"])}
+
+
+class PartnerRowForm(AccessibleForm):
+    name = forms.CharField(label=_("Partner"), max_length=255, widget=forms.TextInput(attrs=TEXT))
+    kvk = forms.RegexField(
+        label=_("KVK-nummer"),
+        regex=r"^\d{8}$",
+        required=False,
+        error_messages={"invalid": _("Een KVK-nummer bestaat uit precies 8 cijfers.")},
+        widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Rol"),
+        choices=[("", _("— kies —")), *Partner.PartnerRole.choices],
+        widget=forms.Select(attrs={"class": "utrecht-select rvo-select"}),
+    )
+    is_sme = forms.BooleanField(label=_("mkb"), required=False)
+    source = forms.ChoiceField(
+        label=_("Bron cofinanciering"),
+        choices=[("", _("— geen —")), *CoFinancing.Source.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "utrecht-select rvo-select"}),
+    )
+    cash = money_field(_("In geld"), required=False)
+    in_kind = money_field(_("In natura"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("cash") or data.get("in_kind")) and not data.get("source"):
+            self.add_error("source", _("Kies de bron van de cofinanciering."))
+        for key in ("cash", "in_kind"):
+            if data.get(key) is not None and data[key] < 0:
+                self.add_error(key, _("Een bedrag kan niet negatief zijn."))
+        return data
+
+    def as_service_row(self) -> dict:
+        data = self.cleaned_data
+        cofinancing = [
+            {"source": data["source"], "kind": kind, "amount": str(data[key])}
+            for key, kind in (("cash", CoFinancing.Kind.CASH), ("in_kind", CoFinancing.Kind.IN_KIND))
+            if data.get(key)
+        ]
+        return {
+            "name": data["name"],
+            "kvk": data.get("kvk") or "",
+            "role": data["role"],
+            "is_sme": data.get("is_sme", False),
+            "cofinancing": cofinancing,
+        }
+
+
+class RowSet:
+    """A table of row forms that grows and shrinks without JavaScript.
+
+    The number of rows travels in a hidden ``<prefix>-TOTAL`` field; the
+    buttons "rij toevoegen" and "verwijder" post the form and come back with
+    one row more or less, keeping everything that was typed.
+    """
+
+    def __init__(self, form_class, prefix: str, *, data=None, initial=None, max_rows=None, min_rows=1):
+        self.form_class = form_class
+        self.prefix = prefix
+        self.max_rows = max_rows
+        self.min_rows = min_rows
+        self.errors_outside: list[str] = []
+        self.is_quiet = False
+        if data is not None:
+            try:
+                total = int(data.get(f"{prefix}-TOTAL", 0))
+            except (TypeError, ValueError):
+                total = 0
+            total = max(0, min(total, 100))
+            self.raw = [self._raw_row(data, i) for i in range(total)]
+            self.bound = True
+        else:
+            self.raw = list(initial or [])
+            self.bound = False
+        self._build()
+
+    def _raw_row(self, data, index: int) -> dict:
+        row = {}
+        for name in self.form_class.base_fields:
+            key = f"{self.prefix}-{index}-{name}"
+            if key in data:
+                row[name] = data.get(key)
+        return row
+
+    def _build(self) -> None:
+        rows = self.raw or []
+        if len(rows) < self.min_rows:
+            rows = rows + [None] * (self.min_rows - len(rows))
+        self.forms = []
+        for index, row in enumerate(rows):
+            prefix = f"{self.prefix}-{index}"
+            if self.bound and row is not None:
+                data = {f"{prefix}-{k}": v for k, v in row.items()}
+                self.forms.append(self.form_class(data, prefix=prefix))
+            else:
+                self.forms.append(self.form_class(prefix=prefix, initial=row or None))
+
+    @property
+    def total(self) -> int:
+        return len(self.forms)
+
+    def add(self) -> bool:
+        if self.max_rows is not None and len(self.forms) >= self.max_rows:
+            return False
+        self.raw = self._current_raw() + [None]
+        self._build()
+        return True
+
+    def remove(self, index: int) -> None:
+        raw = self._current_raw()
+        if 0 <= index < len(raw):
+            del raw[index]
+        self.raw = raw
+        self._build()
+
+    def _current_raw(self) -> list:
+        out = []
+        for form in self.forms:
+            if form.is_bound:
+                out.append(
+                    {
+                        name: form.data.get(f"{form.prefix}-{name}")
+                        for name in form.fields
+                        if f"{form.prefix}-{name}" in form.data
+                    }
+                )
+            else:
+                out.append(form.initial or None)
+        return out
+
+    def quiet(self) -> None:
+        """Rows shown again after adding or removing one: not judged yet."""
+        self.is_quiet = True
+        for form in self.forms:
+            for field in form.fields.values():
+                field.widget.attrs.pop("aria-invalid", None)
+
+    def filled(self) -> list:
+        """The rows that hold anything: an empty row is ignored, not refused."""
+        return [form for form in self.forms if form.is_bound and form.has_changed()]
+
+    def is_valid(self) -> bool:
+        return all(form.is_valid() for form in self.filled())
+
+    def service_rows(self) -> list[dict]:
+        return [form.as_service_row() for form in self.filled()]
+
+    def rows_for_preview(self) -> list[dict]:
+        """What was typed and is valid so far, for the amount shown while filling in."""
+        out = []
+        for form in self.filled():
+            if form.is_valid():
+                out.append(form.cleaned_data)
+        return out
+
+    def attach_errors(self, errors: dict[str, list[str]], key: str) -> None:
+        """Errors of the service or the rules (``units.2.cost``) placed next to their cell."""
+        filled = self.filled() if self.bound else self.forms
+        for field_key, messages in errors.items():
+            parts = field_key.split(".")
+            if parts[0] != key:
+                continue
+            if len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(filled):
+                form = filled[int(parts[1])]
+                name = parts[2] if parts[2] in form.fields else None
+                for message in messages:
+                    if name:
+                        form.add_error(name, message)
+                    else:
+                        form.add_error(None, message)
+            else:
+                self.errors_outside.extend(messages)
+
+
+# --- the steps -------------------------------------------------------------------------
+
+
+class CostsForm(AccessibleForm):
+    project_end_date = date_field(_("Einddatum van het project"))
+
+
+class ProgrammeForm(AccessibleForm):
+    requested_amount = money_field(
+        _("Gevraagde programma-toekenning"), help_text=_("Het totaal dat u over alle tranches vraagt.")
+    )
+    project_end_date = date_field(_("Einddatum van het programma"))
+
+
+class UploadForm(AccessibleForm):
+    file = forms.FileField(
+        label=_("Bestand"),
+        help_text=_("PDF, PNG of JPEG, ten hoogste 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+        error_messages={"required": _("Kies een bestand."), "empty": _("Het bestand is leeg.")},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            validate_upload(upload)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        return upload
+
+
+class DeclarationsForm(AccessibleForm):
+    de_minimis_declared = money_field(
+        _("De-minimissteun ontvangen in de afgelopen drie jaar"),
+        required=False,
+        help_text=_("Het totaal van alle de-minimissteun die uw organisatie elders kreeg. Vul 0 in als u niets kreeg."),
+    )
+    truthfulness_declared = forms.BooleanField(
+        label=_("Ik verklaar dat ik deze aanvraag naar waarheid heb ingevuld."),
+        required=False,
+    )
+
+    def __init__(self, *args, de_minimis: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not de_minimis:
+            del self.fields["de_minimis_declared"]
+
+    def clean_de_minimis_declared(self):
+        value = self.cleaned_data.get("de_minimis_declared")
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("Een bedrag kan niet negatief zijn."))
+        return value
+
+
+# --- after submitting ----------------------------------------------------------------
+
+
+class WithdrawForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Waarom trekt u de aanvraag in?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "utrecht-textarea rvo-textarea"}),
+    )
+
+
+class SupplementForm(AccessibleForm):
+    note = forms.CharField(
+        label=_("Toelichting bij uw aanvulling"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "utrecht-textarea rvo-textarea"}),
+    )
+    file = forms.FileField(
+        label=_("Document (niet verplicht)"), required=False, help_text=_("PDF, PNG of JPEG, ten hoogste 10 MB.")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                validate_upload(upload)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from None
+        return upload
+
+
+class ObjectionForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Waarom bent u het niet eens met het besluit?"),
+        help_text=_("Schrijf de gronden van uw bezwaar op: wat is volgens u onjuist, en waarom."),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "utrecht-textarea rvo-textarea"}),
+    )
+
+
+class SettlementForm(AccessibleForm):
+    actual_costs = money_field(_("Werkelijke subsidiabele kosten"))
+    report = forms.CharField(
+        label=_("Verslag"),
+        required=False,
+        max_length=10000,
+        help_text=_("Kort: wat is er gedaan en wat heeft het opgeleverd."),
+        widget=forms.Textarea(attrs={"rows": 5, "class": "utrecht-textarea rvo-textarea"}),
+    )
+
+    def __init__(self, *args, per_unit: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if per_unit:
+            del self.fields["actual_costs"]
+
+
+class UnitCompletionForm(AccessibleForm):
+    """One traject at settlement: completed or not, contract extended, certificate."""
+
+    completed = forms.BooleanField(label=_("Afgerond"), required=False)
+    contract_extended = forms.BooleanField(label=_("Contract met minstens 6 maanden verlengd"), required=False)
+    certificate = forms.FileField(label=_("Certificaat of diploma"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("contract_extended") and not data.get("completed"):
+            self.add_error("contract_extended", _("Een verlengd contract telt alleen bij een afgerond traject."))
+        upload = data.get("certificate")
+        if upload:
+            try:
+                validate_upload(upload)
+            except ValidationError as exc:
+                self.add_error("certificate", exc.messages)
+        return data
+
+
+# --- intermediaries -------------------------------------------------------------------
+
+
+class MandateForm(AccessibleForm):
+    agent_kvk = forms.RegexField(
+        label=_("KVK-nummer van de intermediair"),
+        regex=r"^\d{8}$",
+        error_messages={"invalid": _("Een KVK-nummer bestaat uit precies 8 cijfers.")},
+        widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}),
+        help_text=_("Bijvoorbeeld het opleidingsfonds of de sectororganisatie die namens u aanvraagt."),
+    )
+    schemes = forms.ModelMultipleChoiceField(
+        label=_("Voor welke regelingen?"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Kies minstens één regeling.")},
+    )
+    valid_from = date_field(_("Geldig vanaf"))
+    valid_until = date_field(_("Geldig tot en met"), required=False)
+
+    def __init__(self, *args, schemes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schemes"].queryset = schemes
+        self.fields["schemes"].error_messages["required"] = _("Kies minstens één regeling.")
+        self._describe()
+
+    def clean_agent_kvk(self):
+        kvk = self.cleaned_data["agent_kvk"]
+        agent = Organisation.objects.filter(kvk=kvk).first()
+        if agent is None:
+            raise forms.ValidationError(_("Er is geen organisatie met dit KVK-nummer bij ons bekend."))
+        if not agent.is_intermediary:
+            raise forms.ValidationError(
+                _("Deze organisatie is geen intermediair; alleen een intermediair kan worden gemachtigd.")
+            )
+        self.agent = agent
+        return kvk
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", _("De einddatum ligt voor de begindatum."))
+        return data
+
+
+class BulkUploadForm(AccessibleForm):
+    opening = forms.ChoiceField(label=_("Openstelling"))
+    file = forms.FileField(
+        label=_("Bestand (CSV of XLSX)"),
+        help_text=_("Eén rij per aanvraag of per traject; de eerste rij bevat de kolomnamen."),
+        error_messages={"required": _("Kies een bestand.")},
+    )
+
+    def __init__(self, *args, openings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.openings = {o.code: o for o in openings}
+        self.fields["opening"].choices = [("", _("— kies een openstelling —"))] + [(o.code, o.name) for o in openings]
+        self._describe()
+
+    def clean_opening(self):
+        return self.openings[self.cleaned_data["opening"]]
+
+
+class DashboardFilterForm(forms.Form):
+    organisation = forms.ChoiceField(label=_("Werkgever"), required=False)
+    scheme = forms.ChoiceField(label=_("Regeling"), required=False)
+    state = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, organisations, schemes, states, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", _("alle werkgevers"))] + [(o.kvk, o.name) for o in organisations]
+        self.fields["scheme"].choices = [("", _("alle regelingen"))] + [(s.code, s.name) for s in schemes]
+        self.fields["state"].choices = [("", _("alle statussen"))] + list(states)
+        if len(organisations) < 1:
+            del self.fields["organisation"]

@@ -1,0 +1,910 @@
+"""The employer portal: "Mijn aanvragen", the organisation profile, and the application form.
+
+Thin views: what a user may see comes from ``selectors.visible_applications``,
+every write goes through ``services`` (or ``documents`` for uploads), and the
+amount shown while filling in is the published rules' own computation.
+Every page works without JavaScript; a form that succeeds redirects (PRG).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from schemes.models import Opening, Scheme
+
+from .. import checks, clocks, permissions, selectors, services
+from ..models import Application, CoFinancing, Document, Letter, Role
+from ..services import documents
+from ..states import PUBLIC_LABELS, State
+from .forms import (
+    CostLineRowForm,
+    CostsForm,
+    DashboardFilterForm,
+    DeclarationsForm,
+    PartnerRowForm,
+    ProfileForm,
+    ProgrammeForm,
+    RowSet,
+    StartForm,
+    UnitRowForm,
+    UploadForm,
+)
+
+APPLICANT_ACTIONS = ("submit", "withdraw", "supplement", "request_settlement", "lodge_objection")
+ACTION_LABELS = {
+    "submit": gettext_lazy("Verder invullen en indienen"),
+    "withdraw": gettext_lazy("Aanvraag intrekken"),
+    "supplement": gettext_lazy("Aanvulling sturen"),
+    "request_settlement": gettext_lazy("Afronding melden (vaststelling aanvragen)"),
+    "lodge_objection": gettext_lazy("Bezwaar maken"),
+}
+STEP_TITLES = {
+    "aanvrager": gettext_lazy("Aanvrager"),
+    "trajecten": gettext_lazy("Trajecten"),
+    "kosten": gettext_lazy("Kosten"),
+    "programma": gettext_lazy("Programma en partners"),
+    "bijlagen": gettext_lazy("Bijlagen"),
+    "verklaringen": gettext_lazy("Verklaringen"),
+    "overzicht": gettext_lazy("Overzicht en indienen"),
+}
+# What an applicant reads about the events in the file; internal steps (proposals, assignments) are left out.
+EVENT_LABELS = {
+    "create": gettext_lazy("Concept aangemaakt"),
+    "submit": gettext_lazy("Ingediend"),
+    "withdraw": gettext_lazy("Ingetrokken"),
+    "start_review": gettext_lazy("In behandeling genomen"),
+    "request_supplement": gettext_lazy("Aanvulling gevraagd"),
+    "supplement": gettext_lazy("Aanvulling ontvangen"),
+    "declare_not_considered": gettext_lazy("Buiten behandeling gesteld"),
+    "approve_decision": gettext_lazy("Besluit genomen"),
+    "pay_advance": gettext_lazy("Voorschot betaald"),
+    "record_payment": gettext_lazy("Betaling verwerkt"),
+    "request_settlement": gettext_lazy("Afronding gemeld, vaststelling aangevraagd"),
+    "approve_settlement": gettext_lazy("Subsidie vastgesteld"),
+    "close": gettext_lazy("Afgesloten"),
+    "lodge_objection": gettext_lazy("Bezwaar ingediend"),
+    "decide_objection": gettext_lazy("Beslissing op bezwaar genomen"),
+}
+SHAPE_STEP = {"per_unit": "trajecten", "share_of_costs": "kosten", "programme": "programma"}
+# Which step holds a field that the rules or the service refuse.
+FIELD_STEP = {
+    "units": "trajecten",
+    "eligible_costs": "kosten",
+    "cost_lines": "kosten",
+    "project_end_date": None,
+    "requested_amount": "programma",
+    "partners": "programma",
+    "de_minimis_declared": "verklaringen",
+    "truthfulness_declared": "verklaringen",
+}
+
+
+def steps_for(rules) -> list[str]:
+    return ["aanvrager", SHAPE_STEP[rules.shape], "bijlagen", "verklaringen", "overzicht"]
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def portal_user(view):
+    """Signed in, as an employer or an intermediary of an organisation."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if user.role not in (Role.APPLICANT, Role.INTERMEDIARY) or not user.organisation_id:
+            raise PermissionDenied(_("Het portaal is voor werkgevers en intermediairs."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def visible_application(request, reference: str) -> Application:
+    """The application, if this user may see it; otherwise a plain 404 that reveals nothing."""
+    application = (
+        selectors.visible_applications(request.user)
+        .select_related("opening__scheme", "organisation")
+        .filter(reference=reference)
+        .first()
+    )
+    if application is None:
+        raise Http404(_("Deze aanvraag bestaat niet of u mag haar niet zien."))
+    return application
+
+
+def _back_to_detail(application: Application):
+    return redirect("portal:detail", reference=application.reference)
+
+
+# --- what to show about an application -----------------------------------------------------------
+
+
+def next_deadline(application: Application, today=None) -> dict | None:
+    """The one date that matters now, what it is for, and the days left."""
+    today = today or clocks.local_date()
+    state = application.state
+    label, due = None, None
+    if state == State.DRAFT:
+        label, due = _("indienen uiterlijk"), clocks.local_date(application.opening.closes_at)
+    elif state == State.SUPPLEMENT_REQUESTED:
+        request = application.supplement_requests.filter(answered_on__isnull=True).order_by("-id").first()
+        if request:
+            label, due = _("aanvullen uiterlijk"), request.due_date
+    elif state in (State.SUBMITTED, State.IN_REVIEW, State.DECISION_PROPOSED):
+        label, due = _("besluit uiterlijk"), application.decision_due
+    if due is None and application.objection_due and today <= application.objection_due:
+        if not application.objections.filter(outcome="pending").exists():
+            label, due = _("bezwaar maken uiterlijk"), application.objection_due
+    if due is None and state == State.GRANTED and application.settlement_due:
+        label, due = _("vaststelling aanvragen uiterlijk"), application.settlement_due
+    if due is None:
+        return None
+    days = clocks.days_left(due, today)
+    return {"label": label, "due": due, "days": days, "overdue": -days if days < 0 else 0}
+
+
+def applicant_actions(application: Application, user) -> list[dict]:
+    out = []
+    for action in services.available_actions(application, user):
+        if action not in APPLICANT_ACTIONS:
+            continue
+        if action == "submit":
+            url = reverse("portal:step", args=[application.reference, "aanvrager"])
+        else:
+            url = reverse("portal:action", args=[application.reference, action])
+        out.append({"name": action, "label": ACTION_LABELS[action], "url": url})
+    return out
+
+
+def rendered_letters(application: Application):
+    return [letter for letter in application.letters.all() if letter.status == Letter.Status.RENDERED and letter.file]
+
+
+# --- "Mijn aanvragen" ------------------------------------------------------------------------------
+
+
+@portal_user
+def home(request):
+    user = request.user
+    applications = (
+        selectors.visible_applications(user)
+        .select_related("opening__scheme", "organisation")
+        .prefetch_related(Prefetch("letters", queryset=Letter.objects.order_by("created_at")))
+        .order_by("-created_at")
+    )
+    mandates = []
+    organisations = []
+    if user.role == Role.INTERMEDIARY:
+        mandates = list(selectors.active_mandates(user.organisation_id))
+        seen = {}
+        for mandate in mandates:
+            seen.setdefault(mandate.principal.kvk, mandate.principal)
+        organisations = sorted(seen.values(), key=lambda o: o.name)
+    schemes = Scheme.objects.filter(openings__applications__in=applications).distinct().order_by("name")
+    filters = DashboardFilterForm(
+        request.GET or None, organisations=organisations, schemes=schemes, states=State.choices
+    )
+    if filters.is_bound and filters.is_valid():
+        data = filters.cleaned_data
+        if data.get("organisation"):
+            applications = applications.filter(organisation__kvk=data["organisation"])
+        if data.get("scheme"):
+            applications = applications.filter(opening__scheme__code=data["scheme"])
+        if data.get("state"):
+            applications = applications.filter(state=data["state"])
+    page = Paginator(applications, 50).get_page(request.GET.get("pagina"))
+    today = clocks.local_date()
+    rows = [
+        {
+            "application": app,
+            "label": PUBLIC_LABELS[app.state],
+            "label_parts": str(PUBLIC_LABELS[app.state]).partition(": "),
+            "deadline": next_deadline(app, today),
+            "letters": rendered_letters(app),
+            "actions": applicant_actions(app, user),
+        }
+        for app in page
+    ]
+    open_openings = [
+        o
+        for o in Opening.objects.select_related("scheme").order_by("closes_at")
+        if o.status == Opening.Status.OPEN
+        and (user.role != Role.INTERMEDIARY or o.published_rules.intermediaries_allowed)
+    ]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "mandates": mandates,
+            "open_openings": open_openings,
+            "is_intermediary": user.role == Role.INTERMEDIARY,
+            "profile_incomplete": not (user.organisation.iban and user.organisation.contact_email),
+        },
+    )
+
+
+@portal_user
+def profile(request):
+    organisation = request.user.organisation
+    form = ProfileForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Het profiel van uw organisatie is opgeslagen."))
+        return redirect(request.GET.get("next") if _safe_next(request) else "portal:profile")
+    return render(
+        request, "portal/profile.html", {"form": form, "organisation": organisation, "errors": error_list(form)}
+    )
+
+
+def _safe_next(request) -> bool:
+    target = request.GET.get("next")
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+
+
+# --- errors, for the summary at the top of a form ------------------------------------------------------
+
+
+def error_list(*forms, rowsets=(), extra=()) -> list[dict]:
+    """Every error with a link to its field: the error summary at the top of the page."""
+    out = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for name, errors in form.errors.items():
+            if name == "__all__":
+                out.extend({"href": "#main", "text": e} for e in errors)
+                continue
+            bound = form[name]
+            widget_id = bound.auto_id
+            if bound.field.widget.__class__.__name__ in ("CheckboxSelectMultiple", "RadioSelect"):
+                widget_id = f"{widget_id}_0"
+            out.extend({"href": f"#{widget_id}", "text": f"{bound.label}: {e}"} for e in errors)
+    for rowset, noun in rowsets:
+        for index, form in enumerate(rowset.forms, start=1):
+            if not form.is_bound:
+                continue
+            for name, errors in form.errors.items():
+                if name == "__all__":
+                    href, label = f"#{form[next(iter(form.fields))].auto_id}", f"{noun} {index}"
+                else:
+                    href, label = f"#{form[name].auto_id}", f"{noun} {index}, {form[name].label.lower()}"
+                out.extend({"href": href, "text": f"{label}: {e}"} for e in errors)
+        out.extend({"href": f"#{rowset.prefix}-table", "text": e} for e in rowset.errors_outside)
+    out.extend(extra)
+    return out
+
+
+# --- starting ---------------------------------------------------------------------------------------
+
+
+def _mandating_employers(user, opening: Opening):
+    return sorted(
+        {
+            m.principal.kvk: m.principal
+            for m in selectors.active_mandates(user.organisation_id)
+            if any(s.pk == opening.scheme_id for s in m.schemes.all())
+        }.values(),
+        key=lambda o: o.name,
+    )
+
+
+@portal_user
+def start(request, code):
+    opening = get_object_or_404(Opening.objects.select_related("scheme"), code=code)
+    user = request.user
+    rules = opening.published_rules
+    refusal = None
+    if opening.status != Opening.Status.OPEN:
+        refusal = _("Deze openstelling is niet open; u kunt nu niet aanvragen.")
+    elif user.role == Role.INTERMEDIARY and not rules.intermediaries_allowed:
+        refusal = _("Bij deze regeling kunnen intermediairs niet namens werkgevers aanvragen.")
+    employers = _mandating_employers(user, opening) if user.role == Role.INTERMEDIARY else None
+    if employers == [] and refusal is None:
+        refusal = _("Geen enkele werkgever heeft u voor deze regeling gemachtigd.")
+    if request.method == "POST" and refusal is None:
+        form = StartForm(request.POST, employers=employers)
+        if form.is_valid():
+            try:
+                application = services.create_draft(
+                    user=user,
+                    opening=opening,
+                    organisation_kvk=form.cleaned_data.get("organisation") or None,
+                    idempotency_key=form.cleaned_data["token"],
+                )
+            except services.ActionError as exc:
+                form.add_error("organisation" if "organisation" in form.fields else None, exc.detail)
+            else:
+                return redirect("portal:step", reference=application.reference, step="aanvrager")
+    else:
+        form = StartForm(initial={"token": uuid.uuid4().hex}, employers=employers)
+    return render(
+        request,
+        "portal/start.html",
+        {
+            "opening": opening,
+            "scheme": opening.scheme,
+            "rules": rules.explain(),
+            "form": form,
+            "refusal": refusal,
+            "errors": error_list(form),
+        },
+    )
+
+
+# --- the form, step by step ---------------------------------------------------------------------------
+
+
+class StepPage:
+    """What every step shares: the application, its steps, the amount so far."""
+
+    def __init__(self, request, application: Application, step: str):
+        self.request = request
+        self.application = application
+        self.rules = application.opening.published_rules
+        self.steps = steps_for(self.rules)
+        self.step = step
+        self.index = self.steps.index(step)
+
+    @property
+    def next_step(self) -> str | None:
+        return self.steps[self.index + 1] if self.index + 1 < len(self.steps) else None
+
+    @property
+    def previous_step(self) -> str | None:
+        return self.steps[self.index - 1] if self.index > 0 else None
+
+    def url(self, step: str) -> str:
+        return reverse("portal:step", args=[self.application.reference, step])
+
+    def after_save(self):
+        action = self.request.POST.get("action")
+        if action == "next" and self.next_step:
+            return redirect(self.url(self.next_step))
+        if action == "back" and self.previous_step:
+            return redirect(self.url(self.previous_step))
+        messages.success(self.request, _("Uw concept is opgeslagen. U kunt later verder gaan waar u was."))
+        return redirect(self.url(self.step))
+
+    def render(self, template: str, context: dict, computation=None, status: int = 200):
+        computation = computation if computation is not None else checks.compute_amount(self.application)
+        indicator = [
+            {
+                "key": key,
+                "title": STEP_TITLES[key],
+                "number": i + 1,
+                "url": self.url(key),
+                "done": i < self.index,
+                "current": key == self.step,
+            }
+            for i, key in enumerate(self.steps)
+        ]
+        return render(
+            self.request,
+            template,
+            {
+                "application": self.application,
+                "opening": self.application.opening,
+                "scheme": self.application.opening.scheme,
+                "step": self.step,
+                "step_title": STEP_TITLES[self.step],
+                "step_number": self.index + 1,
+                "step_count": len(self.steps),
+                "indicator": indicator,
+                "previous_step": self.previous_step,
+                "next_step": self.next_step,
+                "computation": computation,
+                "rule_lines": self.rules.explain(),
+                "rules": self.rules,
+                **context,
+            },
+            status=status,
+        )
+
+
+def _draft(request, reference: str) -> Application:
+    application = visible_application(request, reference)
+    if not permissions.acts_for_applicant(application, request.user):
+        raise PermissionDenied(_("U mag deze aanvraag niet wijzigen."))
+    return application
+
+
+@portal_user
+def step(request, reference, step):
+    application = _draft(request, reference)
+    if application.state != State.DRAFT:
+        messages.info(request, _("Deze aanvraag is al ingediend en kan niet meer worden gewijzigd."))
+        return _back_to_detail(application)
+    page_steps = steps_for(application.opening.published_rules)
+    if step not in page_steps:
+        raise Http404(_("Deze stap bestaat niet."))
+    page = StepPage(request, application, step)
+    return STEP_VIEWS[step](page)
+
+
+def _save(page: StepPage, data: dict):
+    """update_draft; the service's refusals come back as a dict of field errors."""
+    try:
+        page.application = services.update_draft(application=page.application, user=page.request.user, data=data)
+    except services.ActionError as exc:
+        return exc.errors or {"__all__": [exc.detail]}
+    return None
+
+
+def step_applicant(page: StepPage):
+    organisation = page.application.organisation
+    if page.request.user.role == Role.INTERMEDIARY:
+        # The employer keeps its own profile: an intermediary never changes, say, the IBAN paid to.
+        if page.request.method == "POST":
+            return page.after_save()
+        return page.render(
+            "portal/step_applicant.html", {"form": None, "organisation": organisation, "errors": [], "read_only": True}
+        )
+    form = ProfileForm(page.request.POST or None, instance=organisation)
+    if page.request.method == "POST" and form.is_valid():
+        form.save()
+        return page.after_save()
+    return page.render(
+        "portal/step_applicant.html", {"form": form, "organisation": organisation, "errors": error_list(form)}
+    )
+
+
+def _preview(rules, rows: list[dict]):
+    return rules.compute(unit_costs=[row["cost"] for row in rows if row.get("cost") is not None])
+
+
+def step_units(page: StepPage):
+    app = page.application
+    rules = page.rules
+    maximum = rules.max_units_per_applicant
+    request = page.request
+    if request.method != "POST":
+        initial = [
+            {
+                "participant": u.participant,
+                "occupation": u.occupation,
+                "occupation_sector": u.occupation_sector,
+                "provider": u.provider,
+                "cost": u.cost,
+                "start_date": u.start_date,
+                "end_date": u.end_date,
+                "contract_end_date": u.contract_end_date,
+            }
+            for u in app.units.all()
+        ]
+        rows = RowSet(UnitRowForm, "units", initial=initial, max_rows=maximum)
+        return page.render("portal/step_units.html", {"rows": rows, "errors": []})
+    rows = RowSet(UnitRowForm, "units", data=request.POST, max_rows=maximum)
+    if "add_row" in request.POST:
+        if not rows.add():
+            rows.errors_outside.append(
+                _("U kunt ten hoogste %(max)s %(unit)sen opgeven.") % {"max": maximum, "unit": rules.unit_label}
+            )
+        return _units_page(page, rows, show_errors=False)
+    if "remove_row" in request.POST:
+        try:
+            rows.remove(int(request.POST["remove_row"]))
+        except ValueError:
+            pass
+        return _units_page(page, rows, show_errors=False)
+    if request.POST.get("action") == "recalc" or not rows.is_valid():
+        return _units_page(page, rows, show_errors=request.POST.get("action") != "recalc")
+    errors = _save(page, {"units": rows.service_rows()})
+    if errors:
+        rows.attach_errors(errors, "units")
+        return _units_page(page, rows)
+    computation = checks.compute_amount(page.application)
+    if request.POST.get("action") == "next" and not computation.ok:
+        rows.attach_errors(computation.errors_by_field(), "units")
+        messages.warning(request, _("Uw concept is opgeslagen, maar zo kan het nog niet worden ingediend."))
+        return page.render(
+            "portal/step_units.html", {"rows": rows, "errors": error_list(rowsets=[(rows, _("Traject"))])}, computation
+        )
+    return page.after_save()
+
+
+def _units_page(page: StepPage, rows: RowSet, *, show_errors: bool = True):
+    computation = _preview(page.rules, rows.rows_for_preview())
+    if show_errors:
+        errors = error_list(rowsets=[(rows, _("Traject"))])
+    else:
+        rows.quiet()  # a row added or removed is not yet an error
+        errors = [{"href": f"#{rows.prefix}-table", "text": e} for e in rows.errors_outside]
+    return page.render(
+        "portal/step_units.html", {"rows": rows, "errors": errors, "quiet": not show_errors}, computation
+    )
+
+
+def step_costs(page: StepPage):
+    app = page.application
+    request = page.request
+    rules = page.rules
+    partnership_allowed = bool(rules.max_amount_partnership)
+    if request.method != "POST":
+        form = CostsForm(initial={"project_end_date": app.project_end_date})
+        lines = RowSet(
+            CostLineRowForm,
+            "cost_lines",
+            initial=[{"description": c.description, "amount": c.amount} for c in app.cost_lines.all()],
+        )
+        return page.render(
+            "portal/step_costs.html",
+            {
+                "form": form,
+                "rows": lines,
+                "errors": [],
+                "partnership_allowed": partnership_allowed,
+                "is_partnership": app.is_partnership,
+                "total": app.eligible_costs,
+            },
+        )
+    form = CostsForm(request.POST)
+    lines = RowSet(CostLineRowForm, "cost_lines", data=request.POST)
+    is_partnership = partnership_allowed and request.POST.get("is_partnership") == "on"
+    quiet = "add_row" in request.POST or "remove_row" in request.POST or request.POST.get("action") == "recalc"
+    if "add_row" in request.POST:
+        lines.add()
+    elif "remove_row" in request.POST:
+        try:
+            lines.remove(int(request.POST["remove_row"]))
+        except ValueError:
+            pass
+    preview_rows = lines.rows_for_preview()
+    total = sum((row["amount"] for row in preview_rows), Decimal("0.00")) if preview_rows else None
+    computation = rules.compute(eligible_costs=total, partnership=is_partnership)
+    context = {
+        "form": form,
+        "rows": lines,
+        "partnership_allowed": partnership_allowed,
+        "is_partnership": is_partnership,
+        "total": total,
+    }
+    if quiet:
+        lines.quiet()
+        context["errors"] = []
+        context["quiet"] = True
+        return page.render("portal/step_costs.html", context, computation)
+    valid = form.is_valid() & lines.is_valid()
+    if not valid:
+        context["errors"] = error_list(form, rowsets=[(lines, _("Kostenpost"))])
+        return page.render("portal/step_costs.html", context, computation)
+    data = {
+        "cost_lines": lines.service_rows(),
+        "eligible_costs": str(total) if total is not None else None,
+        "project_end_date": form.cleaned_data["project_end_date"].isoformat(),
+        "is_partnership": is_partnership,
+    }
+    errors = _save(page, data)
+    if errors:
+        lines.attach_errors(errors, "cost_lines")
+        for key, messages_ in errors.items():
+            if key in form.fields:
+                for message in messages_:
+                    form.add_error(key, message)
+        context["errors"] = error_list(form, rowsets=[(lines, _("Kostenpost"))])
+        return page.render("portal/step_costs.html", context, computation)
+    computation = checks.compute_amount(page.application)
+    if request.POST.get("action") == "next" and not computation.ok:
+        lines.errors_outside.extend(r.message for r in computation.refusals)
+        messages.warning(request, _("Uw concept is opgeslagen, maar zo kan het nog niet worden ingediend."))
+        context["errors"] = error_list(form, rowsets=[(lines, _("Kostenpost"))])
+        return page.render("portal/step_costs.html", context, computation)
+    return page.after_save()
+
+
+def _cofinancing_totals(rows: list[dict]) -> list[dict]:
+    totals: dict[tuple[str, str], Decimal] = {}
+    for row in rows:
+        source = row.get("source")
+        if not source:
+            continue
+        for key, kind in (("cash", CoFinancing.Kind.CASH), ("in_kind", CoFinancing.Kind.IN_KIND)):
+            if row.get(key):
+                totals[(source, kind)] = totals.get((source, kind), Decimal("0.00")) + row[key]
+    sources = dict(CoFinancing.Source.choices)
+    kinds = dict(CoFinancing.Kind.choices)
+    return [{"source": sources[s], "kind": kinds[k], "amount": amount} for (s, k), amount in sorted(totals.items())]
+
+
+def step_programme(page: StepPage):
+    app = page.application
+    request = page.request
+    rules = page.rules
+    if request.method != "POST":
+        initial = []
+        for partner in app.partners.prefetch_related("cofinancing"):
+            row = {"name": partner.name, "kvk": partner.kvk, "role": partner.role, "is_sme": partner.is_sme}
+            for co in partner.cofinancing.all():
+                row["source"] = co.source
+                row["cash" if co.kind == CoFinancing.Kind.CASH else "in_kind"] = co.amount
+            initial.append(row)
+        form = ProgrammeForm(
+            initial={"requested_amount": app.requested_amount, "project_end_date": app.project_end_date}
+        )
+        partners = RowSet(PartnerRowForm, "partners", initial=initial)
+        return page.render(
+            "portal/step_programme.html",
+            {"form": form, "rows": partners, "errors": [], "totals": _cofinancing_totals(initial)},
+        )
+    form = ProgrammeForm(request.POST)
+    partners = RowSet(PartnerRowForm, "partners", data=request.POST)
+    quiet = "add_row" in request.POST or "remove_row" in request.POST or request.POST.get("action") == "recalc"
+    if "add_row" in request.POST:
+        partners.add()
+    elif "remove_row" in request.POST:
+        try:
+            partners.remove(int(request.POST["remove_row"]))
+        except ValueError:
+            pass
+    preview = partners.rows_for_preview()
+    requested = form.cleaned_data.get("requested_amount") if form.is_valid() else None
+    computation = rules.compute(requested_amount=requested, partnership=len(preview) > 1)
+    context = {"form": form, "rows": partners, "totals": _cofinancing_totals(preview), "errors": []}
+    if quiet:
+        partners.quiet()
+        context["quiet"] = True
+        return page.render("portal/step_programme.html", context, computation)
+    if not (form.is_valid() & partners.is_valid()):
+        context["errors"] = error_list(form, rowsets=[(partners, _("Partner"))])
+        return page.render("portal/step_programme.html", context, computation)
+    data = {
+        "requested_amount": str(form.cleaned_data["requested_amount"]),
+        "project_end_date": form.cleaned_data["project_end_date"].isoformat(),
+        "partners": partners.service_rows(),
+    }
+    errors = _save(page, data)
+    if errors:
+        partners.attach_errors(errors, "partners")
+        for key, messages_ in errors.items():
+            if key in form.fields:
+                for message in messages_:
+                    form.add_error(key, message)
+        context["errors"] = error_list(form, rowsets=[(partners, _("Partner"))])
+        return page.render("portal/step_programme.html", context, computation)
+    computation = checks.compute_amount(page.application)
+    if request.POST.get("action") == "next" and not computation.ok:
+        for key, messages_ in computation.errors_by_field().items():
+            for message in messages_:
+                form.add_error(key if key in form.fields else None, message)
+        messages.warning(request, _("Uw concept is opgeslagen, maar zo kan het nog niet worden ingediend."))
+        context["errors"] = error_list(form, rowsets=[(partners, _("Partner"))])
+        return page.render("portal/step_programme.html", context, computation)
+    return page.after_save()
+
+
+def step_uploads(page: StepPage):
+    app = page.application
+    request = page.request
+    form = UploadForm()
+    if request.method == "POST":
+        if "delete" in request.POST:
+            document = app.documents.filter(pk=request.POST.get("delete")).first()
+            if document is None:
+                raise Http404(_("Dit document bestaat niet."))
+            try:
+                documents.remove(document=document, user=request.user)
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from None
+            messages.success(request, _("Het document '%(name)s' is verwijderd.") % {"name": document.original_name})
+            return redirect(page.url(page.step))
+        if request.FILES.get("file") or request.POST.get("action") == "upload":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    document = documents.store(application=app, user=request.user, upload=form.cleaned_data["file"])
+                except PermissionError as exc:
+                    raise PermissionDenied(str(exc)) from None
+                messages.success(
+                    request, _("Het document '%(name)s' is toegevoegd.") % {"name": document.original_name}
+                )
+                if request.POST.get("action") in ("next", "back"):
+                    return page.after_save()
+                return redirect(page.url(page.step))
+            return page.render(
+                "portal/step_uploads.html",
+                {"form": form, "documents": app.documents.all(), "errors": error_list(form)},
+            )
+        return page.after_save()
+    return page.render("portal/step_uploads.html", {"form": form, "documents": app.documents.all(), "errors": []})
+
+
+def step_declarations(page: StepPage):
+    app = page.application
+    request = page.request
+    rules = page.rules
+    initial = {"de_minimis_declared": app.de_minimis_declared, "truthfulness_declared": app.truthfulness_declared}
+    if request.method != "POST":
+        form = DeclarationsForm(initial=initial, de_minimis=rules.de_minimis)
+        return page.render("portal/step_declarations.html", {"form": form, "errors": []})
+    form = DeclarationsForm(request.POST, de_minimis=rules.de_minimis)
+    if form.is_valid():
+        action = request.POST.get("action")
+        if rules.de_minimis and action == "next" and form.cleaned_data.get("de_minimis_declared") is None:
+            form.add_error("de_minimis_declared", _("Vul het bedrag in; vul 0 in als u geen de-minimissteun kreeg."))
+        if action == "next" and not form.cleaned_data.get("truthfulness_declared"):
+            form.add_error(
+                "truthfulness_declared",
+                _("Verklaar dat u de aanvraag naar waarheid heeft ingevuld; anders kunt u niet indienen."),
+            )
+    if form.is_valid():
+        data = {"truthfulness_declared": form.cleaned_data.get("truthfulness_declared", False)}
+        if rules.de_minimis:
+            value = form.cleaned_data.get("de_minimis_declared")
+            data["de_minimis_declared"] = str(value) if value is not None else None
+        errors = _save(page, data)
+        if not errors:
+            return page.after_save()
+        for key, messages_ in errors.items():
+            for message in messages_:
+                form.add_error(key if key in form.fields else None, message)
+    return page.render("portal/step_declarations.html", {"form": form, "errors": error_list(form)})
+
+
+def summary_context(application: Application) -> dict:
+    result = checks.check_limits(application)
+    refusals = []
+    steps = steps_for(application.opening.published_rules)
+    for refusal in result.refusals:
+        step_key = FIELD_STEP.get(refusal.field.split(".")[0]) or SHAPE_STEP[application.opening.published_rules.shape]
+        if step_key not in steps:
+            step_key = "overzicht"
+        refusals.append(
+            {
+                "message": refusal.message,
+                "url": reverse("portal:step", args=[application.reference, step_key]) + "#main",
+            }
+        )
+    if not application.truthfulness_declared:
+        refusals.append(
+            {
+                "message": _("Verklaar dat u de aanvraag naar waarheid heeft ingevuld."),
+                "url": reverse("portal:step", args=[application.reference, "verklaringen"])
+                + "#id_truthfulness_declared",
+            }
+        )
+    return {
+        "check": result,
+        "refusals": refusals,
+        "units": application.units.all(),
+        "cost_lines": application.cost_lines.all(),
+        "partners": application.partners.prefetch_related("cofinancing"),
+        "documents": application.documents.all(),
+    }
+
+
+def step_summary(page: StepPage, status: int = 200, extra: dict | None = None):
+    context = summary_context(page.application)
+    context.update(extra or {})
+    return page.render("portal/step_summary.html", context, context["check"], status=status)
+
+
+STEP_VIEWS = {
+    "aanvrager": step_applicant,
+    "trajecten": step_units,
+    "kosten": step_costs,
+    "programma": step_programme,
+    "bijlagen": step_uploads,
+    "verklaringen": step_declarations,
+    "overzicht": step_summary,
+}
+
+
+# --- submitting and the receipt ---------------------------------------------------------------------
+
+
+@portal_user
+@require_POST
+def submit(request, reference):
+    application = _draft(request, reference)
+    if application.state != State.DRAFT:
+        return redirect("portal:receipt", reference=application.reference)  # a second click: the receipt again
+    try:
+        services.perform(application, "submit", request.user)
+    except services.ActionError as exc:
+        application.refresh_from_db()
+        if application.state != State.DRAFT:
+            return redirect("portal:receipt", reference=application.reference)
+        page = StepPage(request, application, "overzicht")
+        return step_summary(page, status=exc.status, extra={"submit_error": exc.detail})
+    return redirect("portal:receipt", reference=application.reference)
+
+
+def receipt_letter(application: Application) -> Letter | None:
+    return (
+        application.letters.filter(kind="receipt", status=Letter.Status.RENDERED)
+        .exclude(file="")
+        .order_by("id")
+        .first()
+    )
+
+
+@portal_user
+def receipt(request, reference):
+    application = visible_application(request, reference)
+    if application.state == State.DRAFT:
+        return redirect("portal:step", reference=application.reference, step="overzicht")
+    return render(
+        request,
+        "portal/receipt.html",
+        {"application": application, "letter": receipt_letter(application), "deadline": next_deadline(application)},
+    )
+
+
+# --- one application ---------------------------------------------------------------------------------
+
+
+@portal_user
+def detail(request, reference):
+    application = visible_application(request, reference)
+    rules = application.opening.published_rules
+    return render(
+        request,
+        "portal/detail.html",
+        {
+            "application": application,
+            "rules": rules,
+            "label": PUBLIC_LABELS[application.state],
+            "deadline": next_deadline(application),
+            "letters": rendered_letters(application),
+            "actions": applicant_actions(application, request.user),
+            "units": application.units.all(),
+            "documents": application.documents.all(),
+            "supplement_requests": application.supplement_requests.all(),
+            "objections": application.objections.all(),
+            "computation": checks.compute_amount(application),
+            "label_parts": str(PUBLIC_LABELS[application.state]).partition(": "),
+            "events": [
+                {"at": event.at, "label": EVENT_LABELS[event.action], "state": State(event.to_state).label}
+                for event in application.events.filter(action__in=list(EVENT_LABELS))
+                if event.to_state in State.values
+            ],
+        },
+    )
+
+
+@portal_user
+def document_download(request, reference, pk):
+    application = visible_application(request, reference)
+    document = get_object_or_404(Document, pk=pk, application=application)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@portal_user
+def letter_download(request, reference, pk):
+    application = visible_application(request, reference)
+    letter = get_object_or_404(Letter, pk=pk, application=application, status=Letter.Status.RENDERED)
+    if not letter.file:
+        raise Http404(_("Deze brief is nog niet klaar."))
+    response = FileResponse(
+        letter.file.open("rb"),
+        as_attachment=True,
+        filename=f"{letter.kind}-{application.reference}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

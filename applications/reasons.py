@@ -1,0 +1,37 @@
+"""Why an application is rejected, and on which legal ground: one table for decisions and letters."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+REASON_CODES = {
+    "not_eligible": gettext_lazy("de aanvraag voldoet niet aan de voorwaarden van de regeling"),
+    "ceiling_reached": gettext_lazy("het subsidieplafond is bereikt (artikel 4:25 Awb)"),
+    "limits_exceeded": gettext_lazy("de aanvraag gaat over de grenzen van de regeling"),
+    "de_minimis": gettext_lazy("de de-minimisgrens van € 300.000 in drie jaar wordt overschreden"),
+    "duplicate": gettext_lazy("er is al een aanvraag in deze openstelling"),
+    "below_min_score": gettext_lazy("de aanvraag haalt de minimale score niet"),
+    "incomplete": gettext_lazy("de aanvraag is onvolledig"),
+    "other": gettext_lazy("andere reden, zie de toelichting"),
+}
+
+# The legal ground a rejection letter cites for each reason (in Dutch: letters are Dutch).
+LEGAL_BASIS = {
+    "not_eligible": "artikel 4:35 van de Algemene wet bestuursrecht en de voorwaarden van de regeling",
+    "ceiling_reached": "artikel 4:25, tweede lid, van de Algemene wet bestuursrecht",
+    "limits_exceeded": "de regeling, die een maximum per aanvrager stelt",
+    "de_minimis": "Verordening (EU) 2023/2831 (de-minimissteun), artikel 3, tweede lid",
+    "duplicate": "de regeling, die één aanvraag per aanvrager per openstelling toestaat",
+    "below_min_score": "artikel 4:26 van de Algemene wet bestuursrecht en de rangschikking van de regeling",
+    "incomplete": "artikel 4:5 van de Algemene wet bestuursrecht",
+    "other": "artikel 4:35 van de Algemene wet bestuursrecht",
+}
+
+
+def reason_text(code: str) -> str:
+    """The reason in words (the request's language); an unknown code reads as 'other'."""
+    return str(REASON_CODES.get(code or "other", REASON_CODES["other"]))
+
+
+def legal_basis(code: str) -> str:
+    return LEGAL_BASIS.get(code or "other", LEGAL_BASIS["other"])

@@ -1,0 +1,247 @@
+"""What a reviewer fills in: the checklist per scheme shape, the tender criteria, and the action forms.
+
+Checklists are declared here once per financial shape (see SCHEMES.md); a
+scheme whose opening is a tender is also scored per criterion, 0 to 10, each
+score with its justification (``services.record_assessment``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..reasons import REASON_CODES
+
+CHECKLISTS = {
+    "per_unit": [
+        ("kvk", _("De werkgever staat ingeschreven bij de KVK en het KVK-nummer klopt.")),
+        ("diploma", _("Elk traject leidt tot een erkend diploma of certificaat.")),
+        ("occupation", _("Elk beoogd beroep is een tekortberoep in ICT of techniek.")),
+        ("cost", _("De kosten per traject zijn met een offerte aangetoond en zijn minstens het minimum.")),
+        ("contract", _("De arbeidsovereenkomst loopt minstens tot het einde van het traject.")),
+        ("supervision", _("De begeleiding op de werkplek is geregeld.")),
+    ],
+    "share_of_costs": [
+        ("kvk", _("De aanvrager staat ingeschreven bij de KVK en is een mkb-onderneming.")),
+        ("activity", _("De activiteiten passen in de regeling (erkende scholing of een mkb-project).")),
+        ("budget", _("De begroting is realistisch en de kosten zijn subsidiabel.")),
+        ("de_minimis", _("De de-minimisverklaring is ontvangen en blijft onder de grens.")),
+        ("one_per_window", _("Er is geen andere aanvraag van deze aanvrager in deze openstelling.")),
+    ],
+    "programme": [
+        ("lead", _("De penvoerder is een onderwijsinstelling of een geschikte rechtspersoon.")),
+        ("consortium", _("Het samenwerkingsverband heeft private partners en onderwijspartners.")),
+        ("cofinancing", _("De cofinanciering is toegezegd en aangetoond.")),
+        ("kpis", _("De KPI's hebben een nulmeting en een streefwaarde.")),
+        ("continuity", _("Het plan beschrijft hoe het na de subsidie doorgaat.")),
+    ],
+}
+
+TENDER_CRITERIA = {
+    "share_of_costs": [
+        ("innovation", _("Vernieuwend karakter")),
+        ("effect", _("Effect op leren en ontwikkelen in het mkb")),
+        ("quality", _("Kwaliteit en haalbaarheid van het plan")),
+        ("reach", _("Bereik en verspreiding van de resultaten")),
+    ],
+    "programme": [
+        ("plan", _("Kwaliteit en samenhang van het plan")),
+        ("impact", _("Bijdrage aan de KPI's van het programma")),
+        ("support", _("Cofinanciering en draagvlak in de regio")),
+        ("continuity", _("Borging na afloop")),
+    ],
+    "per_unit": [
+        ("fit", _("Aansluiting op de arbeidsmarkt")),
+        ("quality", _("Kwaliteit van het scholingsplan")),
+    ],
+}
+
+
+def checklist_for(shape: str) -> list[tuple[str, str]]:
+    return CHECKLISTS.get(shape, CHECKLISTS["share_of_costs"])
+
+
+def criteria_for(shape: str) -> list[tuple[str, str]]:
+    return TENDER_CRITERIA.get(shape, TENDER_CRITERIA["share_of_costs"])
+
+
+class ConflictForm(forms.Form):
+    conflict = forms.TypedChoiceField(
+        label=_("Belangenverstrengeling"),
+        choices=[
+            ("no", _("Ik heb geen belang bij deze aanvrager")),
+            ("yes", _("Ik heb wel een belang: ik meld me af")),
+        ],
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+    )
+    note = forms.CharField(label=_("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssessmentForm(forms.Form):
+    """The checklist of the scheme's shape, and for a tender a score and justification per criterion."""
+
+    note = forms.CharField(
+        label=_("Toelichting bij de beoordeling"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, shape: str, tender: bool, assessment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shape, self.tender = shape, tender
+        done = (assessment.checklist if assessment else {}) or {}
+        scores = (assessment.scores if assessment else {}) or {}
+        for key, label in checklist_for(shape):
+            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False, initial=done.get(key, False))
+        if tender:
+            for key, label in criteria_for(shape):
+                entry = scores.get(key, {})
+                self.fields[f"score_{key}"] = forms.DecimalField(
+                    label=_("Score: %(criterion)s (0 tot 10)") % {"criterion": label},
+                    min_value=0,
+                    max_value=10,
+                    decimal_places=1,
+                    initial=entry.get("score"),
+                )
+                self.fields[f"why_{key}"] = forms.CharField(
+                    label=_("Onderbouwing: %(criterion)s") % {"criterion": label},
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    initial=entry.get("justification", ""),
+                )
+
+    def checklist(self) -> dict:
+        return {key: bool(self.cleaned_data.get(f"check_{key}")) for key, _label in checklist_for(self.shape)}
+
+    def scores(self) -> dict | None:
+        if not self.tender:
+            return None
+        return {
+            key: {"score": str(self.cleaned_data[f"score_{key}"]), "justification": self.cleaned_data[f"why_{key}"]}
+            for key, _label in criteria_for(self.shape)
+        }
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Interne notitie"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class IntentForm(forms.Form):
+    proposed = forms.ChoiceField(
+        label=_("Voorgenomen besluit"),
+        choices=[
+            ("rejection", _("afwijzing")),
+            ("revocation", _("intrekking van de verlening")),
+            ("lower_settlement", _("lagere vaststelling")),
+        ],
+    )
+    reason_code = forms.ChoiceField(
+        label=_("Reden"), required=False, choices=[("", "—"), *[(k, v) for k, v in REASON_CODES.items()]]
+    )
+    reason = forms.CharField(label=_("Motivering voor de aanvrager"), widget=forms.Textarea(attrs={"rows": 3}))
+    reply_days = forms.IntegerField(
+        label=_("Termijn voor een zienswijze (dagen)"), min_value=1, max_value=60, initial=14
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label=_("Zienswijze van de aanvrager"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+ACTION_LABELS = {
+    "start_review": _("In behandeling nemen"),
+    "request_supplement": _("Om aanvulling vragen"),
+    "declare_not_considered": _("Buiten behandeling stellen"),
+    "propose_grant": _("Verlening voorstellen"),
+    "propose_rejection": _("Afwijzing voorstellen"),
+    "approve_decision": _("Besluit goedkeuren (tweede behandelaar)"),
+    "return_decision": _("Besluit terugsturen"),
+    "pay_advance": _("Voorschot betaald"),
+    "propose_settlement": _("Vaststelling voorstellen"),
+    "approve_settlement": _("Vaststelling goedkeuren (tweede behandelaar)"),
+    "revoke": _("Intrekking voorstellen"),
+    "propose_tranche": _("Besluit over tranche voorstellen"),
+    "close": _("Afsluiten"),
+    "decide_objection": _("Beslissen op bezwaar"),
+}
+
+# The fields each action asks for on the case screen: (name, label, kind, required).
+ACTION_FIELDS = {
+    "request_supplement": [
+        ("reason", _("Wat ontbreekt er?"), "textarea", True),
+        ("due_days", _("Termijn (dagen)"), "number", False),
+    ],
+    "propose_grant": [
+        ("amount", _("Bedrag (leeg: het berekende bedrag)"), "text", False),
+        ("note", _("Toelichting"), "textarea", False),
+    ],
+    "propose_rejection": [
+        ("reason_code", _("Reden van afwijzing"), "reason", True),
+        ("note", _("Toelichting"), "textarea", False),
+    ],
+    "return_decision": [("note", _("Waarom terug?"), "textarea", True)],
+    "propose_settlement": [
+        ("amount", _("Bedrag (leeg: het berekende bedrag)"), "text", False),
+        ("note", _("Toelichting"), "textarea", False),
+    ],
+    "revoke": [("reason", _("Reden van intrekking"), "textarea", True)],
+    "propose_tranche": [
+        ("tranche", _("Tranche (nummer)"), "number", True),
+        ("release", _("Besluit"), "release", True),
+        ("kpi_values", _("KPI-waarden (één per regel: code=waarde)"), "textarea", True),
+        ("note", _("Toelichting"), "textarea", False),
+    ],
+    "decide_objection": [
+        ("upheld", _("Bezwaar"), "upheld", True),
+        ("note", _("Motivering"), "textarea", True),
+    ],
+}
+
+
+def action_data(action: str, post) -> dict:
+    """The data of an action from a posted form, in the shape ``services.perform`` takes."""
+    data: dict = {}
+    for name, _label, kind, _required in ACTION_FIELDS.get(action, []):
+        raw = post.get(name, "")
+        if kind == "release":
+            data[name] = {"1": True, "0": False}.get(raw, raw or None)
+        elif kind == "upheld":
+            data[name] = {"1": True, "0": False}.get(raw, raw or None)
+        elif name == "kpi_values":
+            values = {}
+            for line in raw.splitlines():
+                if "=" in line:
+                    code, _sep, value = line.partition("=")
+                    if code.strip():
+                        values[code.strip()] = value.strip()
+            data[name] = values
+        elif name == "tranche":
+            try:
+                data[name] = int(raw)
+            except ValueError:
+                data[name] = None
+        elif raw != "":
+            data[name] = raw
+    return data
+
+
+# What each audit event is called in the file's log.
+EVENT_LABELS = {
+    **ACTION_LABELS,
+    "create": _("concept aangemaakt"),
+    "submit": _("ingediend"),
+    "withdraw": _("ingetrokken door de aanvrager"),
+    "supplement": _("aangevuld"),
+    "request_settlement": _("vaststelling aangevraagd"),
+    "lodge_objection": _("bezwaar gemaakt"),
+    "assign": _("toegewezen"),
+    "declare_no_conflict": _("geen belangenverstrengeling verklaard"),
+    "declare_conflict": _("belangenverstrengeling gemeld"),
+    "assess": _("beoordeling vastgelegd"),
+    "allocate": _("verdeling"),
+    "record_payment": _("betaling vastgelegd"),
+    "send_intent": _("voornemen verstuurd"),
+    "intent_reply": _("zienswijze vastgelegd"),
+    "supplement_term_expired": _("aanvullingstermijn verstreken"),
+    "settlement_reminder": _("herinnering vaststelling verstuurd"),
+    "tranche_due": _("tranche te beoordelen"),
+    "release_tranche": _("tranche vrijgegeven"),
+}

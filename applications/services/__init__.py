@@ -1,0 +1,58 @@
+"""Every write on an application, behind one package: the doors (portal, review, API, admin, commands) call these.
+
+- ``actions``: ``perform``, the one door for a transition of ``workflow.ACTIONS``, and ``available_actions``;
+- ``drafts``: a new draft and the applicant's changes;
+- ``intake``: submit, withdraw, review, supplements, not considered;
+- ``decisions``: proposals and four-eyes approvals, revocation, tranches, objections;
+- ``money``: commitment, payments, settlement, recovery;
+- ``tranches``: a programme award's tranches;
+- ``casework``: conflict of interest, assessment, assignment, internal notes;
+- ``hearing``: the letter of intent and the applicant's reply (Awb 4:7-4:12);
+- ``allocation``: dividing an opening's ceiling (Awb 4:25-4:27);
+- ``documents``: uploads judged on their content;
+- ``accounts``: users and mandates.
+
+Importing the package registers every action's handler.
+"""
+
+from ..errors import ActionError, Conflict, Forbidden, Invalid, Missing
+from . import allocation, casework, decisions, documents, hearing, intake, money, tranches
+from .accounts import create_user, grant_mandate, revoke_mandate
+from .actions import Context, available_actions, perform
+from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
+from .drafts import create_draft, next_reference, organisation_for, update_draft
+from .intake import create_and_submit
+from .money import record_payment, settlement_amount
+
+__all__ = [
+    "ActionError",
+    "Conflict",
+    "Context",
+    "Forbidden",
+    "Invalid",
+    "Missing",
+    "add_internal_note",
+    "allocation",
+    "assign",
+    "available_actions",
+    "casework",
+    "create_and_submit",
+    "create_draft",
+    "create_user",
+    "decisions",
+    "declare_conflict_of_interest",
+    "documents",
+    "grant_mandate",
+    "hearing",
+    "intake",
+    "money",
+    "next_reference",
+    "organisation_for",
+    "perform",
+    "record_assessment",
+    "record_payment",
+    "revoke_mandate",
+    "settlement_amount",
+    "tranches",
+    "update_draft",
+]

@@ -1,0 +1,94 @@
+"""Accounts and mandates: users with their role for operators, and intermediaries authorised by employers."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..errors import Invalid
+from ..models import Mandate, Organisation, Role, User
+
+
+@transaction.atomic
+def grant_mandate(
+    *,
+    principal: Organisation,
+    agent: Organisation,
+    schemes,
+    valid_from: datetime.date,
+    valid_until: datetime.date | None = None,
+    by: User | None = None,
+) -> Mandate:
+    if principal.pk == agent.pk:
+        raise Invalid(_("Een organisatie kan zichzelf niet machtigen."))
+    if not agent.is_intermediary:
+        raise Invalid(_("Alleen een intermediair kan worden gemachtigd."))
+    if valid_until and valid_until < valid_from:
+        raise Invalid(_("De einddatum ligt voor de begindatum."), {"valid_until": [_("Na de begindatum.")]})
+    schemes = list(schemes)
+    refused = [s.name for s in schemes if not s.intermediaries_allowed]
+    if refused:
+        raise Invalid(
+            _("Bij deze regelingen kunnen intermediairs niet aanvragen: %(names)s.") % {"names": ", ".join(refused)},
+            {"schemes": [_("Niet toegestaan.")]},
+        )
+    if not schemes:
+        raise Invalid(_("Kies minstens één regeling."), {"schemes": [_("Kies minstens één regeling.")]})
+    mandate = Mandate.objects.create(
+        principal=principal, agent=agent, valid_from=valid_from, valid_until=valid_until, granted_by=by
+    )
+    mandate.schemes.set(schemes)
+    return mandate
+
+
+@transaction.atomic
+def revoke_mandate(*, mandate: Mandate, by: User) -> Mandate:
+    if mandate.revoked_at is None:
+        mandate.revoked_at = timezone.now()
+        mandate.revoked_by = by
+        mandate.save(update_fields=["revoked_at", "revoked_by"])
+    return mandate
+
+
+def create_user(
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    organisation_kvk: str | None = None,
+    organisation_name: str | None = None,
+    email: str = "",
+    schemes=None,
+) -> User:
+    """For operators: a user with a role, and its organisation created when it does not exist yet."""
+    if role not in Role.values:
+        raise Invalid(_("Onbekende rol '%(role)s'.") % {"role": role})
+    organisation = None
+    if organisation_kvk:
+        organisation, _created = Organisation.objects.get_or_create(
+            kvk=organisation_kvk,
+            defaults={
+                "name": organisation_name or f"Organisatie {organisation_kvk}",
+                "is_intermediary": role == Role.INTERMEDIARY,
+            },
+        )
+        organisation.full_clean()
+    elif role in (Role.APPLICANT, Role.INTERMEDIARY):
+        raise Invalid(_("Een aanvrager of intermediair hoort bij een organisatie (--organisation)."))
+    user, _created = User.objects.get_or_create(username=username)
+    user.role = role
+    user.organisation = organisation
+    user.email = email or user.email
+    user.is_staff = role == Role.ADMINISTRATOR
+    user.is_superuser = role == Role.ADMINISTRATOR
+    if password:
+        user.set_password(password)
+    elif _created:
+        user.set_unusable_password()
+    user.save()
+    if schemes is not None:
+        user.schemes.set(schemes)
+    return user

@@ -1,0 +1,103 @@
+"""The reviewers' casework that is not a transition: conflict of interest, assessment, assignment, notes."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import audit
+from .. import permissions as perms
+from ..errors import Forbidden, Invalid
+from ..models import Application, Assessment, InternalNote, User
+
+
+@transaction.atomic
+def declare_conflict_of_interest(
+    *, application: Application, user: User, conflict: bool, note: str = "", now: datetime.datetime | None = None
+) -> Assessment:
+    """A reviewer declares (no) conflict of interest with the applicant before assessing (``now``: a historical moment)."""
+    moment = now or timezone.now()
+    if not perms.reviews(application, user):
+        raise Forbidden(_("Alleen een behandelaar van deze regeling kan beoordelen."))
+    assessment, _created = Assessment.objects.get_or_create(application=application, reviewer=user)
+    assessment.conflict_declared = conflict
+    assessment.no_conflict_declared_at = None if conflict else moment
+    assessment.note = note or assessment.note
+    assessment.updated_at = moment
+    assessment.save()
+    audit.record(application, user, "declare_conflict" if conflict else "declare_no_conflict", reason=note, at=moment)
+    return assessment
+
+
+@transaction.atomic
+def record_assessment(
+    *,
+    application: Application,
+    user: User,
+    checklist: dict | None = None,
+    scores: dict | None = None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Assessment:
+    moment = now or timezone.now()
+    assessment = Assessment.objects.filter(application=application, reviewer=user).first()
+    if assessment is None or assessment.no_conflict_declared_at is None or assessment.conflict_declared:
+        raise Forbidden(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
+    if checklist is not None:
+        assessment.checklist = checklist
+    if scores is not None:
+        clean = {}
+        for criterion, entry in scores.items():
+            value = entry.get("score") if isinstance(entry, dict) else entry
+            try:
+                value = Decimal(str(value))
+            except Exception:
+                raise Invalid(_("Een score is een getal."), {f"scores.{criterion}": [_("Een getal.")]}) from None
+            if not Decimal("0") <= value <= Decimal("10"):
+                raise Invalid(_("Een score ligt tussen 0 en 10."), {f"scores.{criterion}": [_("0 tot 10.")]})
+            justification = entry.get("justification", "") if isinstance(entry, dict) else ""
+            clean[criterion] = {"score": str(value), "justification": justification}
+        assessment.scores = clean
+        if clean:
+            assessment.score = (sum(Decimal(v["score"]) for v in clean.values()) / len(clean)).quantize(Decimal("0.01"))
+    assessment.note = note or assessment.note
+    assessment.updated_at = moment
+    assessment.save()
+    audit.record(
+        application,
+        user,
+        "assess",
+        reason=note,
+        data={"checklist": assessment.checklist, "score": assessment.score},
+        at=moment,
+    )
+    return assessment
+
+
+@transaction.atomic
+def assign(*, applications, reviewer: User, by: User) -> int:
+    count = 0
+    for app in Application.objects.select_for_update().filter(pk__in=[a.pk for a in applications]):
+        if not perms.reviews(app, by) or not perms.reviews(app, reviewer):
+            raise Forbidden(_("U kunt alleen aanvragen van uw eigen regelingen toewijzen aan een behandelaar ervan."))
+        app.assigned_to = reviewer
+        app.save(update_fields=["assigned_to", "version"])
+        audit.record(app, by, "assign", data={"assigned_to": reviewer.get_username()})
+        count += 1
+    return count
+
+
+@transaction.atomic
+def add_internal_note(*, application: Application, user: User, text: str) -> InternalNote:
+    if not perms.reviews(application, user):
+        raise Forbidden(_("Alleen behandelaars van deze regeling kunnen notities maken."))
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_("Schrijf een notitie."), {"text": [_("Dit veld is verplicht.")]})
+    return InternalNote.objects.create(
+        application=application, author=user, text=text[:5000], created_at=timezone.now()
+    )

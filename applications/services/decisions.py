@@ -1,0 +1,254 @@
+"""Decisions with four eyes: proposed by one reviewer, approved or returned by another.
+
+A grant, a rejection, a settlement, a revocation and a tranche decision are each
+a ``Decision`` that waits for a second reviewer. Approving one takes its effect
+(money, dates); the letter follows from the audit event after the commit.
+Objections against a decision are lodged and decided here too (Awb 6:7, 7:10).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from schemes import budget
+from schemes.formatting import euro
+
+from .. import audit, checks, clocks
+from ..errors import Conflict, Invalid
+from ..models import Application, Decision, Objection, Tranche
+from ..reasons import REASON_CODES
+from ..states import State
+from . import inputs, money, tranches
+from .actions import Context, handles
+
+
+def decided(app: Application, ctx: Context) -> None:
+    """A decision was sent today: the six weeks to object start tomorrow (Awb 6:7, 6:8)."""
+    app.decided_at = ctx.now
+    app.objection_due = clocks.objection_due(ctx.today)
+
+
+def propose(
+    ctx: Context,
+    kind: str,
+    *,
+    amount: Decimal | None = None,
+    reason_code: str = "",
+    tranche: Tranche | None = None,
+    data: dict | None = None,
+) -> Decision:
+    note = inputs.text(ctx.data, "note")
+    decision = Decision.objects.create(
+        application=ctx.application,
+        kind=kind,
+        amount=amount,
+        reason_code=reason_code,
+        note=note,
+        proposed_by=ctx.user,
+        proposed_at=ctx.now,
+        tranche=tranche,
+        data=audit.jsonable({"from_state": ctx.from_state, **(data or {})}),
+    )
+    ctx.reason = note
+    ctx.event_data = {
+        "decision": decision.pk,
+        "kind": kind,
+        "amount": amount,
+        "reason_code": reason_code,
+        **(data or {}),
+    }
+    return decision
+
+
+def _approved(decision: Decision, ctx: Context) -> None:
+    decision.status = Decision.Status.APPROVED
+    decision.approved_by = ctx.user
+    decision.approved_at = ctx.now
+    decision.save()
+
+
+@handles("propose_grant")
+def _propose_grant(ctx: Context) -> None:
+    app = ctx.application
+    amount = inputs.money(ctx.data, "amount")
+    result = checks.check_limits(app, amount=amount, on=ctx.today)
+    checks.refuse_if(result, _("Dit besluit kan zo niet worden voorgesteld."))
+    if result.amount <= 0:
+        raise Invalid(_("Een verlening moet een bedrag hoger dan € 0 hebben."), {"amount": [_("Hoger dan € 0.")]})
+    propose(ctx, Decision.Kind.GRANT, amount=result.amount, data={"steps": result.steps})
+
+
+@handles("propose_rejection")
+def _propose_rejection(ctx: Context) -> None:
+    code = ctx.data.get("reason_code")
+    if code not in REASON_CODES:
+        raise Invalid(
+            _("Kies een geldige reden van afwijzing."),
+            {"reason_code": [_("Een van: %(codes)s.") % {"codes": ", ".join(REASON_CODES)}]},
+        )
+    propose(ctx, Decision.Kind.REJECTION, reason_code=code)
+
+
+@handles("approve_decision")
+def _approve_decision(ctx: Context) -> None:
+    app = ctx.application
+    decision = app.pending_decision()
+    if decision.kind == Decision.Kind.SETTLEMENT:
+        raise Conflict(_("Een vaststelling keurt u goed met 'approve_settlement'."))
+    if decision.kind == Decision.Kind.GRANT:
+        money.grant(app, decision, ctx)
+        decided(app, ctx)
+    elif decision.kind == Decision.Kind.REJECTION:
+        money.release_reservation(app, ctx, "afgewezen")
+        app.rejection_reason = decision.reason_code
+        decided(app, ctx)
+    elif decision.kind == Decision.Kind.REVOCATION:
+        money.revoke(app, ctx)
+        decided(app, ctx)
+    elif decision.kind in (Decision.Kind.TRANCHE_RELEASE, Decision.Kind.TRANCHE_WITHHOLD):
+        tranches.decide(app, decision, ctx)
+    _approved(decision, ctx)
+    ctx.event_data = {
+        "decision": decision.pk,
+        "kind": decision.kind,
+        "amount": decision.amount,
+        "reason_code": decision.reason_code,
+        "proposed_by": decision.proposed_by_id,
+    }
+
+
+@handles("return_decision")
+def _return_decision(ctx: Context) -> None:
+    decision = ctx.application.pending_decision()
+    note = inputs.text(ctx.data, "note", required=True)
+    decision.status = Decision.Status.RETURNED
+    decision.returned_by = ctx.user
+    decision.returned_at = ctx.now
+    decision.return_note = note
+    decision.save()
+    if decision.tranche_id:
+        Tranche.objects.filter(pk=decision.tranche_id).update(status=Tranche.Status.DUE)
+    ctx.reason = note
+    ctx.event_data = {"decision": decision.pk, "kind": decision.kind}
+
+
+@handles("propose_settlement")
+def _propose_settlement(ctx: Context) -> None:
+    app = ctx.application
+    ex_officio = ctx.from_state == State.GRANTED
+    computed = money.settlement_amount(app, state=ctx.from_state)
+    amount = inputs.money(ctx.data, "amount")
+    if amount is None:
+        amount = computed
+    granted = app.amount_granted or Decimal("0.00")
+    if amount > granted:
+        raise Invalid(
+            _("De vaststelling (%(amount)s) kan niet hoger zijn dan de verlening (%(granted)s).")
+            % {"amount": euro(amount), "granted": euro(granted)},
+            {"amount": [_("Ten hoogste de verlening.")]},
+        )
+    propose(ctx, Decision.Kind.SETTLEMENT, amount=amount, data={"computed": computed, "ex_officio": ex_officio})
+
+
+@handles("approve_settlement")
+def _approve_settlement(ctx: Context) -> None:
+    app = ctx.application
+    decision = app.pending_decision()
+    if decision.kind != Decision.Kind.SETTLEMENT:
+        raise Conflict(_("Het voorgestelde besluit is geen vaststelling."))
+    difference = money.settle(app, decision.amount, ctx)
+    decided(app, ctx)
+    _approved(decision, ctx)
+    ctx.event_data = {
+        "decision": decision.pk,
+        "amount": decision.amount,
+        "difference": difference,
+        "proposed_by": decision.proposed_by_id,
+    }
+
+
+@handles("revoke")
+def _revoke(ctx: Context) -> None:
+    reason = inputs.text(ctx.data, "reason", required=True)
+    decision = propose(ctx, Decision.Kind.REVOCATION, reason_code="revocation")
+    ctx.reason = reason
+    Decision.objects.filter(pk=decision.pk).update(note=reason)
+
+
+@handles("propose_tranche")
+def _propose_tranche(ctx: Context) -> None:
+    app = ctx.application
+    number = ctx.data.get("tranche")
+    tranche = app.tranches.filter(number=number, gated=True, status__in=["planned", "due"]).first()
+    if tranche is None:
+        raise Invalid(
+            _("Geef het nummer van een voorwaardelijke tranche die beoordeeld moet worden."),
+            {"tranche": [_("Onbekende of al beoordeelde tranche.")]},
+        )
+    release = ctx.data.get("release")
+    if not isinstance(release, bool):
+        raise Invalid(
+            _("Geef aan of de tranche wordt vrijgegeven (release: true) of ingehouden (release: false)."),
+            {"release": [_("true of false.")]},
+        )
+    kpi_values = ctx.data.get("kpi_values")
+    if not isinstance(kpi_values, dict) or not kpi_values:
+        raise Invalid(
+            _("Leg de KPI-waarden vast waarop dit besluit rust."),
+            {"kpi_values": [_("Een object met KPI-code en waarde.")]},
+        )
+    kind = Decision.Kind.TRANCHE_RELEASE if release else Decision.Kind.TRANCHE_WITHHOLD
+    propose(
+        ctx, kind, amount=tranche.amount, tranche=tranche, data={"kpi_values": kpi_values, "tranche": tranche.number}
+    )
+    tranche.status = Tranche.Status.DUE
+    tranche.save()
+
+
+@handles("close")
+def _close(ctx: Context) -> None:
+    ctx.application.closed_at = ctx.now
+
+
+@handles("lodge_objection")
+def _lodge_objection(ctx: Context) -> None:
+    app = ctx.application
+    reason = inputs.text(ctx.data, "reason", required=True)
+    objection = Objection.objects.create(
+        application=app,
+        against_state=ctx.from_state,
+        reason=reason,
+        lodged_by=ctx.user,
+        lodged_on=ctx.today,
+        decide_by=clocks.objection_decision_due(app.objection_due or ctx.today),
+    )
+    ctx.reason = reason
+    ctx.event_data = {"objection": objection.pk, "decide_by": objection.decide_by}
+
+
+@handles("decide_objection")
+def _decide_objection(ctx: Context) -> None:
+    app = ctx.application
+    upheld = ctx.data.get("upheld")
+    if not isinstance(upheld, bool):
+        raise Invalid(
+            _("Geef aan of het bezwaar gegrond is (upheld: true of false)."), {"upheld": [_("true of false.")]}
+        )
+    note = inputs.text(ctx.data, "note", required=True)
+    reopen = app.state != ctx.from_state  # the workflow reopened the assessment: the objection was upheld
+    objection = app.objections.get(outcome=Objection.Outcome.PENDING)
+    objection.outcome = Objection.Outcome.UPHELD if upheld else Objection.Outcome.DISMISSED
+    objection.decided_by = ctx.user
+    objection.decided_at = ctx.now
+    objection.note = note
+    objection.save()
+    if reopen and ctx.from_state == State.REVOKED:
+        opening = budget.lock_opening(app.opening_id)
+        budget.set_commitment(opening, app, app.amount_granted or Decimal("0.00"), note="bezwaar gegrond", at=ctx.now)
+    if reopen:
+        app.objection_due = None
+        app.rejection_reason = ""
+    ctx.reason = note
+    ctx.event_data = {"objection": objection.pk, "upheld": upheld, "reopened": reopen}

@@ -1,0 +1,232 @@
+"""A replay of the first opening of the Omscholingsregeling (``omscholing-2021``).
+
+Built from the figures of the evaluation (SCHEMES.md §1, seed 000:L1226–1236):
+142 applications submitted between 1 September and 1 December 2021, 99 granted
+— one traject each, about 60 % towards an ICT occupation — from 58 companies
+(28 in techniek, 30 in ICT); the rest rejected with a reason code or withdrawn.
+
+Every step goes through the real services with the historical moment, so the
+audit trail and the ledger carry 2021 dates and a KPI report as of any day of
+that autumn shows what a program manager could have seen then. Generated with
+a fixed seed, so it is the same every time; everything carries ``is_demo`` and
+``demo_batch = "replay-omscholing-2021"`` to keep it apart from real data.
+A second run finds the batch and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from contextlib import ExitStack
+from decimal import Decimal
+
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from applications import audit, services
+from applications.models import Application, Organisation, Role, User
+from schemes.models import Opening, Scheme
+
+BATCH = "replay-omscholing-2021"
+SCHEME = "omscholing"
+OPENING = "omscholing-2021"
+SEED = 2021
+
+SUBMITTED = 142
+GRANTED = 99
+TECHNIEK_COMPANIES = 28
+ICT_COMPANIES = 30
+ICT_SHARE = 0.6
+OTHER_COMPANIES = 12  # applied, but were never granted
+REJECTED = 33  # the other 10 withdrew
+
+REJECTION_REASONS = ["not_eligible"] * 14 + ["limits_exceeded"] * 7 + ["incomplete"] * 7 + ["other"] * 5
+WITHDRAW_REASONS = [
+    "De werknemer heeft een andere baan gevonden.",
+    "De opleiding start pas volgend jaar.",
+    "Het contract kan niet met zes maanden worden verlengd.",
+    "De administratieve last is te groot voor ons bedrijf.",
+]
+ICT_OCCUPATIONS = ["Software-ontwikkelaar", "Netwerkbeheerder", "Cloud-engineer", "Data-analist", "Security-specialist"]
+TECHNIEK_OCCUPATIONS = ["Monteur elektrotechniek", "Installatiemonteur", "Onderhoudstechnicus", "CNC-verspaner"]
+PROVIDERS = ["ROC Techniek", "Hogeschool ICT", "Techniek Academie", "IT-Opleidingen Nederland"]
+PROVINCES = ["gelderland", "noord-brabant", "zuid-holland", "noord-holland", "utrecht", "overijssel", "limburg"]
+
+
+class _Clock:
+    """The moment the replay acts at; every service call is given it (``now=``)."""
+
+    moment: datetime.datetime
+
+    def __call__(self) -> datetime.datetime:
+        return self.moment
+
+
+def load_replay() -> str:
+    """Load the replay once; say what happened."""
+    if Application.objects.filter(demo_batch=BATCH).exists():
+        return f"Replay {OPENING} is er al ({SUBMITTED} aanvragen); niets gewijzigd."
+    opening = Opening.objects.filter(code=OPENING).select_related("scheme").first()
+    if opening is None:
+        return f"Replay {OPENING} overgeslagen: laad eerst de regelingen (manage.py load_regelingen)."
+    clock = _Clock()
+    with ExitStack() as stack:
+        # No e-mails, letters or webhooks for events of 2021; every service call gets the replay's moment.
+        stack.enter_context(override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"))
+        stack.enter_context(audit.side_effects_suppressed())
+        count = _replay(opening, clock)
+    return (
+        f"Replay {OPENING} geladen: {count} aanvragen, {GRANTED} verleend "
+        f"(demo-reeks '{BATCH}'; rapport: manage.py kpi_report {SCHEME} --scope scheme)."
+    )
+
+
+def _reviewers(scheme: Scheme) -> tuple[User, User]:
+    reviewer = User.objects.filter(username="behandelaar", role=Role.REVIEWER).first()
+    senior = User.objects.filter(username="senior", role=Role.SENIOR_REVIEWER).first()
+    if reviewer and senior and reviewer.handles_scheme(scheme.pk) and senior.handles_scheme(scheme.pk):
+        return reviewer, senior
+    made = []
+    for username, role in (("replay-behandelaar", Role.REVIEWER), ("replay-senior", Role.SENIOR_REVIEWER)):
+        user, created = User.objects.get_or_create(username=username, defaults={"role": role})
+        if created:
+            user.set_unusable_password()
+            user.save()
+        user.schemes.add(scheme)
+        made.append(user)
+    return made[0], made[1]
+
+
+def _companies(rng: random.Random) -> tuple[list[User], list[User]]:
+    """58 companies that will be granted (28 techniek, 30 ICT) and 12 that will not, with one user each."""
+    sectors = ["techniek"] * TECHNIEK_COMPANIES + ["ict"] * ICT_COMPANIES
+    sectors += [rng.choice(["techniek", "ict", "bouw", "handel"]) for _ in range(OTHER_COMPANIES)]
+    organisations = []
+    for index, sector in enumerate(sectors):
+        organisations.append(
+            Organisation(
+                kvk=f"{82100000 + index:08d}",
+                name=f"Replay {'Techniek' if sector == 'techniek' else sector.upper() if sector == 'ict' else sector.title()} "
+                f"{index + 1:02d} B.V.",
+                sector=sector,
+                size_class=rng.choices(["small", "sme", "large"], weights=[2, 5, 3])[0],
+                province=rng.choice(PROVINCES),
+                is_demo=True,
+                created_at=timezone.make_aware(datetime.datetime(2021, 8, 1, 12, 0)),
+            )
+        )
+    Organisation.objects.bulk_create(organisations, ignore_conflicts=True)
+    by_kvk = {o.kvk: o for o in Organisation.objects.filter(kvk__in=[o.kvk for o in organisations])}
+    users = []
+    for index, organisation in enumerate(organisations):
+        user, created = User.objects.get_or_create(
+            username=f"replay-werkgever-{index + 1:02d}",
+            defaults={"role": Role.APPLICANT, "organisation": by_kvk[organisation.kvk]},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        users.append(user)
+    granted_users = users[: TECHNIEK_COMPANIES + ICT_COMPANIES]
+    return granted_users, users
+
+
+def _traject(rng: random.Random, n: int, sector: str, start: datetime.date) -> dict:
+    end = start + datetime.timedelta(days=rng.choice([180, 270, 365]))
+    return {
+        "participant": f"Deelnemer {n}",
+        "occupation": rng.choice(ICT_OCCUPATIONS if sector == "ict" else TECHNIEK_OCCUPATIONS),
+        "occupation_sector": sector,
+        "provider": rng.choice(PROVIDERS),
+        "cost": str(Decimal(rng.randrange(7500, 15000, 100)).quantize(Decimal("0.01"))),
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "contract_end_date": (end + datetime.timedelta(days=240)).isoformat(),
+    }
+
+
+def _plan(rng: random.Random, granted_users: list[User], all_users: list[User]) -> list[dict]:
+    """Who applies, with what outcome, in which order: fixed by the seed."""
+    outcomes = ["granted"] * GRANTED + ["rejected"] * REJECTED + ["withdrawn"] * (SUBMITTED - GRANTED - REJECTED)
+    applicants = list(granted_users)  # every granted company once ...
+    while len(applicants) < GRANTED:  # ... and some twice or more
+        applicants.append(rng.choice(granted_users))
+    others = all_users[len(granted_users) :]
+    for index in range(SUBMITTED - GRANTED):
+        applicants.append(others[index] if index < len(others) else rng.choice(all_users))
+    ict_units = round(GRANTED * ICT_SHARE)
+    sectors = ["ict"] * ict_units + ["techniek"] * (GRANTED - ict_units)
+    rng.shuffle(sectors)
+    reasons = list(REJECTION_REASONS)
+    rng.shuffle(reasons)
+    plan = []
+    for index, (outcome, user) in enumerate(zip(outcomes, applicants, strict=True)):
+        plan.append(
+            {
+                "outcome": outcome,
+                "user": user,
+                "sectors": [sectors[index]] if outcome == "granted" else [rng.choice(["ict", "techniek"])],
+                "reason": reasons.pop() if outcome == "rejected" else None,
+            }
+        )
+    rng.shuffle(plan)
+    # Submissions spread over the window, a little busier at the start and the end.
+    opens = datetime.datetime(2021, 9, 1, 9, 30)
+    span = (datetime.datetime(2021, 12, 1, 16, 0) - opens).total_seconds()
+    moments = sorted(opens + datetime.timedelta(seconds=span * rng.betavariate(0.9, 0.9)) for _ in plan)
+    for item, moment in zip(plan, moments, strict=True):
+        item["submit_at"] = timezone.make_aware(moment)
+    return plan
+
+
+@transaction.atomic
+def _replay(opening: Opening, clock: _Clock) -> int:
+    rng = random.Random(SEED)
+    reviewer, senior = _reviewers(opening.scheme)
+    granted_users, all_users = _companies(rng)
+    ids = []
+    for number, item in enumerate(_plan(rng, granted_users, all_users), start=1):
+        moment = item["submit_at"]
+
+        def at(days: float, _base=moment) -> datetime.datetime:
+            return _base + datetime.timedelta(days=days)
+
+        start = (moment + datetime.timedelta(days=45)).date()
+        data = {
+            "truthfulness_declared": True,
+            "units": [_traject(rng, number, sector, start) for sector in item["sectors"]],
+        }
+        clock.moment = at(-0.02)
+        app = services.create_draft(user=item["user"], opening=opening, data=data, now=clock.moment)
+        ids.append(app.pk)
+        steps: list[tuple[float, str, User, dict]] = [(0, "submit", item["user"], {})]
+        review = rng.uniform(2, 12)
+        if item["outcome"] == "withdrawn":
+            if rng.random() < 0.5:
+                steps.append((review, "start_review", reviewer, {}))
+            steps.append(
+                (review + rng.uniform(1, 10), "withdraw", item["user"], {"reason": rng.choice(WITHDRAW_REASONS)})
+            )
+        else:
+            propose = review + rng.uniform(7, 40)
+            steps.append((review, "start_review", reviewer, {}))
+            steps.append((review + 0.01, "declare_no_conflict", reviewer, {}))
+            if item["outcome"] == "granted":
+                steps.append((propose, "propose_grant", reviewer, {"note": "Voldoet aan de voorwaarden."}))
+            else:
+                steps.append(
+                    (propose, "propose_rejection", reviewer, {"reason_code": item["reason"], "note": "Zie de reden."})
+                )
+            decide = propose + rng.uniform(1, 6)
+            steps.append((decide, "approve_decision", senior, {}))
+            if item["outcome"] == "granted":
+                steps.append((decide + rng.uniform(3, 20), "pay_advance", reviewer, {}))
+        for days, action, user, payload in steps:
+            clock.moment = at(days)
+            if action == "declare_no_conflict":
+                services.declare_conflict_of_interest(application=app, user=user, conflict=False, now=clock.moment)
+            else:
+                app = services.perform(app, action, user, payload, now=clock.moment)
+    Application.objects.filter(pk__in=ids).update(is_demo=True, demo_batch=BATCH)
+    return len(ids)

@@ -1,0 +1,266 @@
+"""Demo users, organisations, openings that are open today, and a few applications.
+
+Everything made here carries ``is_demo`` so it stays apart from real data.
+Running it again changes nothing that is already there.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from applications import services
+from applications.models import Application, Mandate, Organisation, Role, User
+from schemes.loader import LoadReport, load_opening
+from schemes.models import Opening, Scheme, TranchePlanItem
+
+PASSWORD = "opensubsidie"
+
+EMPLOYER = {
+    "kvk": "90000001",
+    "name": "Demo Techniek B.V.",
+    "size_class": "sme",
+    "sector": "techniek",
+    "province": "gelderland",
+    "iban": "NL91ABNA0417164300",
+    "contact_name": "W. de Werkgever",
+    "contact_email": "werkgever@demo.opensubsidie.example",
+}
+SECOND_EMPLOYER = {
+    "kvk": "90000003",
+    "name": "Demo Software B.V.",
+    "size_class": "small",
+    "sector": "ict",
+    "province": "utrecht",
+    "iban": "NL20INGB0001234567",
+    "contact_name": "S. Softwaremaker",
+    "contact_email": "software@demo.opensubsidie.example",
+}
+INTERMEDIARY = {
+    "kvk": "90000002",
+    "name": "Opleidingsfonds Techniek (demo)",
+    "size_class": "sme",
+    "sector": "onderwijs",
+    "province": "zuid-holland",
+    "is_intermediary": True,
+    "contact_email": "fonds@demo.opensubsidie.example",
+}
+
+USERS = [
+    ("werkgever", Role.APPLICANT, EMPLOYER["kvk"], "Wendy", "de Werkgever"),
+    ("werkgever2", Role.APPLICANT, SECOND_EMPLOYER["kvk"], "Sam", "Softwaremaker"),
+    ("intermediair", Role.INTERMEDIARY, INTERMEDIARY["kvk"], "Ingrid", "Intermediair"),
+    ("behandelaar", Role.REVIEWER, None, "Bart", "Behandelaar"),
+    ("senior", Role.SENIOR_REVIEWER, None, "Sanne", "Senior"),
+    ("programmamanager", Role.PROGRAM_MANAGER, None, "Priya", "Programmamanager"),
+    ("beheerder", Role.ADMINISTRATOR, None, "Bas", "Beheerder"),
+]
+
+LOGINS = [
+    ("werkgever", "werkgever van Demo Techniek B.V."),
+    ("intermediair", "intermediair: Opleidingsfonds Techniek, gemachtigd door beide demo-werkgevers"),
+    ("behandelaar", "behandelaar (alle regelingen)"),
+    ("senior", "tweede behandelaar (vier ogen)"),
+    ("programmamanager", "programmamanager: rapportages"),
+    ("beheerder", "functioneel beheerder: /beheer/"),
+]
+
+
+def _organisation(values: dict) -> Organisation:
+    org = Organisation.objects.filter(kvk=values["kvk"]).first()
+    if org is None:
+        org = Organisation(**values, is_demo=True)
+        org.full_clean()
+        org.save()
+    return org
+
+
+def demo_openings(today: datetime.date) -> list[dict]:
+    tz = timezone.get_current_timezone()
+    opens = datetime.datetime.combine(today - datetime.timedelta(days=30), datetime.time(9, 0), tzinfo=tz)
+    closes = datetime.datetime.combine(today + datetime.timedelta(days=60), datetime.time(17, 0), tzinfo=tz)
+    common = {
+        "opens_at": opens,
+        "closes_at": closes,
+        "notes": "Demo-openstelling: open op de dag dat de demo is geladen.",
+    }
+    return [
+        {
+            "scheme": "omscholing",
+            "code": "omscholing-demo",
+            "name": "Omscholingsregeling (demo)",
+            "budget_ceiling": "37500.00",
+            "distribution": "fcfs",
+            "capacity_units": 10,
+            "target_units": 10,
+            **common,
+        },
+        {
+            "scheme": "slim",
+            "code": "slim-demo",
+            "name": "SLIM (demo)",
+            "budget_ceiling": "100000.00",
+            "distribution": "lottery",
+            **common,
+        },
+        {
+            "scheme": "mkbidee",
+            "code": "mkbidee-demo",
+            "name": "MKB!dee (demo)",
+            "budget_ceiling": "250000.00",
+            "distribution": "tender",
+            "min_score": "6.00",
+            **common,
+        },
+        {
+            "scheme": "ngf-techkwadraat",
+            "code": "ngf-techkwadraat-demo",
+            "name": "Techkwadraat (demo)",
+            "budget_ceiling": "10000000.00",
+            "distribution": "tender",
+            "min_score": "6.00",
+            **common,
+            "tranche_plan": [
+                {
+                    "number": 1,
+                    "label": "Onvoorwaardelijk deel",
+                    "amount": "4000000.00",
+                    "planned_date": (today + datetime.timedelta(days=75)).isoformat(),
+                },
+                {
+                    "number": 2,
+                    "label": "Voorwaardelijk deel, na KPI-beoordeling",
+                    "amount": "6000000.00",
+                    "planned_date": (today + datetime.timedelta(days=400)).isoformat(),
+                    "gated": True,
+                    "review_kind": "KPI-beoordeling",
+                    "review_date": (today + datetime.timedelta(days=365)).isoformat(),
+                },
+            ],
+        },
+    ]
+
+
+@transaction.atomic
+def seed(today: datetime.date | None = None) -> LoadReport:
+    today = today or timezone.localdate()
+    report = LoadReport()
+    employer = _organisation(EMPLOYER)
+    second = _organisation(SECOND_EMPLOYER)
+    intermediary = _organisation(INTERMEDIARY)
+    all_schemes = list(Scheme.objects.all())
+    for username, role, kvk, first, last in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = services.create_user(
+                username=username,
+                role=role,
+                password=PASSWORD,
+                organisation_kvk=kvk,
+                email=f"{username}@demo.opensubsidie.example",
+            )
+            user.first_name, user.last_name = first, last
+            user.save()
+            if role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.PROGRAM_MANAGER):
+                user.schemes.set(all_schemes)
+            report.created.append(f"gebruiker {username}")
+    allowed = [s for s in all_schemes if s.intermediaries_allowed]
+    for principal in (employer, second):
+        if allowed and not Mandate.objects.filter(principal=principal, agent=intermediary).exists():
+            services.grant_mandate(
+                principal=principal,
+                agent=intermediary,
+                schemes=allowed,
+                valid_from=today - datetime.timedelta(days=60),
+                valid_until=today + datetime.timedelta(days=365),
+                by=User.objects.get(username="beheerder"),
+            )
+            report.created.append(f"machtiging {principal.kvk}")
+    for data in demo_openings(today):
+        data = dict(data)
+        scheme = Scheme.objects.get(code=data.pop("scheme"))
+        if Opening.objects.filter(code=data["code"]).exists():
+            report.unchanged.append(data["code"])
+            continue
+        load_opening(scheme, data, report, demo=True)
+    _demo_applications(report)
+    return report
+
+
+def _demo_applications(report: LoadReport) -> None:
+    """A few applications in different states, so every screen has something to show."""
+    if Application.objects.filter(is_demo=True, demo_batch="demo").exists():
+        return
+    werkgever = User.objects.get(username="werkgever")
+    intermediair = User.objects.get(username="intermediair")
+    behandelaar = User.objects.get(username="behandelaar")
+    senior = User.objects.get(username="senior")
+    omscholing = Opening.objects.get(code="omscholing-demo")
+    slim = Opening.objects.get(code="slim-demo")
+    today = timezone.localdate()
+
+    def traject(name, occupation, sector, cost):
+        return {
+            "participant": name,
+            "occupation": occupation,
+            "occupation_sector": sector,
+            "provider": "Techniek Academie",
+            "cost": cost,
+            "start_date": today.isoformat(),
+            "end_date": (today + datetime.timedelta(days=270)).isoformat(),
+            "contract_end_date": (today + datetime.timedelta(days=270 + 240)).isoformat(),
+        }
+
+    draft = services.create_draft(
+        user=werkgever,
+        opening=omscholing,
+        data={"units": [traject("A. de Vries", "Monteur elektrotechniek", "techniek", "8200.00")]},
+    )
+    submitted = services.create_draft(
+        user=werkgever,
+        opening=omscholing,
+        data={
+            "truthfulness_declared": True,
+            "units": [
+                traject("J. Jansen", "Software-ontwikkelaar", "ict", "9500.00"),
+                traject("P. Bakker", "Installatiemonteur", "techniek", "7800.00"),
+            ],
+        },
+    )
+    services.perform(submitted, "submit", werkgever)
+    in_review = services.create_draft(
+        user=intermediair,
+        opening=slim,
+        organisation_kvk=SECOND_EMPLOYER["kvk"],
+        data={
+            "truthfulness_declared": True,
+            "eligible_costs": "30000.00",
+            "de_minimis_declared": "0.00",
+            "project_end_date": (today + datetime.timedelta(days=365)).isoformat(),
+        },
+    )
+    services.perform(in_review, "submit", intermediair)
+    services.perform(in_review, "start_review", behandelaar)
+    granted = services.create_draft(
+        user=werkgever,
+        opening=omscholing,
+        data={"truthfulness_declared": True, "units": [traject("M. Visser", "Netwerkbeheerder", "ict", "8000.00")]},
+    )
+    services.perform(granted, "submit", werkgever)
+    services.perform(granted, "start_review", behandelaar)
+    services.declare_conflict_of_interest(application=granted, user=behandelaar, conflict=False)
+    services.perform(granted, "propose_grant", behandelaar, {"note": "Voldoet aan alle voorwaarden."})
+    services.perform(granted, "approve_decision", senior)
+    for app in (draft, submitted, in_review, granted):
+        Application.objects.filter(pk=app.pk).update(is_demo=True, demo_batch="demo")
+    report.created.append("demo-aanvragen")
+
+
+def plan_items(opening: Opening):
+    return TranchePlanItem.objects.filter(opening=opening)
+
+
+__all__ = ["Decimal", "LOGINS", "PASSWORD", "seed"]
