@@ -8,6 +8,7 @@ and who may apply.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -66,6 +67,32 @@ def de_minimis_received(organisation, *, on: datetime.date, exclude_application_
     return aid.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
 
+@dataclass(frozen=True)
+class DeMinimis:
+    """The single undertaking's de-minimis aid over three years with this grant (EU 2023/2831)."""
+
+    received_here: Decimal
+    declared: Decimal
+    this_grant: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.received_here + self.declared + self.this_grant
+
+    @property
+    def within_limit(self) -> bool:
+        return self.total <= DE_MINIMIS_LIMIT
+
+
+def de_minimis(application, amount: Decimal | None, *, on: datetime.date) -> DeMinimis:
+    """Granted here (other applications) + declared elsewhere + this amount, against the € 300.000 limit."""
+    return DeMinimis(
+        received_here=de_minimis_received(application.organisation, on=on, exclude_application_id=application.pk),
+        declared=application.de_minimis_declared or Decimal("0.00"),
+        this_grant=amount or Decimal("0.00"),
+    )
+
+
 def check_limits(application, *, amount: Decimal | None = None, on: datetime.date | None = None) -> Computation:
     """Every limit of the scheme, with its refusals; ``amount`` overrides the computed one."""
     rules = application.opening.published_rules
@@ -86,18 +113,15 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
             ),
         )
     if rules.de_minimis:
-        on = on or clocks.local_date()
-        received = de_minimis_received(application.organisation, on=on, exclude_application_id=application.pk)
-        declared = application.de_minimis_declared or Decimal("0.00")
-        total = received + declared + result.amount
-        if total > DE_MINIMIS_LIMIT:
+        aid = de_minimis(application, result.amount, on=on or clocks.local_date())
+        if not aid.within_limit:
             result.refuse(
                 "de_minimis_declared",
                 _(
                     "Met deze subsidie komt de de-minimissteun van uw organisatie over drie jaar op %(total)s; "
                     "dat mag ten hoogste %(max)s zijn."
                 )
-                % {"total": euro(total), "max": euro(DE_MINIMIS_LIMIT)},
+                % {"total": euro(aid.total), "max": euro(DE_MINIMIS_LIMIT)},
             )
     return result
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import dataclasses
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from . import clocks
 from .models import Application, Mandate, Role, User
+from .states import OPEN_STATES, WAITING_FOR_US, State
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
@@ -19,14 +26,11 @@ def visible_applications(user: User) -> QuerySet[Application]:
     if user.role == Role.INTERMEDIARY:
         if not user.organisation_id:
             return Application.objects.none()
-        today = clocks.local_date()
-        mandates = Mandate.objects.filter(
+        mandates = Mandate.objects.active().filter(
             principal_id=OuterRef("organisation_id"),
             agent_id=user.organisation_id,
             schemes__id=OuterRef("opening__scheme_id"),
-            revoked_at__isnull=True,
-            valid_from__lte=today,
-        ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        )
         return Application.objects.filter(Exists(mandates), opening__rules__intermediaries_allowed=True)
     if user.role == Role.ADMINISTRATOR:
         return Application.objects.all()
@@ -36,10 +40,96 @@ def visible_applications(user: User) -> QuerySet[Application]:
 
 
 def active_mandates(organisation_id: int):
-    today = clocks.local_date()
+    """The mandates an intermediary holds today, with the employers and schemes they cover."""
     return (
-        Mandate.objects.filter(agent_id=organisation_id, revoked_at__isnull=True, valid_from__lte=today)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        Mandate.objects.active()
+        .filter(agent_id=organisation_id)
         .select_related("principal")
         .prefetch_related("schemes")
     )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One date of the law that matters for an application now, for staff and (where it is theirs) the applicant."""
+
+    label: str  # for staff
+    due: datetime.date
+    days_left: int
+    note: str = ""  # the rule behind it
+    public_label: str = ""  # for the applicant; empty: not the applicant's to watch
+
+    @property
+    def days(self) -> int:
+        return self.days_left
+
+    @property
+    def overdue(self) -> int:
+        return -self.days_left if self.days_left < 0 else 0
+
+
+def deadlines(application: Application, today: datetime.date | None = None) -> list[Deadline]:
+    """Every running term of an application, the applicant's first: the case screen shows all, the portal the first."""
+    return list(_deadlines(application, today or clocks.local_date()))
+
+
+def next_deadline(application: Application, today: datetime.date | None = None) -> Deadline | None:
+    """The one date the applicant has to watch now, in the applicant's words, or None (reads no further than needed)."""
+    found = next((d for d in _deadlines(application, today or clocks.local_date()) if d.public_label), None)
+    return dataclasses.replace(found, label=found.public_label) if found else None
+
+
+def _deadlines(application: Application, today: datetime.date) -> Iterator[Deadline]:
+    def term(label, due, note="", public_label=""):
+        return Deadline(str(label), due, clocks.days_left(due, today), str(note), str(public_label))
+
+    state = application.state
+    open_request = None
+    if state == State.DRAFT:
+        yield term(
+            _("Indienen uiterlijk"), clocks.local_date(application.opening.closes_at), "", _("indienen uiterlijk")
+        )
+    if state == State.SUPPLEMENT_REQUESTED:
+        unanswered = [r for r in application.supplement_requests.all() if r.answered_on is None]
+        open_request = unanswered[-1] if unanswered else None
+    if open_request:
+        yield term(_("Aanvulling uiterlijk"), open_request.due_date, _("Awb 4:5"), _("aanvullen uiterlijk"))
+    if state in OPEN_STATES and application.decision_due:
+        weeks = application.decision_term_weeks or application.opening.published_rules.decision_term_weeks
+        yield term(
+            _("Uiterste beslisdatum"),
+            application.decision_due,
+            _("%(weeks)s weken na volledigheid + opschorting (Awb 4:13, 4:15)") % {"weeks": weeks},
+            _("besluit uiterlijk") if state in WAITING_FOR_US else "",
+        )
+    if open_request:
+        yield term(
+            _("Buiten behandeling stellen kan tot"),
+            clocks.not_considered_deadline(open_request.due_date),
+            _("vier weken na de termijn"),
+        )
+    if application.objection_due:
+        pending = [o for o in application.objections.all() if o.outcome == "pending"]
+        can_object = today <= application.objection_due and not pending
+        yield term(
+            _("Bezwaartermijn tot en met"),
+            application.objection_due,
+            _("zes weken (Awb 6:7)"),
+            _("bezwaar maken uiterlijk") if can_object else "",
+        )
+        for objection in pending:
+            yield term(_("Beslissen op bezwaar uiterlijk"), objection.decide_by, _("Awb 7:10"))
+    if state == State.GRANTED and application.settlement_due:
+        yield term(
+            _("Vaststelling aanvragen uiterlijk"),
+            application.settlement_due,
+            _("13 weken na het einde (Awb 4:44)"),
+            _("vaststelling aanvragen uiterlijk"),
+        )
+    for payment in application.payments.all():
+        if payment.status == "due":
+            yield term(
+                _("Betaling %(kind)s uiterlijk") % {"kind": payment.get_kind_display()},
+                payment.due_date,
+                _("Awb 4:87"),
+            )

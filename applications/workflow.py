@@ -167,9 +167,11 @@ class Field:
 
     name: str
     label: str
-    kind: str = "text"  # text, textarea, number, money, reason, release, upheld, file, units
+    kind: str = "text"  # text, textarea, number, money, reason, release, upheld, kpis, file, units
     required: bool = False
     help: str = ""
+    max_length: int = 10000
+    shapes: tuple[str, ...] = ()  # only for these financial shapes; empty: all
 
 
 # --- what an event owes after the commit -------------------------------------------------------
@@ -308,7 +310,7 @@ ACTIONS: tuple[Action, ...] = (
         who=APPLICANT,
         button=_("Aanvraag intrekken"),
         by_applicant=True,
-        fields=(Field("reason", _("Waarom trekt u de aanvraag in?"), "textarea"),),
+        fields=(Field("reason", _("Waarom trekt u de aanvraag in?"), "textarea", max_length=2000),),
         done=_("Uw aanvraag is ingetrokken."),
     ),
     Action(
@@ -345,7 +347,7 @@ ACTIONS: tuple[Action, ...] = (
         button=_("Aanvulling sturen"),
         by_applicant=True,
         fields=(
-            Field("note", _("Toelichting bij uw aanvulling"), "textarea", required=True),
+            Field("note", _("Toelichting bij uw aanvulling"), "textarea", required=True, max_length=5000),
             Field("file", _("Document (niet verplicht)"), "file", help=_("PDF, PNG of JPEG, ten hoogste 10 MB.")),
         ),
         upload_kind="supplement",
@@ -429,8 +431,14 @@ ACTIONS: tuple[Action, ...] = (
         button=_("Afronding melden (vaststelling aanvragen)"),
         by_applicant=True,
         fields=(
-            Field("units_completed", _("Afgeronde trajecten"), "units"),
-            Field("actual_costs", _("Werkelijke subsidiabele kosten"), "money", required=True),
+            Field("units_completed", _("Afgeronde trajecten"), "units", shapes=("per_unit",)),
+            Field(
+                "actual_costs",
+                _("Werkelijke subsidiabele kosten"),
+                "money",
+                required=True,
+                shapes=("share_of_costs", "programme"),
+            ),
             Field(
                 "report",
                 _("Verslag"),

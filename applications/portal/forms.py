@@ -41,10 +41,13 @@ class AccessibleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._our_messages()
+        self._describe()
+
+    def _our_messages(self) -> None:
         for field in self.fields.values():
             if str(field.error_messages.get("required")) == str(forms.Field.default_error_messages["required"]):
                 field.error_messages["required"] = self.required_message
-        self._describe()
 
     def _describe(self) -> None:
         for name, field in self.fields.items():
@@ -419,58 +422,70 @@ class DeclarationsForm(AccessibleForm):
 # --- after submitting ----------------------------------------------------------------
 
 
-class WithdrawForm(AccessibleForm):
-    reason = forms.CharField(
-        label=_("Waarom trekt u de aanvraag in?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "utrecht-textarea rvo-textarea"}),
-    )
+class ActionForm(AccessibleForm):
+    """The form of an applicant's action, built from the fields ``workflow`` declares for it.
 
+    A field of kind ``units`` is not a field of this form: the settlement page asks
+    for it per traject (``UnitCompletionForm``). Fields limited to other financial
+    shapes are left out.
+    """
 
-class SupplementForm(AccessibleForm):
-    note = forms.CharField(
-        label=_("Toelichting bij uw aanvulling"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "utrecht-textarea rvo-textarea"}),
-    )
-    file = forms.FileField(
-        label=_("Document (niet verplicht)"), required=False, help_text=_("PDF, PNG of JPEG, ten hoogste 10 MB.")
-    )
+    TEXTAREA = {"class": "utrecht-textarea rvo-textarea"}
 
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload:
-            try:
-                validate_upload(upload)
-            except ValidationError as exc:
-                raise forms.ValidationError(exc.messages) from None
-        return upload
-
-
-class ObjectionForm(AccessibleForm):
-    reason = forms.CharField(
-        label=_("Waarom bent u het niet eens met het besluit?"),
-        help_text=_("Schrijf de gronden van uw bezwaar op: wat is volgens u onjuist, en waarom."),
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 6, "class": "utrecht-textarea rvo-textarea"}),
-    )
-
-
-class SettlementForm(AccessibleForm):
-    actual_costs = money_field(_("Werkelijke subsidiabele kosten"))
-    report = forms.CharField(
-        label=_("Verslag"),
-        required=False,
-        max_length=10000,
-        help_text=_("Kort: wat is er gedaan en wat heeft het opgeleverd."),
-        widget=forms.Textarea(attrs={"rows": 5, "class": "utrecht-textarea rvo-textarea"}),
-    )
-
-    def __init__(self, *args, per_unit: bool, **kwargs):
+    def __init__(self, *args, action, shape: str, **kwargs):
         super().__init__(*args, **kwargs)
-        if per_unit:
-            del self.fields["actual_costs"]
+        self.action = action
+        for declared in action.fields:
+            if declared.shapes and shape not in declared.shapes:
+                continue
+            field = self._field_for(declared)
+            if field is not None:
+                self.fields[declared.name] = field
+        self._our_messages()
+        self._describe()
+
+    def _field_for(self, declared):
+        common = {"label": declared.label, "required": declared.required, "help_text": declared.help}
+        if declared.kind == "textarea":
+            rows = max(3, min(6, declared.max_length // 1500))
+            return forms.CharField(
+                max_length=declared.max_length, widget=forms.Textarea(attrs={"rows": rows, **self.TEXTAREA}), **common
+            )
+        if declared.kind == "money":
+            return money_field(**common)
+        if declared.kind == "file":
+            return forms.FileField(**common)
+        if declared.kind == "units":
+            return None
+        return forms.CharField(max_length=declared.max_length, widget=forms.TextInput(attrs=TEXT), **common)
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            upload = data.get(name) if isinstance(field, forms.FileField) else None
+            if upload:
+                try:
+                    validate_upload(upload)
+                except ValidationError as exc:
+                    self.add_error(name, exc.messages)
+        return data
+
+    def service_data(self) -> dict:
+        """What ``services.perform`` takes: text as text, amounts as strings, no files."""
+        data = {}
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if isinstance(field, forms.FileField):
+                continue
+            data[name] = str(value) if value is not None and not isinstance(value, str) else value
+        return data
+
+    def uploads(self) -> list:
+        return [
+            self.cleaned_data[n]
+            for n, f in self.fields.items()
+            if isinstance(f, forms.FileField) and self.cleaned_data.get(n)
+        ]
 
 
 class UnitCompletionForm(AccessibleForm):

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from schemes.models import Opening, Scheme
 
-from .. import checks, clocks, permissions, selectors, services
+from .. import checks, clocks, permissions, selectors, services, workflow
 from ..models import Application, CoFinancing, Document, Letter, Role
 from ..services import documents
 from ..states import PUBLIC_LABELS, State
@@ -45,14 +45,6 @@ from .forms import (
     UploadForm,
 )
 
-APPLICANT_ACTIONS = ("submit", "withdraw", "supplement", "request_settlement", "lodge_objection")
-ACTION_LABELS = {
-    "submit": gettext_lazy("Verder invullen en indienen"),
-    "withdraw": gettext_lazy("Aanvraag intrekken"),
-    "supplement": gettext_lazy("Aanvulling sturen"),
-    "request_settlement": gettext_lazy("Afronding melden (vaststelling aanvragen)"),
-    "lodge_objection": gettext_lazy("Bezwaar maken"),
-}
 STEP_TITLES = {
     "aanvrager": gettext_lazy("Aanvrager"),
     "trajecten": gettext_lazy("Trajecten"),
@@ -61,24 +53,6 @@ STEP_TITLES = {
     "bijlagen": gettext_lazy("Bijlagen"),
     "verklaringen": gettext_lazy("Verklaringen"),
     "overzicht": gettext_lazy("Overzicht en indienen"),
-}
-# What an applicant reads about the events in the file; internal steps (proposals, assignments) are left out.
-EVENT_LABELS = {
-    "create": gettext_lazy("Concept aangemaakt"),
-    "submit": gettext_lazy("Ingediend"),
-    "withdraw": gettext_lazy("Ingetrokken"),
-    "start_review": gettext_lazy("In behandeling genomen"),
-    "request_supplement": gettext_lazy("Aanvulling gevraagd"),
-    "supplement": gettext_lazy("Aanvulling ontvangen"),
-    "declare_not_considered": gettext_lazy("Buiten behandeling gesteld"),
-    "approve_decision": gettext_lazy("Besluit genomen"),
-    "pay_advance": gettext_lazy("Voorschot betaald"),
-    "record_payment": gettext_lazy("Betaling verwerkt"),
-    "request_settlement": gettext_lazy("Afronding gemeld, vaststelling aangevraagd"),
-    "approve_settlement": gettext_lazy("Subsidie vastgesteld"),
-    "close": gettext_lazy("Afgesloten"),
-    "lodge_objection": gettext_lazy("Bezwaar ingediend"),
-    "decide_objection": gettext_lazy("Beslissing op bezwaar genomen"),
 }
 SHAPE_STEP = {"per_unit": "trajecten", "share_of_costs": "kosten", "programme": "programma"}
 # Which step holds a field that the rules or the service refuse.
@@ -135,40 +109,16 @@ def _back_to_detail(application: Application):
 # --- what to show about an application -----------------------------------------------------------
 
 
-def next_deadline(application: Application, today=None) -> dict | None:
-    """The one date that matters now, what it is for, and the days left."""
-    today = today or clocks.local_date()
-    state = application.state
-    label, due = None, None
-    if state == State.DRAFT:
-        label, due = _("indienen uiterlijk"), clocks.local_date(application.opening.closes_at)
-    elif state == State.SUPPLEMENT_REQUESTED:
-        request = application.supplement_requests.filter(answered_on__isnull=True).order_by("-id").first()
-        if request:
-            label, due = _("aanvullen uiterlijk"), request.due_date
-    elif state in (State.SUBMITTED, State.IN_REVIEW, State.DECISION_PROPOSED):
-        label, due = _("besluit uiterlijk"), application.decision_due
-    if due is None and application.objection_due and today <= application.objection_due:
-        if not application.objections.filter(outcome="pending").exists():
-            label, due = _("bezwaar maken uiterlijk"), application.objection_due
-    if due is None and state == State.GRANTED and application.settlement_due:
-        label, due = _("vaststelling aanvragen uiterlijk"), application.settlement_due
-    if due is None:
-        return None
-    days = clocks.days_left(due, today)
-    return {"label": label, "due": due, "days": days, "overdue": -days if days < 0 else 0}
-
-
 def applicant_actions(application: Application, user) -> list[dict]:
     out = []
     for action in services.available_actions(application, user):
-        if action not in APPLICANT_ACTIONS:
+        if action not in workflow.APPLICANT_ACTIONS:
             continue
         if action == "submit":
             url = reverse("portal:step", args=[application.reference, "aanvrager"])
         else:
             url = reverse("portal:action", args=[application.reference, action])
-        out.append({"name": action, "label": ACTION_LABELS[action], "url": url})
+        out.append({"name": action, "label": workflow.action(action).button, "url": url})
     return out
 
 
@@ -215,7 +165,7 @@ def home(request):
             "application": app,
             "label": PUBLIC_LABELS[app.state],
             "label_parts": str(PUBLIC_LABELS[app.state]).partition(": "),
-            "deadline": next_deadline(app, today),
+            "deadline": selectors.next_deadline(app, today),
             "letters": rendered_letters(app),
             "actions": applicant_actions(app, user),
         }
@@ -844,7 +794,11 @@ def receipt(request, reference):
     return render(
         request,
         "portal/receipt.html",
-        {"application": application, "letter": receipt_letter(application), "deadline": next_deadline(application)},
+        {
+            "application": application,
+            "letter": receipt_letter(application),
+            "deadline": selectors.next_deadline(application),
+        },
     )
 
 
@@ -862,7 +816,7 @@ def detail(request, reference):
             "application": application,
             "rules": rules,
             "label": PUBLIC_LABELS[application.state],
-            "deadline": next_deadline(application),
+            "deadline": selectors.next_deadline(application),
             "letters": rendered_letters(application),
             "actions": applicant_actions(application, request.user),
             "units": application.units.all(),
@@ -872,8 +826,12 @@ def detail(request, reference):
             "computation": checks.compute_amount(application),
             "label_parts": str(PUBLIC_LABELS[application.state]).partition(": "),
             "events": [
-                {"at": event.at, "label": EVENT_LABELS[event.action], "state": State(event.to_state).label}
-                for event in application.events.filter(action__in=list(EVENT_LABELS))
+                {
+                    "at": event.at,
+                    "label": workflow.BY_NAME[event.action].public_log,
+                    "state": State(event.to_state).label,
+                }
+                for event in application.events.filter(action__in=workflow.public_events())
                 if event.to_state in State.values
             ],
         },

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .. import workflow
 from ..reasons import REASON_CODES
 
 CHECKLISTS = {
@@ -146,102 +147,35 @@ class ReplyForm(forms.Form):
     reply = forms.CharField(label=_("Zienswijze van de aanvrager"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-ACTION_LABELS = {
-    "start_review": _("In behandeling nemen"),
-    "request_supplement": _("Om aanvulling vragen"),
-    "declare_not_considered": _("Buiten behandeling stellen"),
-    "propose_grant": _("Verlening voorstellen"),
-    "propose_rejection": _("Afwijzing voorstellen"),
-    "approve_decision": _("Besluit goedkeuren (tweede behandelaar)"),
-    "return_decision": _("Besluit terugsturen"),
-    "pay_advance": _("Voorschot betaald"),
-    "propose_settlement": _("Vaststelling voorstellen"),
-    "approve_settlement": _("Vaststelling goedkeuren (tweede behandelaar)"),
-    "revoke": _("Intrekking voorstellen"),
-    "propose_tranche": _("Besluit over tranche voorstellen"),
-    "close": _("Afsluiten"),
-    "decide_objection": _("Beslissen op bezwaar"),
-}
-
-# The fields each action asks for on the case screen: (name, label, kind, required).
-ACTION_FIELDS = {
-    "request_supplement": [
-        ("reason", _("Wat ontbreekt er?"), "textarea", True),
-        ("due_days", _("Termijn (dagen)"), "number", False),
-    ],
-    "propose_grant": [
-        ("amount", _("Bedrag (leeg: het berekende bedrag)"), "text", False),
-        ("note", _("Toelichting"), "textarea", False),
-    ],
-    "propose_rejection": [
-        ("reason_code", _("Reden van afwijzing"), "reason", True),
-        ("note", _("Toelichting"), "textarea", False),
-    ],
-    "return_decision": [("note", _("Waarom terug?"), "textarea", True)],
-    "propose_settlement": [
-        ("amount", _("Bedrag (leeg: het berekende bedrag)"), "text", False),
-        ("note", _("Toelichting"), "textarea", False),
-    ],
-    "revoke": [("reason", _("Reden van intrekking"), "textarea", True)],
-    "propose_tranche": [
-        ("tranche", _("Tranche (nummer)"), "number", True),
-        ("release", _("Besluit"), "release", True),
-        ("kpi_values", _("KPI-waarden (één per regel: code=waarde)"), "textarea", True),
-        ("note", _("Toelichting"), "textarea", False),
-    ],
-    "decide_objection": [
-        ("upheld", _("Bezwaar"), "upheld", True),
-        ("note", _("Motivering"), "textarea", True),
-    ],
-}
-
-
 def action_data(action: str, post) -> dict:
-    """The data of an action from a posted form, in the shape ``services.perform`` takes."""
+    """The data of an action from a posted form, in the shape ``services.perform`` takes (fields from ``workflow``)."""
     data: dict = {}
-    for name, _label, kind, _required in ACTION_FIELDS.get(action, []):
-        raw = post.get(name, "")
-        if kind == "release":
-            data[name] = {"1": True, "0": False}.get(raw, raw or None)
-        elif kind == "upheld":
-            data[name] = {"1": True, "0": False}.get(raw, raw or None)
-        elif name == "kpi_values":
-            values = {}
-            for line in raw.splitlines():
-                if "=" in line:
-                    code, _sep, value = line.partition("=")
-                    if code.strip():
-                        values[code.strip()] = value.strip()
-            data[name] = values
-        elif name == "tranche":
-            try:
-                data[name] = int(raw)
-            except ValueError:
-                data[name] = None
+    for field in workflow.action(action).fields:
+        raw = post.get(field.name, "")
+        if field.kind in ("release", "upheld"):
+            data[field.name] = {"1": True, "0": False}.get(raw, raw or None)
+        elif field.kind == "kpis":
+            data[field.name] = _kpi_values(raw)
+        elif field.kind == "number":
+            if raw != "":
+                data[field.name] = _whole(raw)
         elif raw != "":
-            data[name] = raw
+            data[field.name] = raw
     return data
 
 
-# What each audit event is called in the file's log.
-EVENT_LABELS = {
-    **ACTION_LABELS,
-    "create": _("concept aangemaakt"),
-    "submit": _("ingediend"),
-    "withdraw": _("ingetrokken door de aanvrager"),
-    "supplement": _("aangevuld"),
-    "request_settlement": _("vaststelling aangevraagd"),
-    "lodge_objection": _("bezwaar gemaakt"),
-    "assign": _("toegewezen"),
-    "declare_no_conflict": _("geen belangenverstrengeling verklaard"),
-    "declare_conflict": _("belangenverstrengeling gemeld"),
-    "assess": _("beoordeling vastgelegd"),
-    "allocate": _("verdeling"),
-    "record_payment": _("betaling vastgelegd"),
-    "send_intent": _("voornemen verstuurd"),
-    "intent_reply": _("zienswijze vastgelegd"),
-    "supplement_term_expired": _("aanvullingstermijn verstreken"),
-    "settlement_reminder": _("herinnering vaststelling verstuurd"),
-    "tranche_due": _("tranche te beoordelen"),
-    "release_tranche": _("tranche vrijgegeven"),
-}
+def _kpi_values(raw: str) -> dict:
+    """One KPI per line, ``code=value``."""
+    values = {}
+    for line in raw.splitlines():
+        code, separator, value = line.partition("=")
+        if separator and code.strip():
+            values[code.strip()] = value.strip()
+    return values
+
+
+def _whole(raw: str) -> int | None:
+    try:
+        return int(raw)
+    except ValueError:
+        return None

@@ -25,9 +25,8 @@ from django.views.decorators.http import require_POST
 from stdnum import iban as iban_check
 
 from schemes.formatting import euro
-from schemes.rules import DE_MINIMIS_LIMIT
 
-from .. import checks, clocks, letters, services
+from .. import checks, clocks, letters, selectors, services, workflow
 from ..errors import ActionError
 from ..models import Application, Document, Letter, Role, User
 from ..reasons import REASON_CODES
@@ -35,9 +34,6 @@ from ..services import hearing
 from ..states import OPEN_STATES, State
 from . import selectors as review_selectors
 from .forms import (
-    ACTION_FIELDS,
-    ACTION_LABELS,
-    EVENT_LABELS,
     AssessmentForm,
     ConflictForm,
     IntentForm,
@@ -47,7 +43,7 @@ from .forms import (
 )
 from .selectors import EXPIRED, TRANCHE_DUE, QueueFilters
 
-REVIEW_ACTIONS = tuple(ACTION_LABELS)
+REVIEW_ACTIONS = workflow.STAFF_ACTIONS
 
 
 def case_worker_required(view):
@@ -246,21 +242,19 @@ def _criteria_checks(app: Application, computation) -> list[dict]:
             }
         )
     if rules.de_minimis:
-        received = checks.de_minimis_received(app.organisation, on=today, exclude_application_id=app.pk)
-        declared = app.de_minimis_declared or 0
-        total = received + declared + (computation.amount or 0)
+        aid = checks.de_minimis(app, computation.amount, on=today)
         rows.append(
             {
                 "label": _("De-minimis (€ 300.000 in drie jaar)"),
-                "ok": total <= DE_MINIMIS_LIMIT,
+                "ok": aid.within_limit,
                 "detail": _(
                     "hier verleend %(here)s + elders opgegeven %(declared)s + deze aanvraag %(this)s = %(total)s"
                 )
                 % {
-                    "here": euro(received),
-                    "declared": euro(declared),
+                    "here": euro(aid.received_here),
+                    "declared": euro(aid.declared),
                     "this": euro(computation.amount),
-                    "total": euro(total),
+                    "total": euro(aid.total),
                 },
             }
         )
@@ -287,38 +281,6 @@ def _criteria_checks(app: Application, computation) -> list[dict]:
     return rows
 
 
-def _deadlines(app: Application) -> list[dict]:
-    today = clocks.local_date()
-    rows = []
-
-    def add(label, due, note=""):
-        if due:
-            rows.append({"label": label, "due": due, "days_left": clocks.days_left(due, today), "note": note})
-
-    if app.state in OPEN_STATES:
-        add(_("Uiterste beslisdatum"), app.decision_due, _("8 weken na volledigheid + opschorting (Awb 4:13, 4:15)"))
-    open_request = next((r for r in app.supplement_requests.all() if r.answered_on is None), None)
-    if open_request:
-        add(_("Aanvulling uiterlijk"), open_request.due_date, _("Awb 4:5"))
-        add(
-            _("Buiten behandeling stellen kan tot"),
-            clocks.not_considered_deadline(open_request.due_date),
-            _("vier weken na de termijn"),
-        )
-    add(_("Bezwaartermijn tot en met"), app.objection_due, _("zes weken (Awb 6:7)"))
-    for objection in app.objections.all():
-        if objection.outcome == "pending":
-            add(_("Beslissen op bezwaar uiterlijk"), objection.decide_by, _("Awb 7:10"))
-    if app.state == State.GRANTED:
-        add(_("Vaststelling aanvragen uiterlijk"), app.settlement_due, _("13 weken na het einde (Awb 4:44)"))
-    for payment in app.payments.all():
-        if payment.status == "due":
-            add(
-                _("Betaling %(kind)s uiterlijk") % {"kind": payment.get_kind_display()}, payment.due_date, _("Awb 4:87")
-            )
-    return rows
-
-
 def _state_label(value: str) -> str:
     return str(State(value).label) if value in State.values else value
 
@@ -327,7 +289,7 @@ def _event_row(event) -> dict:
     return {
         "at": event.at,
         "actor": event.actor_name,
-        "label": EVENT_LABELS.get(event.action, event.action),
+        "label": workflow.log_label(event.action),
         "change": ""
         if event.from_state == event.to_state
         else f"{_state_label(event.from_state) or '—'} → {_state_label(event.to_state)}",
@@ -349,14 +311,15 @@ def case(request, reference: str):
     declared = mine is not None and mine.no_conflict_declared_at is not None and not mine.conflict_declared
     tender = app.opening.distribution == "tender"
     action_forms = [
-        {"name": name, "label": ACTION_LABELS[name], "fields": ACTION_FIELDS.get(name, [])} for name in available
+        {"name": name, "label": workflow.action(name).button, "fields": workflow.action(name).fields}
+        for name in available
     ]
     context = {
         "app": app,
         "rules": rules,
         "computation": computation,
         "criteria": _criteria_checks(app, computation),
-        "deadlines": _deadlines(app),
+        "deadlines": selectors.deadlines(app),
         "events": [_event_row(event) for event in app.events.order_by("at", "id")],
         "actions": action_forms,
         "pending": pending,
@@ -393,7 +356,7 @@ def act(request, reference: str):
     except ActionError as exc:
         _flash_error(request, exc)
         return redirect(_case_url(application, "acties"))
-    messages.success(request, _("Gedaan: %(action)s.") % {"action": ACTION_LABELS[action]})
+    messages.success(request, _("Gedaan: %(action)s.") % {"action": workflow.action(action).button})
     return redirect(_case_url(application))
 
 
