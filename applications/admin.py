@@ -18,20 +18,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from schemes.admin import ReadOnlyAdminMixin
+
 from . import letters
 from .models import AuditEvent, ClockRun, Letter, LetterTemplate, Mandate, Organisation, User
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- letters ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from . import workflow
 from .models import Application, AuditEvent, User
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,12 @@ def record(
     changes: dict | None = None,
     at: datetime.datetime | None = None,
 ) -> AuditEvent:
-    """One event in the file; the states default to the application's (an act that keeps the state)."""
+    """One event in the file; the states default to the application's (an act that keeps the state).
+
+    Only what ``workflow`` declares can be recorded: every event in a file has its labels and knows what it owes.
+    """
+    if action not in workflow.BY_NAME:
+        raise LookupError(f"{action!r} is not an action or event of applications.workflow")
     event = AuditEvent.objects.create(
         application=application,
         actor=actor if actor and actor.pk else None,

@@ -101,12 +101,16 @@ PAYMENTS = Who(perms.handles_payments, _not_yours)
 
 @dataclass(frozen=True)
 class Rule:
-    """A target that depends on the file: ``pick(application, data)`` names one of ``possible``."""
+    """A target that depends on the file: ``pick(application, data)`` names it, one of ``paths[source]``."""
 
     name: str
     pick: Callable
-    possible: tuple[str, ...]
+    paths: dict  # source state -> the states the rule may pick from there
     description: str = ""
+
+    @property
+    def possible(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for targets in self.paths.values() for t in targets))
 
 
 def _stay(application, data) -> str:
@@ -137,25 +141,45 @@ def _objection_outcome(application, data) -> str:
     return application.state
 
 
-STAYS = Rule("blijft", _stay, tuple(State.values), _("de status blijft"))
+def _staying(*states: str) -> dict:
+    return {state: (state,) for state in states}
+
+
 BY_DECISION = Rule(
     "naar het besluit",
     _by_pending_decision,
-    (State.GRANTED, State.REJECTED, State.REVOKED, State.SETTLEMENT_REQUESTED, State.SETTLED),
+    {
+        State.DECISION_PROPOSED: (State.GRANTED, State.REJECTED),
+        State.GRANTED: (State.REVOKED, State.GRANTED),
+        State.SETTLEMENT_REQUESTED: (State.REVOKED, State.SETTLEMENT_REQUESTED),
+        State.SETTLED: (State.REVOKED, State.SETTLED),
+    },
     _("verlening, afwijzing of intrekking; een tranchebesluit houdt de status"),
 )
 BACK = Rule(
     "terug",
     _before_the_proposal,
-    (State.IN_REVIEW, State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
+    {
+        State.DECISION_PROPOSED: (State.IN_REVIEW,),
+        State.SETTLEMENT_PROPOSED: (State.SETTLEMENT_REQUESTED, State.GRANTED),
+        **_staying(State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
+    },
     _("terug naar waar het besluit werd voorgesteld"),
 )
 OBJECTION_OUTCOME = Rule(
-    "bij gegrond bezwaar opnieuw",
+    "gegrond: opnieuw",
     _objection_outcome,
-    (State.IN_REVIEW, *OBJECTION_STATES),
+    {
+        **{state: (State.IN_REVIEW, state) for state in REOPENABLE_STATES},
+        **_staying(*(s for s in OBJECTION_STATES if s not in REOPENABLE_STATES)),
+    },
     _("gegrond: opnieuw in behandeling; anders blijft de status"),
 )
+
+
+def stays(*states: str) -> Rule:
+    """The action keeps the state it is taken in (a proposal that waits, an objection lodged)."""
+    return Rule("blijft", _stay, _staying(*states), _("de status blijft"))
 
 
 # --- what an action asks for ------------------------------------------------------------------
@@ -250,6 +274,12 @@ class Action(Event):
         if isinstance(self.target, Rule):
             return self.target.pick(application, data)
         return self.target
+
+    def paths(self) -> list[tuple[str, str]]:
+        """Every (from, to) this action can take: the lifecycle diagram draws these."""
+        if isinstance(self.target, Rule):
+            return [(source, target) for source in self.sources for target in self.target.paths[source]]
+        return [(source, self.target) for source in self.sources]
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -475,7 +505,7 @@ ACTIONS: tuple[Action, ...] = (
         "revoke",
         log=_("Intrekking voorstellen"),
         sources=(State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
-        target=STAYS,
+        target=stays(State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED),
         who=REVIEWER,
         when=(perms.no_pending_decision, perms.within_recovery_horizon),
         button=_("Intrekking voorstellen"),
@@ -511,7 +541,7 @@ ACTIONS: tuple[Action, ...] = (
         log=_("bezwaar gemaakt"),
         public_log=_("Bezwaar ingediend"),
         sources=OBJECTION_STATES,
-        target=STAYS,
+        target=stays(*OBJECTION_STATES),
         who=APPLICANT,
         when=(perms.objection_term_open,),
         button=_("Bezwaar maken"),

@@ -10,7 +10,8 @@ from .tables import labelled_figures
 
 
 def render_pdf(report: dict, scope: Scope, end) -> bytes:
-    from weasyprint import HTML
+    # weasyprint takes 0,6 s and loads Pango and its fonts: only the process that renders a PDF pays for it
+    from weasyprint import HTML  # noqa: PLC0415
 
     html = render_to_string(
         "reporting/report_pdf.html",

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .formatting import euro
 from .models import KPI, BudgetChange, KPIMeasurement, LedgerEntry, Opening, Scheme, TranchePlanItem
-from .rules import MONEY_FIELDS, RULE_FIELDS
+from .rules import AMOUNT_RULES, MONEY_FIELDS, RULE_FIELDS, TERM_RULES, WHO_RULES
 
 PERCENTAGE_MESSAGES = {
     "max_value": _("Een percentage kan niet hoger zijn dan 100."),
@@ -143,37 +143,16 @@ class SchemeAdmin(admin.ModelAdmin):
                     "Wijzigingen gelden voor openstellingen die hierna worden aangemaakt. Een bestaande "
                     "openstelling houdt de regels waarmee zij is gepubliceerd."
                 ),
-                "fields": [
-                    "shape",
-                    "unit_label",
-                    "unit_amount",
-                    "min_unit_cost",
-                    "max_units_per_applicant",
-                    "percentage",
-                    "min_amount",
-                    "max_amount",
-                    "max_amount_partnership",
-                    "min_eligible_costs",
-                    "programme_total",
-                ],
+                "fields": [*AMOUNT_RULES, "programme_total"],
             },
         ),
         (
             _("Wie en hoe"),
-            {"fields": ["applicant_types", "intermediaries_allowed", "one_per_window", "de_minimis"]},
+            {"fields": ["applicant_types", *WHO_RULES]},
         ),
         (
             _("Termijnen, voorschot en vaststelling"),
-            {
-                "fields": [
-                    "decision_term_weeks",
-                    "supplement_term_days",
-                    "advance_pct",
-                    "ex_officio_below",
-                    "accountant_above",
-                    "ex_officio_when_late",
-                ]
-            },
+            {"fields": list(TERM_RULES)},
         ),
         (_("Doel en vroegsignaal"), {"fields": ["target_units", "warning_amber_pct", "warning_red_pct"]}),
         (_("Bronnen en toelichting"), {"fields": ["sources", "notes"]}),

@@ -17,7 +17,8 @@ from .formatting import euro
 
 CENT = Decimal("0.01")
 
-RULE_FIELDS = (
+# The published rules of a scheme, in three groups (the admin shows them so); the one list of rule fields.
+AMOUNT_RULES = (
     "shape",
     "unit_label",
     "unit_amount",
@@ -28,9 +29,9 @@ RULE_FIELDS = (
     "max_amount",
     "max_amount_partnership",
     "min_eligible_costs",
-    "intermediaries_allowed",
-    "one_per_window",
-    "de_minimis",
+)
+WHO_RULES = ("intermediaries_allowed", "one_per_window", "de_minimis")
+TERM_RULES = (
     "decision_term_weeks",
     "supplement_term_days",
     "advance_pct",
@@ -38,6 +39,7 @@ RULE_FIELDS = (
     "accountant_above",
     "ex_officio_when_late",
 )
+RULE_FIELDS = (*AMOUNT_RULES, *WHO_RULES, *TERM_RULES)
 MONEY_FIELDS = {
     "unit_amount",
     "min_unit_cost",

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Opening, Scheme, TranchePlanItem
+from .rules import RULE_FIELDS
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True, "allow_null": True}
 
@@ -83,24 +84,9 @@ class SchemeSerializer(serializers.ModelSerializer):
             "short_name",
             "owner",
             "executing_agency",
-            "shape",
-            "unit_label",
-            "unit_amount",
-            "min_unit_cost",
-            "max_units_per_applicant",
-            "percentage",
-            "min_amount",
-            "max_amount",
-            "max_amount_partnership",
-            "min_eligible_costs",
+            *RULE_FIELDS,
             "programme_total",
-            "decision_term_weeks",
-            "supplement_term_days",
-            "advance_pct",
             "target_units",
-            "intermediaries_allowed",
-            "one_per_window",
-            "de_minimis",
             "agdb_pillar",
             "openings",
             "tranche_plan",

@@ -81,7 +81,8 @@ def _check_local(url: str) -> None:
 
 def local_url_fetcher():
     """A fetcher for files under the letters' template folder only: a letter never fetches from the network."""
-    from weasyprint.urls import URLFetcher
+    # weasyprint takes 0,6 s and loads Pango and its fonts: only a process that renders a letter pays for it
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415
 
     class LocalOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -108,7 +109,7 @@ def render_html(letter: Letter) -> tuple[str, str]:
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415  (see local_url_fetcher: only when rendering)
 
     return HTML(string=html, base_url=str(TEMPLATE_DIR) + "/", url_fetcher=local_url_fetcher()).write_pdf(
         pdf_variant="pdf/ua-1"

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from schemes.models import Opening
 
@@ -149,8 +150,6 @@ def _read_csv(content: bytes) -> list[list]:
 
 
 def _read_xlsx(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:

@@ -112,6 +112,8 @@ def perform(
             )
             before = _field_values(locked)
             target = declared.target_for(locked, data)  # picked before the handler changes what it reads
+            if (locked.state, target) not in declared.paths():
+                raise Conflict(_("Deze actie kan nu niet."))
             _transition(declared, locked, target)
             HANDLERS[action](ctx)
             locked.updated_at = moment
