@@ -43,9 +43,13 @@ test: setup
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 
+# ruff (style, and no imports inside functions), the layers (import-linter contracts in pyproject.toml),
+# and the lifecycle diagram as the workflow draws it.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DEBUG=1 $(PY) manage.py lifecycle_diagram --check
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from .. import selectors, services, workflow
 from ..services import documents
 from ..states import PUBLIC_LABELS
+from .base import error_list, portal_user, visible_application
 from .forms import ActionForm, UnitCompletionForm
-from .views import error_list, portal_user, visible_application
 
 
 @portal_user

@@ -26,7 +26,8 @@ from schemes.models import Opening
 from .. import checks, services
 from ..models import Application, BulkUpload, User
 from ..states import State
-from .forms import CostsForm, DeclarationsForm, ProgrammeForm, UnitRowForm, money_field
+from .forms import CostsForm, DeclarationsForm, ProgrammeForm, money_field
+from .rows import UnitRowForm
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000

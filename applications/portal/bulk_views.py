@@ -15,8 +15,8 @@ from .. import checks
 from ..models import BulkUpload, Role
 from ..states import PUBLIC_LABELS, State
 from . import bulk
+from .base import error_list, portal_user
 from .forms import BulkUploadForm
-from .views import error_list, portal_user
 
 
 def _intermediary(request):

@@ -13,8 +13,8 @@ from schemes.models import Scheme
 
 from .. import clocks, services
 from ..models import Mandate, Role
+from .base import error_list, portal_user
 from .forms import MandateForm
-from .views import error_list, portal_user
 
 
 def mandate_status(mandate: Mandate, today) -> str:

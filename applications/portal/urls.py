@@ -4,17 +4,17 @@ from django.urls import path
 
 from . import actions as portal_actions
 from . import bulk_views as bulk
-from . import mandates
+from . import mandates, steps, submission
 from . import views as portal
 
 urlpatterns = [
     path("", portal.home, name="home"),
     path("organisatie/", portal.profile, name="profile"),
-    path("aanvragen/nieuw/<slug:code>/", portal.start, name="start"),
+    path("aanvragen/nieuw/<slug:code>/", submission.start, name="start"),
     path("aanvragen/<str:reference>/", portal.detail, name="detail"),
-    path("aanvragen/<str:reference>/stap/<slug:step>/", portal.step, name="step"),
-    path("aanvragen/<str:reference>/indienen/", portal.submit, name="submit"),
-    path("aanvragen/<str:reference>/ontvangstbevestiging/", portal.receipt, name="receipt"),
+    path("aanvragen/<str:reference>/stap/<slug:step>/", steps.step, name="step"),
+    path("aanvragen/<str:reference>/indienen/", submission.submit, name="submit"),
+    path("aanvragen/<str:reference>/ontvangstbevestiging/", submission.receipt, name="receipt"),
     path("aanvragen/<str:reference>/actie/<slug:action>/", portal_actions.action, name="action"),
     path("aanvragen/<str:reference>/documenten/<int:pk>/", portal.document_download, name="document"),
     path("aanvragen/<str:reference>/brieven/<int:pk>/", portal.letter_download, name="letter"),
