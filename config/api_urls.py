@@ -4,10 +4,4 @@ from django.urls import include, path
 
 API_MODULES = ["schemes.api_urls", "applications.api.urls", "reporting.api_urls"]
 
-urlpatterns = []
-for module in API_MODULES:
-    try:
-        urlpatterns.append(path("", include(module)))
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
+urlpatterns = [path("", include(module)) for module in API_MODULES]

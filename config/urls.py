@@ -3,12 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-# Each area owns its own URL module; an area that is not there yet is simply absent.
-AREAS = [
-    ("mijn/", "applications.portal.urls", "portal"),
-    ("behandeling/", "applications.review.urls", "review"),
-    ("rapportages/", "reporting.urls", "reporting"),
-]
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -18,16 +12,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
+    # Each area owns its own URL module.
+    path("mijn/", include(("applications.portal.urls", "portal"), namespace="portal")),
+    path("behandeling/", include(("applications.review.urls", "review"), namespace="review")),
+    path("rapportages/", include(("reporting.urls", "reporting"), namespace="reporting")),
+    path("", include("schemes.urls")),
 ]
-
-for prefix, module, namespace in AREAS:
-    try:
-        urlpatterns.append(path(prefix, include((module, namespace), namespace=namespace)))
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-
-urlpatterns.append(path("", include("schemes.urls")))
 
 # Uploaded documents and letters are never served from MEDIA_URL, not even with DEBUG
 # (make run): only through views that check who may see the application.
