@@ -41,7 +41,7 @@ from .organisations import (
     kvk_validator,
     validate_iban,
 )
-from .records import AuditEvent, BulkUpload, ClockRun, Letter, LetterTemplate, Notification, letter_path
+from .records import AuditEvent, BulkUpload, ClockRun, Letter, LetterTemplate, Notification, Outbox, letter_path
 
 __all__ = [
     "STAFF_ROLES",
@@ -63,6 +63,7 @@ __all__ = [
     "Mandate",
     "Notification",
     "Objection",
+    "Outbox",
     "Organisation",
     "Partner",
     "Payment",

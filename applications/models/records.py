@@ -173,3 +173,46 @@ class ClockRun(models.Model):
         verbose_name = _("klokactie")
         verbose_name_plural = _("klokacties")
         constraints = [models.UniqueConstraint(fields=["day", "kind", "key"], name="clock_run_once")]
+
+
+class Outbox(models.Model):
+    """A side effect an event owes — a letter, an e-mail — written in the same transaction as the event.
+
+    Nothing depends on the broker keeping a message: a row stays ``owed`` until a
+    dispatcher has delivered it (``applications.outbox``), is retried with a
+    back-off, and after ``MAX_ATTEMPTS`` is ``failed`` and shown to administrators.
+    The ``key`` makes delivery idempotent: one row, one letter, one e-mail.
+    """
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", _("brief")
+        EMAIL = "email", _("e-mail")
+
+    class Status(models.TextChoices):
+        OWED = "owed", _("te leveren")
+        DONE = "done", _("geleverd")
+        FAILED = "failed", _("mislukt")
+
+    key = models.CharField(max_length=160, unique=True)
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="owed")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="outbox")
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OWED)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    last_error = models.TextField(_("laatste fout"), blank=True)
+    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("volgende poging"), default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(_("geleverd op"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("te leveren bericht")
+        verbose_name_plural = _("uitgaande berichten")
+        indexes = [
+            models.Index(fields=["next_attempt_at", "id"], condition=Q(status="owed"), name="outbox_owed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
