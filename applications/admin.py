@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from schemes.admin import ReadOnlyAdminMixin
 
 from . import letters, outbox
-from .models import AuditEvent, ClockRun, Letter, LetterTemplate, Mandate, Organisation, Outbox, User
+from .models import AuditEvent, ClockRun, Finding, Letter, LetterTemplate, Mandate, Organisation, Outbox, User
 
 # --- letters ------------------------------------------------------------------------
 
@@ -180,6 +180,15 @@ class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 row.refresh_from_db()
                 self.message_user(request, f"{row.key}: {row.last_error}", level=messages.ERROR)
         self.message_user(request, gettext("%(n)s berichten geleverd.") % {"n": delivered})
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the reconciliation found (``manage.py reconcile``, daily with the clocks)."""
+
+    list_display = ["run_at", "kind", "subject", "detail"]
+    list_filter = ["kind", "run_at"]
+    search_fields = ["subject", "detail"]
 
 
 # --- organisations, users, mandates ------------------------------------------------------

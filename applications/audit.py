@@ -88,14 +88,17 @@ def record(
         changes=jsonable(changes or {}),
         at=at or timezone.now(),
     )
-    event.owed_keys = _owe(event) if publishing() else []
+    event.owed_keys = _owe(event, waived=not publishing())
     if _subscribers and publishing():
         transaction.on_commit(lambda: _publish(event))
     return event
 
 
-def _owe(event: AuditEvent) -> list[str]:
-    """The outbox rows of what this event owes: its letter (which it announces), else its e-mail."""
+def _owe(event: AuditEvent, *, waived: bool = False) -> list[str]:
+    """The outbox rows of what this event owes: its letter (which it announces), else its e-mail.
+
+    A historical load (``side_effects_suppressed``) records them as waived: known, never sent.
+    """
     declared = workflow.BY_NAME[event.action]
     rows = []
     spec = declared.letter(event) if declared.letter else None
@@ -105,15 +108,13 @@ def _owe(event: AuditEvent) -> list[str]:
     elif declared.email:
         rows.append(Outbox(key=f"email:event:{event.pk}", kind=Outbox.Kind.EMAIL))
     for row in rows:
-        row.event, row.application_id, row.created_at, row.next_attempt_at = (
-            event,
-            event.application_id,
-            event.at,
-            event.at,
-        )
+        row.event, row.application_id = event, event.application_id
+        row.created_at = row.next_attempt_at = event.at
+        if waived:
+            row.status = Outbox.Status.WAIVED
     # one key, one row: an event that owes what another already owes adds nothing
     Outbox.objects.bulk_create(rows, ignore_conflicts=True)
-    return [row.key for row in rows]
+    return [] if waived else [row.key for row in rows]
 
 
 def _publish(event: AuditEvent) -> None:

@@ -153,7 +153,7 @@ def test_the_replay_owes_nothing(catalogue):
 
     load_replay()
     assert AuditEvent.objects.filter(action="submit").exists()
-    assert not Outbox.objects.exists()
+    assert Outbox.objects.exists() and not Outbox.objects.exclude(status=Outbox.Status.WAIVED).exists()
 
 
 def test_an_owed_letter_is_delivered_after_the_commit_when_the_broker_is_up(django_capture_on_commit_callbacks):
