@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -28,9 +29,17 @@ from .models import Outbox
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-LEASE = datetime.timedelta(minutes=2)  # far longer than rendering one letter takes
-SWEEP_AFTER = datetime.timedelta(minutes=1)  # the kick after the commit gets the first minute
 SWEEP_LIMIT = 200
+
+
+def lease() -> datetime.timedelta:
+    """How long a worker's claim on a row lasts: far longer than rendering one letter takes (2 minutes)."""
+    return datetime.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
+def sweep_after() -> datetime.timedelta:
+    """How long a row may be owed before the sweep delivers it: the kick after the commit gets the first minute."""
+    return datetime.timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -46,7 +55,7 @@ def deliver(key: str, *, now: datetime.datetime | None = None) -> str | None:
         key=key,
         status=Outbox.Status.OWED,
         next_attempt_at__lte=now,
-    ).update(locked_until=now + LEASE, attempts=F("attempts") + 1)
+    ).update(locked_until=now + lease(), attempts=F("attempts") + 1)
     if not claimed:
         return None
     row = Outbox.objects.select_related("event__application").get(key=key)
@@ -79,9 +88,10 @@ def _deliver(row: Outbox) -> None:
         raise ValueError(f"unknown outbox kind {row.kind!r}")
 
 
-def due(now: datetime.datetime | None = None, *, older_than: datetime.timedelta = SWEEP_AFTER):
-    """Owed rows the sweeper delivers: due, free, and owed longer than ``older_than``."""
+def due(now: datetime.datetime | None = None, *, older_than: datetime.timedelta | None = None):
+    """Owed rows the sweeper delivers: due, free, and owed longer than ``older_than`` (default ``sweep_after``)."""
     now = now or timezone.now()
+    older_than = sweep_after() if older_than is None else older_than
     return Outbox.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lt=now),
         status=Outbox.Status.OWED,
@@ -90,7 +100,7 @@ def due(now: datetime.datetime | None = None, *, older_than: datetime.timedelta 
     ).order_by("next_attempt_at", "id")
 
 
-def sweep(*, now: datetime.datetime | None = None, older_than: datetime.timedelta = SWEEP_AFTER) -> dict:
+def sweep(*, now: datetime.datetime | None = None, older_than: datetime.timedelta | None = None) -> dict:
     """Deliver what is owed and was not delivered by its kick: every minute (beat) and daily (``run_clocks``)."""
     counts = {"delivered": 0, "still_owed": 0, "failed": 0}
     for key in list(due(now, older_than=older_than).values_list("key", flat=True)[:SWEEP_LIMIT]):

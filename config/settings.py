@@ -152,6 +152,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Open Subsidie <noreply@opensubsidie.example>")
+# For django.core.mail.backends.filebased.EmailBackend (the fault tests count the e-mails sent there).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH") or None
 
 # Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = env("REDIS_URL")
@@ -192,9 +194,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-sweep": {
         "task": "applications.tasks.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": float(env("OUTBOX_SWEEP_SECONDS", "60")),
     },
 }
+# The outbox (applications.outbox): a row owed longer than this is swept (the kick after the commit
+# gets the first minute); a worker's claim on a row lasts this long before another may deliver it.
+OUTBOX_SWEEP_AFTER_SECONDS = float(env("OUTBOX_SWEEP_AFTER_SECONDS", "60"))
+OUTBOX_LEASE_SECONDS = float(env("OUTBOX_LEASE_SECONDS", "120"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
