@@ -11,7 +11,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.template import Context, Template, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -44,11 +43,9 @@ class LetterTemplateForm(forms.ModelForm):
         cleaned = super().clean()
         for name in ("subject", "body"):
             text = cleaned.get(name)
-            if text:
-                try:
-                    Template(text).render(Context({}))
-                except TemplateSyntaxError as exc:
-                    self.add_error(name, gettext("Dit sjabloon klopt niet: %(error)s") % {"error": exc})
+            refused = letters.refusal(text) if text else None
+            if refused:
+                self.add_error(name, refused)
         return cleaned
 
 

@@ -3,21 +3,26 @@
 The text comes from the scheme's ``LetterTemplate`` or the default one, which is
 seeded from the files in ``templates/letters/`` the first time it is needed;
 functional administrators edit them in the admin. The PDF is PDF/UA (tagged,
-with a language and a title), rendered by WeasyPrint with a fetcher that reads
-local files only, so a template can never make the server fetch a URL.
+with a language and a title), rendered by WeasyPrint with a fetcher that serves our own assets by name and
+refuses everything else (a path, ``file:``, ``data:``, ``http:``), so a template can
+never make the server embed a file or fetch a URL. An administrator's text renders
+in a sandbox of its own: conditions, loops and text filters, no includes, no
+``{% load %}``, no ``safe``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template import Context, Template
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from ..models import Letter, LetterTemplate
@@ -71,35 +76,85 @@ def seed_default_templates() -> int:
     return created
 
 
-def _check_local(url: str) -> None:
-    if not url.startswith("file://"):
-        raise ValueError(f"refused to fetch {url!r}: letters use local files only")
-    path = Path(url[len("file://") :].split("?")[0]).resolve()
-    if TEMPLATE_DIR.resolve() not in path.parents:
-        raise ValueError(f"refused to fetch {url!r}: outside the letter templates")
+# --- what an administrator's template may do ----------------------------------------------------
 
 
-def local_url_fetcher():
-    """A fetcher for files under the letters' template folder only: a letter never fetches from the network."""
-    # weasyprint takes 0,6 s and loads Pango and its fonts: only a process that renders a letter pays for it
-    from weasyprint.urls import URLFetcher  # noqa: PLC0415
+# An administrator's letter text renders in an engine of its own: no template loaders (nothing to
+# include or extend), no libraries to load, and only the tags and filters of ``sandbox``.
+class SandboxEngine(Engine):
+    default_builtins = []  # Django's own would bring {% load %}, {% include %}, |safe and the rest back
 
-    class LocalOnlyFetcher(URLFetcher):
+
+SANDBOX = SandboxEngine(loaders=[], libraries={}, builtins=["applications.letters.sandbox"], autoescape=True)
+
+
+# Markup that makes a PDF renderer fetch something: no letter text needs it, so none is accepted.
+FETCHING_MARKUP = re.compile(
+    r"<\s*(img|image|link|object|embed|iframe|frame|svg|use|source|video|audio|script|style|base|meta)\b"
+    r"|url\s*\(|@import|\b(src|href|srcset|data)\s*=",
+    re.IGNORECASE,
+)
+
+
+def refusal(text: str) -> str | None:
+    """Why an administrator's letter text cannot be used, in Dutch; None when it can."""
+    try:
+        rendered = sandboxed(text).render(Context({}))
+    except TemplateSyntaxError as exc:
+        return _("Dit sjabloon klopt niet of gebruikt iets wat een brief niet mag: %(error)s") % {"error": exc}
+    found = FETCHING_MARKUP.search(text) or FETCHING_MARKUP.search(rendered)
+    if found:
+        return _(
+            "Een brief haalt niets van buiten: '%(markup)s' (afbeeldingen, links naar bestanden, stijlbladen) "
+            "is niet toegestaan."
+        ) % {"markup": found.group(0)}
+    return None
+
+
+def sandboxed(text: str) -> Template:
+    """An administrator's letter text as a template of the sandbox; raises TemplateSyntaxError on what it may not do."""
+    return SANDBOX.from_string(text)
+
+
+# --- what a letter may fetch: our own assets, by name, and nothing else ----------------------------
+
+# The files a letter may embed, by the name it uses (``asset:letter.css``); the letter's CSS is inlined.
+ASSETS = {"letter.css": TEMPLATE_DIR / "letter.css"}
+
+
+class RefusedResource(ValueError):
+    pass
+
+
+def asset_for(url: str) -> Path:
+    """The bundled file an ``asset:NAME`` URL names; anything else — a path, file:, data:, http: — is refused."""
+    name = url[len("asset:") :] if url.startswith("asset:") else None
+    if name not in ASSETS:
+        raise RefusedResource(f"refused to fetch {url[:200]!r}: a letter embeds only its own assets")
+    return ASSETS[name]
+
+
+def asset_fetcher():
+    """WeasyPrint's fetcher for letters and reports: serves ``ASSETS`` by name, refuses everything else, fatally."""
+    # weasyprint takes 0,6 s and loads Pango and its fonts: only a process that renders a PDF pays for it
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415
+
+    class AssetFetcher(URLFetcher):
         def fetch(self, url, headers=None):
-            _check_local(url)
-            return super().fetch(url, headers)
+            path = asset_for(url)  # refused: fail_on_errors stops the rendering (see pdf_from_html)
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": "text/css"})
 
-    return LocalOnlyFetcher(allowed_protocols=["file"])
+    return AssetFetcher(allowed_protocols=["asset"], fail_on_errors=True)
 
 
 def render_html(letter: Letter) -> tuple[str, str]:
-    """The letter as HTML, and its subject."""
+    """The letter as HTML, and its subject: the administrator's text in the sandbox, our frame around it."""
     ctx = context_for(letter)
     app = letter.application
     template = template_for(letter.kind, app.opening.scheme)
     with override("nl"):
-        subject = Template(template.subject).render(Context(ctx)).strip()
-        body = Template(template.body).render(Context(ctx))
+        subject = sandboxed(template.subject).render(Context(ctx)).strip()
+        body = sandboxed(template.body).render(Context(ctx))
         css = (TEMPLATE_DIR / "letter.css").read_text(encoding="utf-8")
         html = render_to_string(
             "letters/letter.html",
@@ -108,12 +163,20 @@ def render_html(letter: Letter) -> tuple[str, str]:
     return html, subject
 
 
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # noqa: PLC0415  (see local_url_fetcher: only when rendering)
+def pdf_from_html(html: str, **options) -> bytes:
+    """A PDF of our own HTML, fetching nothing but our own assets (letters and reports alike)."""
+    # see asset_fetcher: only a process that renders a PDF pays for weasyprint
+    from weasyprint import HTML  # noqa: PLC0415
+    from weasyprint.urls import FatalURLFetchingError  # noqa: PLC0415
 
-    return HTML(string=html, base_url=str(TEMPLATE_DIR) + "/", url_fetcher=local_url_fetcher()).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
+    try:
+        return HTML(string=html, base_url=None, url_fetcher=asset_fetcher()).write_pdf(**options)
+    except FatalURLFetchingError as exc:  # a BaseException in WeasyPrint: made an ordinary, recorded failure
+        raise RefusedResource(str(exc.__cause__ or exc)) from None
+
+
+def render_pdf(html: str) -> bytes:
+    return pdf_from_html(html, pdf_variant="pdf/ua-1")
 
 
 def render(letter: Letter) -> Letter:
