@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .. import services
+from .. import services, workflow
 from ..models import Application, AuditEvent, Unit
 from ..states import State
 
@@ -149,6 +149,24 @@ class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = ["id", "at", "actor", "action", "from_state", "to_state", "reason", "data"]
+
+
+class PublicEventSerializer(serializers.ModelSerializer):
+    """What an applicant sees of the file's history: the portal's words, no staff names, no internal records."""
+
+    label = serializers.SerializerMethodField()
+    state = serializers.CharField(source="to_state")
+    state_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["at", "action", "label", "state", "state_label"]
+
+    def get_label(self, obj) -> str:
+        return str(workflow.BY_NAME[obj.action].public_log)
+
+    def get_state_label(self, obj) -> str:
+        return str(State(obj.to_state).label) if obj.to_state in State.values else ""
 
 
 class LetterSerializer(serializers.Serializer):

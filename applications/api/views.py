@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -25,7 +25,7 @@ from .. import selectors, services, workflow
 from ..errors import ActionError
 from ..models import Application, Letter
 from ..services import allocation
-from .serializers import ApplicationSerializer, DraftInput, EventSerializer, LetterSerializer
+from .serializers import ApplicationSerializer, DraftInput, EventSerializer, LetterSerializer, PublicEventSerializer
 
 
 def error_response(exc: ActionError) -> Response:
@@ -158,15 +158,28 @@ class ApplicationAction(APIView):
 class ApplicationEvents(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The audit trail of one application", responses=EventSerializer(many=True))
+    @extend_schema(
+        summary="The history of one application: everything for staff, the portal's view for applicants",
+        description="Staff get every audit event with its actor, reason and data. An applicant or intermediary "
+        "gets the events the portal shows, in its words, without staff names or internal records.",
+        responses=PolymorphicProxySerializer(
+            "ApplicationEvent", serializers=[EventSerializer, PublicEventSerializer], resource_type_field_name=None
+        ),
+    )
     def get(self, request, reference):
         application = _visible(request, reference)
-        return Response(EventSerializer(application.events.order_by("at", "id"), many=True).data)
+        events = application.events.order_by("at", "id")
+        if request.user.is_case_worker:
+            return Response(EventSerializer(events, many=True).data)
+        public = events.filter(action__in=workflow.public_events())
+        return Response(PublicEventSerializer(public, many=True).data)
 
 
 class OpeningAllocation(APIView):
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(
-        summary="Run (POST, staff) or read (GET, anyone) the allocation of an opening",
+        summary="Run (POST) or read (GET) the allocation of an opening: staff of the scheme only",
         request=inline_serializer("AllocateInput", {"seed": serializers.CharField()}),
         responses=OpenApiTypes.OBJECT,
     )
@@ -186,13 +199,12 @@ class OpeningAllocation(APIView):
     )
     def get(self, request, code):
         opening = get_object_or_404(Opening, code=code)
+        if not (request.user.is_case_worker and request.user.handles_scheme(opening.scheme_id)):
+            raise PermissionDenied(_("De verdeling van een openstelling is er alleen voor de behandelaars ervan."))
         result = allocation.last_allocation(opening)
         if result is None:
             raise NotFound(_("Voor deze openstelling is nog geen verdeling uitgevoerd."))
         return Response(_allocation_json(result))
-
-    def get_permissions(self):
-        return []
 
 
 def _allocation_json(result) -> dict:

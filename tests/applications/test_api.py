@@ -223,7 +223,7 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
     state(act(employer, ref, "lodge_objection", {"reason": "Traject 2 is wel afgerond."}), "settled")
     state(act(staff, ref, "decide_objection", {"upheld": False, "note": "Geen bewijs."}), "settled")
 
-    events = employer.get(f"/api/v1/applications/{ref}/events/").json()
+    events = staff.get(f"/api/v1/applications/{ref}/events/").json()
     assert [e["action"] for e in events] == [
         "create", "submit", "start_review", "request_supplement", "supplement", "declare_no_conflict", "propose_grant",
         "return_decision",
@@ -232,6 +232,16 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
     ]  # fmt: skip
     assert events[1]["actor"] == "werkgever" and events[1]["to_state"] == "submitted"
     assert set(events[0]) == {"id", "at", "actor", "action", "from_state", "to_state", "reason", "data"}
+    # the applicant sees what the portal shows: its words, no staff names, no proposals or declarations
+    seen = employer.get(f"/api/v1/applications/{ref}/events/").json()
+    assert [e["action"] for e in seen] == [
+        "create", "submit", "start_review", "request_supplement", "supplement", "approve_decision", "pay_advance",
+        "request_settlement", "approve_settlement", "lodge_objection", "decide_objection",
+    ]  # fmt: skip
+    assert set(seen[0]) == {"at", "action", "label", "state", "state_label"}
+    assert seen[1] == {**seen[1], "label": "Ingediend", "state": "submitted", "state_label": "ingediend"}
+    text = str(seen)
+    assert reviewer.username not in text and senior.username not in text and "Eén niet afgerond" not in text
 
 
 def test_reject_withdraw_revoke_close_and_not_considered_through_the_api(opening, werkgever, reviewer, senior):
@@ -318,12 +328,15 @@ def test_allocation_is_staff_only_and_anyone_can_recompute_it(omscholing, review
     url = f"/api/v1/openings/{opening.code}/allocate/"
     assert client_for().post(url, {"seed": "x"}, format="json").status_code in (401, 403)
     assert client_for(werkgever).post(url, {"seed": "x"}, format="json").status_code == 403
-    assert client_for().get(url).status_code == 404  # nothing run yet
+    assert client_for(reviewer).get(url).status_code == 404  # nothing run yet
     assert client_for(reviewer).post(url, {}, format="json").status_code == 409  # a seed is required
 
     response = client_for(reviewer).post(url, {"seed": "notaris-2021-12-02"}, format="json")
     assert response.status_code == 201, response.json()
-    published = client_for().get(url).json()  # anonymous
+    # the candidates' organisations, amounts and outcomes are staff business
+    assert client_for().get(url).status_code in (401, 403)
+    assert client_for(werkgever).get(url).status_code == 403
+    published = client_for(reviewer).get(url).json()
     assert published["seed"] == "notaris-2021-12-02"
     refs = [row["reference"] for row in published["order"]]
     assert refs == allocation.lottery_order("notaris-2021-12-02", [a.reference for a in apps])
