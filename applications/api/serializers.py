@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from .. import services, workflow
-from ..models import Application, AuditEvent, Unit
+from ..models import Application, Assessment, AuditEvent, Unit
 from ..states import State
 
 
@@ -173,3 +173,39 @@ class LetterSerializer(serializers.Serializer):
     kind = serializers.CharField()
     created_at = serializers.DateTimeField()
     url = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal: a plain-words ``detail`` (Dutch by default) and, where a field is to blame, ``errors``."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class ConflictInput(serializers.Serializer):
+    conflict = serializers.BooleanField(help_text="true: I have an interest and step aside; false: no conflict")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class AssessmentInput(serializers.Serializer):
+    checklist = serializers.DictField(
+        child=serializers.BooleanField(), required=False, help_text="per check of the scheme's shape: done or not"
+    )
+    scores = serializers.DictField(
+        child=serializers.DictField(),
+        required=False,
+        help_text='tender only: per criterion {"score": 0-10, "justification": "…"}',
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username")
+    no_conflict_declared = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = ["reviewer", "no_conflict_declared", "conflict_declared", "checklist", "scores", "score", "note"]
+
+    def get_no_conflict_declared(self, obj) -> bool:
+        return obj.no_conflict_declared_at is not None and not obj.conflict_declared

@@ -11,6 +11,12 @@ urlpatterns = [
         name="api-application-action",
     ),
     path("applications/<str:reference>/events/", api.ApplicationEvents.as_view(), name="api-application-events"),
+    path(
+        "applications/<str:reference>/conflict-of-interest/",
+        api.ConflictOfInterest.as_view(),
+        name="api-application-conflict",
+    ),
+    path("applications/<str:reference>/assessment/", api.AssessmentView.as_view(), name="api-application-assessment"),
     path("applications/<str:reference>/letters/", api.ApplicationLetters.as_view(), name="api-application-letters"),
     path("applications/<str:reference>/letters/<int:pk>/", api.LetterDownload.as_view(), name="letter-download"),
     path("openings/<slug:code>/allocate/", api.OpeningAllocation.as_view(), name="api-opening-allocate"),

@@ -25,7 +25,17 @@ from .. import selectors, services, workflow
 from ..errors import ActionError
 from ..models import Application, Letter
 from ..services import allocation
-from .serializers import ApplicationSerializer, DraftInput, EventSerializer, LetterSerializer, PublicEventSerializer
+from .serializers import (
+    ApplicationSerializer,
+    AssessmentInput,
+    AssessmentSerializer,
+    ConflictInput,
+    DraftInput,
+    ErrorSerializer,
+    EventSerializer,
+    LetterSerializer,
+    PublicEventSerializer,
+)
 
 
 def error_response(exc: ActionError) -> Response:
@@ -173,6 +183,82 @@ class ApplicationEvents(APIView):
             return Response(EventSerializer(events, many=True).data)
         public = events.filter(action__in=workflow.public_events())
         return Response(PublicEventSerializer(public, many=True).data)
+
+
+def _case(request, reference: str) -> Application:
+    """An application the user reviews (a case worker of its scheme); a plain 404 for anyone else."""
+    application = _visible(request, reference)
+    if not request.user.is_case_worker:
+        raise NotFound(_("Er is geen aanvraag met dit kenmerk die u behandelt."))
+    return application
+
+
+class ConflictOfInterest(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Declare (no) conflict of interest with the applicant: before any act on the case",
+        description="201 for a first declaration, 200 when it replaces this reviewer's earlier one (audited). "
+        "A declared conflict blocks every act of this reviewer on the case.",
+        request=ConflictInput,
+        responses={201: AssessmentSerializer, 200: AssessmentSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def post(self, request, reference):
+        application = _case(request, reference)
+        incoming = ConflictInput(data=request.data if isinstance(request.data, dict) else None)
+        if not incoming.is_valid():
+            return Response(
+                {"detail": _("De verklaring is niet goed ingevuld."), "errors": incoming.errors}, status=400
+            )
+        try:
+            assessment = services.declare_conflict_of_interest(
+                application=application,
+                user=request.user,
+                conflict=incoming.validated_data["conflict"],
+                note=incoming.validated_data.get("note", ""),
+            )
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(AssessmentSerializer(assessment).data, status=200 if assessment.replaced else 201)
+
+
+class AssessmentView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Every reviewer's declaration and assessment of the case (the second reviewer reads the first's)",
+        responses={200: AssessmentSerializer(many=True), 404: ErrorSerializer},
+    )
+    def get(self, request, reference):
+        application = _case(request, reference)
+        return Response(AssessmentSerializer(application.assessments.order_by("id"), many=True).data)
+
+    @extend_schema(
+        summary="Record this reviewer's assessment: the checklist, a tender's scores, a note",
+        description="After a declaration of no conflict. The checks are those of the scheme's shape; a tender "
+        "is scored 0 to 10 on every criterion, each score justified. The other reviewers' assessments come "
+        "back with it.",
+        request=AssessmentInput,
+        responses={200: AssessmentSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def post(self, request, reference):
+        application = _case(request, reference)
+        incoming = AssessmentInput(data=request.data if isinstance(request.data, dict) else None)
+        if not incoming.is_valid():
+            return Response(
+                {"detail": _("De beoordeling is niet goed ingevuld."), "errors": incoming.errors}, status=400
+            )
+        try:
+            services.record_assessment(
+                application=application,
+                user=request.user,
+                checklist=incoming.validated_data.get("checklist"),
+                scores=incoming.validated_data.get("scores"),
+                note=incoming.validated_data.get("note", ""),
+            )
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(AssessmentSerializer(application.assessments.order_by("id"), many=True).data)
 
 
 class OpeningAllocation(APIView):

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from .. import audit
 from .. import permissions as perms
+from ..criteria import checklist_for, criteria_for
 from ..errors import Forbidden, Invalid
 from ..models import Application, Assessment, InternalNote, User
+from . import inputs
 
 
 @transaction.atomic
@@ -23,13 +25,27 @@ def declare_conflict_of_interest(
     moment = now or timezone.now()
     if not perms.reviews(application, user):
         raise Forbidden(_("Alleen een behandelaar van deze regeling kan beoordelen."))
-    assessment, _created = Assessment.objects.get_or_create(application=application, reviewer=user)
+    if not isinstance(conflict, bool):
+        raise Invalid(
+            _("Geef aan of u een belang heeft (conflict: true of false)."), {"conflict": [_("true of false.")]}
+        )
+    note = inputs.text({"note": note}, "note", max_length=5000)
+    assessment, created = Assessment.objects.select_for_update().get_or_create(application=application, reviewer=user)
+    before = None if created else ("conflict" if assessment.conflict_declared else "no_conflict")
     assessment.conflict_declared = conflict
     assessment.no_conflict_declared_at = None if conflict else moment
     assessment.note = note or assessment.note
     assessment.updated_at = moment
     assessment.save()
-    audit.record(application, user, "declare_conflict" if conflict else "declare_no_conflict", reason=note, at=moment)
+    audit.record(
+        application,
+        user,
+        "declare_conflict" if conflict else "declare_no_conflict",
+        reason=note,
+        data={"replaces": before} if before else {},
+        at=moment,
+    )
+    assessment.replaced = not created
     return assessment
 
 
@@ -48,23 +64,13 @@ def record_assessment(
     if assessment is None or assessment.no_conflict_declared_at is None or assessment.conflict_declared:
         raise Forbidden(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
     if checklist is not None:
-        assessment.checklist = checklist
+        assessment.checklist = _checklist(application, checklist)
     if scores is not None:
-        clean = {}
-        for criterion, entry in scores.items():
-            value = entry.get("score") if isinstance(entry, dict) else entry
-            try:
-                value = Decimal(str(value))
-            except Exception:
-                raise Invalid(_("Een score is een getal."), {f"scores.{criterion}": [_("Een getal.")]}) from None
-            if not Decimal("0") <= value <= Decimal("10"):
-                raise Invalid(_("Een score ligt tussen 0 en 10."), {f"scores.{criterion}": [_("0 tot 10.")]})
-            justification = entry.get("justification", "") if isinstance(entry, dict) else ""
-            clean[criterion] = {"score": str(value), "justification": justification}
+        clean = _scores(application, scores)
         assessment.scores = clean
         if clean:
             assessment.score = (sum(Decimal(v["score"]) for v in clean.values()) / len(clean)).quantize(Decimal("0.01"))
-    assessment.note = note or assessment.note
+    assessment.note = inputs.text({"note": note}, "note", max_length=5000) or assessment.note
     assessment.updated_at = moment
     assessment.save()
     audit.record(
@@ -76,6 +82,49 @@ def record_assessment(
         at=moment,
     )
     return assessment
+
+
+def _checklist(application: Application, checklist) -> dict:
+    """The checks of the scheme's shape, each done or not; an unknown check is refused."""
+    known = dict(checklist_for(application.opening.published_rules.shape))
+    if not isinstance(checklist, dict):
+        raise Invalid(_("De checklist is een object: per controle true of false."), {"checklist": [_("Een object.")]})
+    unknown = sorted(set(checklist) - set(known))
+    if unknown:
+        message = _("Deze controles kent de regeling niet: %(keys)s.") % {"keys": ", ".join(map(str, unknown))}
+        raise Invalid(message, {"checklist": [_("Een van: %(keys)s.") % {"keys": ", ".join(known)}]})
+    if not all(isinstance(value, bool) for value in checklist.values()):
+        raise Invalid(_("Elke controle is true of false."), {"checklist": [_("true of false.")]})
+    return {key: bool(checklist.get(key, False)) for key in known}
+
+
+def _scores(application: Application, scores) -> dict:
+    """A tender's score per criterion, 0 to 10, each with its justification; every criterion, no other."""
+    if application.opening.distribution != "tender":
+        raise Invalid(_("Alleen een tender wordt gescoord."), {"scores": [_("Deze openstelling kent geen scores.")]})
+    criteria = dict(criteria_for(application.opening.published_rules.shape))
+    if not isinstance(scores, dict) or set(scores) != set(criteria):
+        raise Invalid(
+            _("Geef een score voor elk criterium: %(keys)s.") % {"keys": ", ".join(criteria)},
+            {"scores": [_("Een object met een score per criterium.")]},
+        )
+    clean = {}
+    for criterion, entry in scores.items():
+        value = entry.get("score") if isinstance(entry, dict) else entry
+        try:
+            value = Decimal(str(value))
+        except (ArithmeticError, ValueError):
+            raise Invalid(_("Een score is een getal."), {f"scores.{criterion}": [_("Een getal.")]}) from None
+        if not value.is_finite() or not Decimal("0") <= value <= Decimal("10"):
+            raise Invalid(_("Een score ligt tussen 0 en 10."), {f"scores.{criterion}": [_("0 tot 10.")]})
+        justification = entry.get("justification", "") if isinstance(entry, dict) else ""
+        justification = inputs.text({"j": justification}, "j", max_length=5000)
+        if not justification:
+            raise Invalid(
+                _("Onderbouw elke score."), {f"scores.{criterion}.justification": [_("Dit veld is verplicht.")]}
+            )
+        clean[criterion] = {"score": str(value), "justification": justification}
+    return clean
 
 
 @transaction.atomic
