@@ -197,10 +197,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Operations (ops): the health probes, see docs/deployment.md.
+# /gezondheid/ reports the outbox unwell when its oldest owed letter or e-mail waited longer than this.
+HEALTH_OUTBOX_MAX_AGE_MINUTES = int(env("HEALTH_OUTBOX_MAX_AGE_MINUTES", "15"))
+# /gezondheid/klaar/ reports not ready when the disk of MEDIA_ROOT is fuller than this.
+HEALTH_DISK_MAX_USED_PERCENT = float(env("HEALTH_DISK_MAX_USED_PERCENT", "95"))
+
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The load balancer's probes talk plain HTTP to each app server.
+    SECURE_REDIRECT_EXEMPT = [r"^gezondheid/"]
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
