@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # django-prometheus counts every request and response: first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -197,18 +200,20 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# Operations (ops): the health probes, see docs/deployment.md.
+# Operations (ops): the health probes and the metrics, see docs/deployment.md.
 # /gezondheid/ reports the outbox unwell when its oldest owed letter or e-mail waited longer than this.
 HEALTH_OUTBOX_MAX_AGE_MINUTES = int(env("HEALTH_OUTBOX_MAX_AGE_MINUTES", "15"))
 # /gezondheid/klaar/ reports not ready when the disk of MEDIA_ROOT is fuller than this.
 HEALTH_DISK_MAX_USED_PERCENT = float(env("HEALTH_DISK_MAX_USED_PERCENT", "95"))
+# /metrics answers only a scraper that sends "Authorization: Bearer <METRICS_TOKEN>"; unset, it does not exist.
+METRICS_TOKEN = env("METRICS_TOKEN")
 
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    # The load balancer's probes talk plain HTTP to each app server.
-    SECURE_REDIRECT_EXEMPT = [r"^gezondheid/"]
+    # The load balancer's probes and Prometheus talk plain HTTP to each app server.
+    SECURE_REDIRECT_EXEMPT = [r"^gezondheid/", r"^metrics$"]
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
