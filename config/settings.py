@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # django-prometheus counts every request and response: first and last.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id on the response and on every log record of the request.
+    "ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,12 +225,28 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# Logs: one JSON object a line on stderr (LOG_FORMAT=json, the default without DEBUG) or a line
+# of text (LOG_FORMAT=text, the default with DEBUG), each with the request id or the Celery task id.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"()": "ops.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # Django's own records go to the handler above only (its default console handler would print them twice).
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }
+# The Celery worker logs through the handler above (JSON, with the task id) instead of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The key that makes every lottery reproducible is its published seed; this is
 # only the HMAC's domain separator, not a secret.
