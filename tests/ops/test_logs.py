@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import subprocess
 import sys
 import uuid
 
@@ -16,6 +14,8 @@ from django.conf import settings
 
 from ops.logs import ContextFilter, JsonFormatter, TextFormatter, request_id
 from ops.middleware import incoming_or_new
+
+from .conftest import fresh_settings
 
 task_logger = logging.getLogger("tests.ops.task")
 
@@ -143,23 +143,9 @@ def test_the_text_line_of_make_run():
     assert TextFormatter().format(bare).endswith("WARNING x plain")
 
 
-def _settings_in_a_fresh_process(**env) -> subprocess.CompletedProcess:
-    code = "import json; from django.conf import settings; print(json.dumps([settings.LOG_FORMAT, settings.EMAIL_BACKEND]))"
-    environment = {k: v for k, v in os.environ.items() if k not in {"LOG_FORMAT", "EMAIL_BACKEND", "DEBUG"}}
-    return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-        timeout=60,
-    )
-
-
 def test_make_run_logs_text_and_a_wrong_format_is_refused():
-    debug = _settings_in_a_fresh_process(DEBUG="1")
-    assert json.loads(debug.stdout)[0] == "text", debug.stderr
-    assert json.loads(_settings_in_a_fresh_process(DEBUG="1", LOG_FORMAT="json").stdout)[0] == "json"
-    wrong = _settings_in_a_fresh_process(LOG_FORMAT="xml")
+    assert fresh_settings("LOG_FORMAT", DEBUG="1") == ["text"]
+    assert fresh_settings("LOG_FORMAT", DEBUG="1", LOG_FORMAT="json") == ["json"]
+    wrong = fresh_settings("LOG_FORMAT", LOG_FORMAT="xml")
     assert wrong.returncode != 0
     assert "LOG_FORMAT must be json or text" in wrong.stderr
