@@ -12,7 +12,7 @@ import pytest
 from celery import shared_task
 from django.conf import settings
 
-from ops.logs import ContextFilter, JsonFormatter, TextFormatter, request_id
+from ops.logs import ContextFilter, JsonFormatter, TextFormatter, carry_request_id, request_id
 from ops.middleware import incoming_or_new
 
 from .conftest import fresh_settings
@@ -112,6 +112,22 @@ def test_a_task_log_line_carries_the_task_id(log_lines):
     # outside the task, no task id
     logging.getLogger("tests.ops").warning("outside")
     assert "task_id" not in json.loads(log_lines()[-1])
+
+
+def test_a_task_queued_during_a_request_carries_its_id(log_lines):
+    token = request_id.set("req-of-the-queue-1")
+    try:
+        headers = {}
+        carry_request_id(headers=headers)
+        assert headers == {"request_id": "req-of-the-queue-1"}
+        result = log_in_a_task.apply(args=["samen"])  # in-process (the embedded default): the same context
+    finally:
+        request_id.reset(token)
+    line = json.loads(log_lines()[-1])
+    assert (line["request_id"], line["task_id"]) == ("req-of-the-queue-1", result.id)
+    headers = {}
+    carry_request_id(headers=headers)  # outside a request nothing is added
+    assert headers == {}
 
 
 def test_the_json_line_carries_the_exception_and_the_extras():

@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app as celery_app
+from ops.logs import request_id
 
 from .test_email import free_port
 
@@ -168,6 +169,20 @@ def test_worker_and_beat_start_and_log_json(tmp_path):
         assert ready[0]["logger"] == "celery.apps.worker"
         replies = celery_app.control.ping(destination=[name], timeout=5)
         assert replies == [{name: {"ok": "pong"}}]
+        # a task queued during a request: the worker's lines name the task and the request
+        token, eager = request_id.set(f"req-{name[:17]}"), celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = False
+        try:
+            sent = celery_app.send_task("applications.tasks.ping", args=["hallo"])
+        finally:
+            request_id.reset(token)
+            celery_app.conf.task_always_eager = eager
+        done = wait_for(
+            lambda: [r for r in json_lines(worker_log) if r.get("task_id") == sent.id and "succeeded" in r["message"]],
+            30,
+        )
+        assert done[0]["task_name"] == "applications.tasks.ping"
+        assert done[0]["request_id"] == f"req-{name[:17]}"
 
     beat_log = tmp_path / "beat.log"
     env["BEAT_SCHEDULE"] = str(tmp_path / "celerybeat-schedule")
