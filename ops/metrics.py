@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -121,6 +122,7 @@ def _authorised(request) -> int:
     return 200
 
 
+@require_safe
 @never_cache
 def metrics_view(request):
     status = _authorised(request)
