@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from schemes.admin import ReadOnlyAdminMixin
 
-from . import letters
-from .models import AuditEvent, ClockRun, Letter, LetterTemplate, Mandate, Organisation, User
+from . import letters, outbox
+from .models import AuditEvent, ClockRun, Finding, Letter, LetterTemplate, Mandate, Organisation, Outbox, User
 
 # --- letters ------------------------------------------------------------------------
 
@@ -132,6 +132,63 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 failed += 1
                 self.message_user(request, f"{letter.key}: {exc}", level=messages.ERROR)
         self.message_user(request, gettext("%(n)s brieven opnieuw gemaakt.") % {"n": done})
+
+
+@admin.register(Outbox)
+class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What events owe and whether it was delivered: a failed row shows its error and can be retried."""
+
+    list_display = ["key", "kind", "reference", "status_label", "attempts", "created_at", "next_attempt_at", "done_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["application__reference", "key"]
+    list_select_related = ["application"]
+    readonly_fields = [
+        "key",
+        "kind",
+        "application",
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "locked_until",
+        "done_at",
+    ]
+    actions = ["retry"]
+
+    @admin.display(description=_("kenmerk"), ordering="application__reference")
+    def reference(self, obj):
+        return obj.application.reference
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        if obj.status != Outbox.Status.DONE and obj.last_error:
+            return format_html(
+                '<strong style="color:#b00020">{}</strong>: {}', obj.get_status_display(), obj.last_error[:160]
+            )
+        return obj.get_status_display()
+
+    @admin.action(description=_("Opnieuw leveren (mislukte of blijven hangende berichten)"))
+    def retry(self, request, queryset):
+        delivered = 0
+        for row in queryset.exclude(status=Outbox.Status.DONE):
+            if outbox.retry(row) == Outbox.Status.DONE:
+                delivered += 1
+            else:
+                row.refresh_from_db()
+                self.message_user(request, f"{row.key}: {row.last_error}", level=messages.ERROR)
+        self.message_user(request, gettext("%(n)s berichten geleverd.") % {"n": delivered})
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the reconciliation found (``manage.py reconcile``, daily with the clocks)."""
+
+    list_display = ["run_at", "kind", "subject", "detail"]
+    list_filter = ["kind", "run_at"]
+    search_fields = ["subject", "detail"]
 
 
 # --- organisations, users, mandates ------------------------------------------------------

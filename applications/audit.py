@@ -1,11 +1,14 @@
-"""The audit trail's one door: ``record`` writes an event and publishes it after the commit.
+"""The audit trail's one door: ``record`` writes an event, what it owes, and publishes it after the commit.
 
 Every act on an application is one append-only ``AuditEvent``, written in the
 same transaction as the act itself (actor, from and to state, reason, data, and
 the fields the act changed with their old and new values). What has to follow
-an event — a letter, an e-mail — is not called from here: consumers
-``subscribe`` (in ``AppConfig.ready``) and are handed each event once the
-transaction has committed, never before, never for a rolled-back act.
+an event — a letter, an e-mail — is written in that same transaction as an
+``Outbox`` row (``workflow`` declares what each event owes), so a decision is
+never without the letter it owes, whatever happens to a broker or a worker.
+Delivering it is not done here: consumers ``subscribe`` (in ``AppConfig.ready``)
+and are handed each event once the transaction has committed, never before,
+never for a rolled-back act; ``event.owed`` then lists the keys of its rows.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import workflow
-from .models import Application, AuditEvent, User
+from .models import Application, AuditEvent, Outbox, User
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +88,33 @@ def record(
         changes=jsonable(changes or {}),
         at=at or timezone.now(),
     )
+    event.owed_keys = _owe(event, waived=not publishing())
     if _subscribers and publishing():
         transaction.on_commit(lambda: _publish(event))
     return event
+
+
+def _owe(event: AuditEvent, *, waived: bool = False) -> list[str]:
+    """The outbox rows of what this event owes: its letter (which it announces), else its e-mail.
+
+    A historical load (``side_effects_suppressed``) records them as waived: known, never sent.
+    """
+    declared = workflow.BY_NAME[event.action]
+    rows = []
+    spec = declared.letter(event) if declared.letter else None
+    if spec is not None:
+        payload = {"kind": str(spec.kind), "letter_key": spec.key, "decision": spec.decision_id}
+        rows.append(Outbox(key=f"letter:{spec.key}", kind=Outbox.Kind.LETTER, payload=payload))
+    elif declared.email:
+        rows.append(Outbox(key=f"email:event:{event.pk}", kind=Outbox.Kind.EMAIL))
+    for row in rows:
+        row.event, row.application_id = event, event.application_id
+        row.created_at = row.next_attempt_at = event.at
+        if waived:
+            row.status = Outbox.Status.WAIVED
+    # one key, one row: an event that owes what another already owes adds nothing
+    Outbox.objects.bulk_create(rows, ignore_conflicts=True)
+    return [] if waived else [row.key for row in rows]
 
 
 def _publish(event: AuditEvent) -> None:

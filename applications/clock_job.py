@@ -14,7 +14,8 @@ unique per day, kind and key, so a second run on the same day sends nothing.
   the system proposes, a senior reviewer approves (four eyes);
 - unconditional tranches are released on their planned date (``tranches``), gated
   ones are put on the queue on their review date;
-- failed letters are rendered again.
+- anything an event still owes (a letter, an e-mail) is delivered (``outbox.sweep``);
+- the reconciliation runs (``reconcile``): its findings are kept for staff.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from schemes.formatting import datum
 from schemes.models import Opening
 
-from . import audit, clocks, letters
+from . import audit, clocks, letters, outbox, reconcile
 from .errors import ActionError
 from .models import Application, ClockRun, Role, SupplementRequest, Tranche, User
 from .services import perform, tranches
@@ -56,9 +57,10 @@ def run(today: datetime.date | None = None) -> dict:
     counts.update(settle_ex_officio(today))
     counts["tranches_released"] = len(tranches.release_due_tranches(today))
     counts["tranches_due"] = put_gated_tranches_on_queue(today)
-    retried = letters.retry_failed()
-    counts["letters_retried"] = retried["retried"]
-    counts["letters_failed"] = retried["failed"]
+    swept = outbox.sweep(older_than=datetime.timedelta(0))
+    counts["letters_and_emails_delivered"] = swept["delivered"]
+    counts["letters_and_emails_failed"] = swept["failed"]
+    counts["reconciliation_findings"] = len(reconcile.run())
     return counts
 
 

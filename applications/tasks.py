@@ -1,8 +1,11 @@
-"""Background work (Celery): the side effects of an audit event, and the daily clocks.
+"""Background work (Celery): delivering what events owe, the outbox's sweep, the daily clocks.
 
-Queued on commit, never before; idempotent, so a retry or a second run does
-nothing twice. A submission never depends on the broker being up: when the
-task cannot be queued it runs in-process instead.
+Nothing here keeps the only copy of anything: what an event owes is an
+``Outbox`` row written with the event, so a task is only a prompt to deliver it.
+Publishing a prompt never makes a request wait on the broker: it fails fast,
+is logged, and the sweep (every minute) delivers what the prompt would have.
+Tasks keep no result; delivery is acknowledged late and requeued when its
+worker dies, and idempotent, so a second run delivers nothing twice.
 """
 
 from __future__ import annotations
@@ -11,46 +14,46 @@ import logging
 
 from celery import shared_task
 
-from . import clock_job, letters
+from . import clock_job, outbox
 from .models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
 
 def queue_side_effects(event: AuditEvent) -> None:
-    """The audit trail's consumer (subscribed in ``AppConfig.ready``): queue what an event owes."""
-    if letters.owes(event):
-        dispatch_after_event(event.pk)
+    """The audit trail's consumer (subscribed in ``AppConfig.ready``): prompt the delivery of what an event owes."""
+    for key in getattr(event, "owed_keys", ()):
+        prompt_delivery(key)
 
 
-def dispatch_after_event(event_id: int) -> None:
-    """Queue the side effects of an audit event; run them here if the broker is away."""
+def prompt_delivery(key: str) -> bool:
+    """Ask a worker to deliver an owed row now; with the broker away, leave it to the sweep."""
     try:
-        after_event.delay(event_id)
-    except Exception:  # the broker is down: do the work now rather than lose it
-        logger.warning("broker unavailable, running after_event(%s) in-process", event_id, exc_info=True)
-        after_event.apply(args=[event_id])
+        deliver_owed.apply_async(args=[key], retry=False)
+    except Exception:  # the broker is down or slow: the row is safe in the database, the sweep delivers it
+        logger.warning("could not publish the delivery of %s; the outbox sweep will deliver it", key, exc_info=True)
+        return False
+    return True
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
-def after_event(self, event_id: int) -> None:
-    event = AuditEvent.objects.select_related("application__organisation").filter(pk=event_id).first()
-    if event is None:
-        return
-    try:
-        letters.after_event(event)
-    except Exception as exc:  # a failed letter is retried; staff see it meanwhile
-        logger.exception("letter for event %s failed", event_id)
-        raise self.retry(exc=exc) from exc
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver_owed(key: str) -> str | None:
+    return outbox.deliver(key)
 
 
-@shared_task
+@shared_task(ignore_result=True)
+def sweep_outbox() -> dict:
+    """Every minute (Celery beat): deliver whatever is owed longer than a minute."""
+    return outbox.sweep()
+
+
+@shared_task(ignore_result=True)
 def run_clocks() -> dict:
     """The daily clock job (Celery beat)."""
     return clock_job.run()
 
 
-@shared_task
+@shared_task(ignore_result=False)
 def ping(value: str) -> str:
-    """A health check of the broker and the workers."""
+    """A health check of the broker and the workers (the only task whose result is kept)."""
     return value

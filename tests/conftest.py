@@ -48,6 +48,11 @@ def _services(request):
         _need("Redis is not reachable (set REDIS_URL=redis://…)")
     if request.node.get_closest_marker("browser") and not CHROMIUM:
         _need("Chromium is not installed (apt-get install chromium)")
+    if request.node.get_closest_marker("faults"):
+        if not _postgres_available():
+            _need("the fault tests need PostgreSQL (set DATABASE_URL=postgres://…)")
+        if not shutil.which("redis-server"):
+            _need("the fault tests start a Redis of their own: redis-server is not installed")
 
 
 @pytest.fixture(autouse=True)

@@ -4,20 +4,18 @@
 - ``rendering``: the template text in a sandbox, the PDF by WeasyPrint, the administrators' templates;
 - ``context``: what a letter says, in Dutch formats.
 
+The outbox (``applications.outbox``) calls ``issue`` and ``announce_event`` for what an event owes.
 Letters never call the services: they read the file and write only ``Letter`` and ``Notification`` rows.
 """
 
 from .context import context_for, money
 from .issuing import (
-    MAX_ATTEMPTS,
-    after_event,
     announce,
     announce_event,
+    issue,
     issue_for_event,
-    owes,
     recipient_for,
     retry,
-    retry_failed,
 )
 from .rendering import (
     DEFAULT_SUBJECTS,
@@ -33,23 +31,20 @@ from .rendering import (
 
 __all__ = [
     "DEFAULT_SUBJECTS",
-    "MAX_ATTEMPTS",
     "TEMPLATE_DIR",
-    "after_event",
     "announce",
     "announce_event",
     "context_for",
     "default_body",
+    "issue",
     "issue_for_event",
     "local_url_fetcher",
     "money",
-    "owes",
     "recipient_for",
     "render",
     "render_html",
     "render_pdf",
     "retry",
-    "retry_failed",
     "seed_default_templates",
     "template_for",
 ]

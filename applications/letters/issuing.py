@@ -1,16 +1,15 @@
-"""Which event gets which letter and e-mail, and delivering them once.
+"""Delivering what an event owes, once: its letter (rendered and announced), or its e-mail.
 
-``after_event`` is handed each audit event that owes something (``workflow``
-declares what), after the commit. An event that calls for a letter gets exactly
-one ``Letter`` row, found by its ``key`` (``grant:decision:12``): a retry after
-a failure renders that same row again, never a second letter. The e-mail that
-announces a letter stands in for the event's own announcement; an event that
-owes an e-mail but no letter gets that e-mail, once (``Notification``).
+The outbox (``applications.outbox``) calls these for each owed row. A letter is
+exactly one ``Letter`` row, found by its ``key`` (``grant:decision:12``): a
+retry after a failure renders that same row again, never a second letter, and
+its announcement is sent once (``emailed_at``, set under the row's lock). The
+e-mail that announces a letter stands in for the event's own announcement; an
+event that owes an e-mail but no letter gets that e-mail, once (``Notification``).
 """
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 from django.conf import settings
@@ -26,27 +25,15 @@ from .rendering import render
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-
-
-def owes(event: AuditEvent) -> bool:
-    declared = workflow.BY_NAME.get(event.action)
-    return declared is not None and bool(declared.letter or declared.email)
-
-
-def after_event(event: AuditEvent) -> Letter | None:
-    """Everything an event owes the applicant: its letter (rendered and announced), or its e-mail."""
-    letter = issue_for_event(event)
-    if letter is None:
-        announce_event(event)
-    return letter
-
 
 def issue_for_event(event: AuditEvent) -> Letter | None:
-    """The letter for this event, rendered and announced: once, whatever the number of calls."""
+    """The letter ``workflow`` says this event owes, rendered and announced: once, whatever the number of calls."""
     spec = workflow.letter_for(event)
-    if spec is None:
-        return None
+    return None if spec is None else issue(event, spec)
+
+
+def issue(event: AuditEvent, spec: workflow.LetterSpec) -> Letter:
+    """The letter of ``spec`` for ``event``, rendered and announced: once, whatever the number of calls."""
     letter, _created = Letter.objects.get_or_create(
         key=spec.key,
         defaults={
@@ -135,20 +122,3 @@ def retry(letter: Letter) -> Letter:
     rendered = render(letter)
     announce(rendered)
     return rendered
-
-
-def retry_failed(*, older_than: datetime.timedelta = datetime.timedelta(minutes=30)) -> dict:
-    """For the clocks: failed letters, and pending ones a lost task left behind."""
-    cutoff = timezone.now() - older_than
-    counts = {"retried": 0, "failed": 0}
-    stuck = Letter.objects.filter(status=Letter.Status.FAILED, attempts__lt=MAX_ATTEMPTS) | Letter.objects.filter(
-        status=Letter.Status.PENDING, created_at__lt=cutoff
-    )
-    for letter in stuck.order_by("id")[:500]:
-        try:
-            retry(letter)
-            counts["retried"] += 1
-        except Exception:
-            logger.exception("letter %s failed again", letter.pk)
-            counts["failed"] += 1
-    return counts

@@ -41,7 +41,17 @@ from .organisations import (
     kvk_validator,
     validate_iban,
 )
-from .records import AuditEvent, BulkUpload, ClockRun, Letter, LetterTemplate, Notification, Outbox, letter_path
+from .records import (
+    AuditEvent,
+    BulkUpload,
+    ClockRun,
+    Finding,
+    Letter,
+    LetterTemplate,
+    Notification,
+    Outbox,
+    letter_path,
+)
 
 __all__ = [
     "STAFF_ROLES",
@@ -57,6 +67,7 @@ __all__ = [
     "DeMinimisAid",
     "Decision",
     "Document",
+    "Finding",
     "InternalNote",
     "Letter",
     "LetterTemplate",

@@ -192,6 +192,7 @@ class Outbox(models.Model):
         OWED = "owed", _("te leveren")
         DONE = "done", _("geleverd")
         FAILED = "failed", _("mislukt")
+        WAIVED = "waived", _("niet verstuurd (historische invoer)")
 
     key = models.CharField(max_length=160, unique=True)
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
@@ -216,3 +217,25 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Finding(models.Model):
+    """Something the reconciliation found that should not be (``manage.py reconcile``, daily): kept for staff."""
+
+    class Kind(models.TextChoices):
+        OWED = "owed", _("brief of e-mail ontbreekt of blijft hangen")
+        LEDGER = "ledger", _("grootboek, openstelling en aanvragen lopen niet gelijk")
+        QUEUE = "queue", _("wachtrij met gaten of dubbelen")
+
+    run_at = models.DateTimeField(_("gevonden op"), db_index=True)
+    kind = models.CharField(_("controle"), max_length=10, choices=Kind.choices)
+    subject = models.CharField(_("waarover"), max_length=160)
+    detail = models.TextField(_("bevinding"))
+
+    class Meta:
+        ordering = ["-run_at", "kind", "subject"]
+        verbose_name = _("bevinding van de reconciliatie")
+        verbose_name_plural = _("bevindingen van de reconciliatie")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"

@@ -186,10 +186,10 @@ def test_the_clock_job_retries_a_failed_letter(monkeypatch, django_capture_on_co
         monkeypatch.undo()
     letter = Letter.objects.get(application=app)
     assert letter.status == Letter.Status.FAILED
-    assert run_on(datetime.date(2024, 3, 5))["letters_retried"] == 1
+    assert run_on(datetime.date(2024, 3, 5))["letters_and_emails_delivered"] == 1
     letter.refresh_from_db()
     assert letter.status == Letter.Status.RENDERED
-    assert run_on(datetime.date(2024, 3, 5))["letters_retried"] == 0
+    assert run_on(datetime.date(2024, 3, 5))["letters_and_emails_delivered"] == 0
 
 
 def test_running_twice_on_the_same_day_does_nothing_twice():

@@ -53,19 +53,15 @@ def test_a_task_travels_through_redis_to_a_worker():
 
 
 @pytest.mark.django_db
-def test_a_submission_does_not_depend_on_the_broker(settings, monkeypatch):
-    """With the broker down, the side effects run in-process and nothing is lost."""
+def test_a_submission_does_not_depend_on_the_broker(monkeypatch):
+    """With the broker down the prompt fails fast and is logged; the owed letter stays a row for the sweep."""
     from applications import tasks
 
-    calls = []
-
-    def broken_delay(*args, **kwargs):
+    def broken(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.after_event, "delay", broken_delay)
-    monkeypatch.setattr(tasks.after_event, "apply", lambda args: calls.append(args))
-    tasks.dispatch_after_event(123)
-    assert calls == [[123]]
+    monkeypatch.setattr(tasks.deliver_owed, "apply_async", broken)
+    assert tasks.prompt_delivery("letter:receipt:application:1") is False
 
 
 @pytest.mark.postgres

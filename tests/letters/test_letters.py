@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from freezegun import freeze_time
 from pypdf import PdfReader
 
-from applications import letters, services
-from applications.models import Letter, LetterTemplate, Notification
+from applications import letters, outbox, services
+from applications.models import Letter, LetterTemplate, Notification, Outbox
 from applications.services import hearing
 from tests.review.scenario import (
     OpeningFactory,
@@ -151,6 +152,9 @@ def test_a_retry_after_a_failed_render_produces_one_letter_and_one_email(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(opening, team["employer"])
+    owed = Outbox.objects.get(application=app)
+    assert owed.status == Outbox.Status.OWED and owed.attempts == 1 and "font cache locked" in owed.last_error
+    assert outbox.sweep(now=timezone.now() + datetime.timedelta(minutes=2))["delivered"] == 1
     letter = only(app, "receipt")
     assert letter.status == Letter.Status.RENDERED
     assert letter.attempts == 2
@@ -271,7 +275,11 @@ def test_a_failed_announcement_is_sent_by_the_retry_and_only_once(
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(opening, team["employer"])
     letter = only(app, "receipt")
-    assert letter.status == Letter.Status.RENDERED and letter.emailed_at is not None
+    assert letter.status == Letter.Status.RENDERED and letter.emailed_at is None
+    assert "smtp down" in Outbox.objects.get(application=app).last_error
+    assert outbox.sweep(now=timezone.now() + datetime.timedelta(minutes=2))["delivered"] == 1
+    letter.refresh_from_db()
+    assert letter.emailed_at is not None
     assert calls["n"] == 2
     assert len([m for m in django_mail.outbox if app.reference in m.subject]) == 1
 
