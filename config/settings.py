@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +55,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # django-prometheus counts every request and response: first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id on the response and on every log record of the request.
+    "ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,13 +150,21 @@ STORAGES = {
     },
 }
 
-# E-mail: the console by default.
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: real SMTP in production; the console with DEBUG (make run). A send that hangs
+# holds a worker, so the timeout is short: the outbox tries again later.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS, port 587) and EMAIL_USE_SSL (port 465): set one, not both")
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Open Subsidie <noreply@opensubsidie.example>")
 # For django.core.mail.backends.filebased.EmailBackend (the fault tests count the e-mails sent there).
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH") or None
@@ -221,10 +235,20 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Operations (ops): the health probes and the metrics, see docs/deployment.md.
+# /gezondheid/ reports the outbox unwell when its oldest owed letter or e-mail waited longer than this.
+HEALTH_OUTBOX_MAX_AGE_MINUTES = int(env("HEALTH_OUTBOX_MAX_AGE_MINUTES", "15"))
+# /gezondheid/klaar/ reports not ready when the disk of MEDIA_ROOT is fuller than this.
+HEALTH_DISK_MAX_USED_PERCENT = float(env("HEALTH_DISK_MAX_USED_PERCENT", "95"))
+# /metrics answers only a scraper that sends "Authorization: Bearer <METRICS_TOKEN>"; unset, it does not exist.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The load balancer's probes and Prometheus talk plain HTTP to each app server.
+    SECURE_REDIRECT_EXEMPT = [r"^gezondheid/", r"^metrics$"]
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
@@ -233,12 +257,28 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# Logs: one JSON object a line on stderr (LOG_FORMAT=json, the default without DEBUG) or a line
+# of text (LOG_FORMAT=text, the default with DEBUG), each with the request id or the Celery task id.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"()": "ops.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # Django's own records go to the handler above only (its default console handler would print them twice).
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }
+# The Celery worker logs through the handler above (JSON, with the task id) instead of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The key that makes every lottery reproducible is its published seed; this is
 # only the HMAC's domain separator, not a secret.

@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
+    # The health probes and /metrics (ops): for the load balancer, the orchestrator and Prometheus.
+    path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
     path("inloggen/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
