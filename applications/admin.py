@@ -19,8 +19,19 @@ from django.utils.translation import gettext_lazy as _
 
 from schemes.admin import ReadOnlyAdminMixin
 
-from . import letters, outbox
-from .models import AuditEvent, ClockRun, Finding, Letter, LetterTemplate, Mandate, Organisation, Outbox, User
+from . import letters, outbox, services
+from .models import (
+    AuditEvent,
+    ClockRun,
+    Finding,
+    Letter,
+    LetterTemplate,
+    Mandate,
+    Organisation,
+    OrganisationEvent,
+    Outbox,
+    User,
+)
 
 # --- letters ------------------------------------------------------------------------
 
@@ -191,11 +202,30 @@ class FindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # --- organisations, users, mandates ------------------------------------------------------
 
 
+class OrganisationEventInline(admin.TabularInline):
+    """Every change of the organisation's details, old and new: read only."""
+
+    model = OrganisationEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "actor_name", "source", "changes"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kvk", "size_class", "sector", "province", "is_intermediary"]
     list_filter = ["is_intermediary", "size_class", "sector", "province"]
     search_fields = ["name", "kvk", "contact_email"]
+    inlines = [OrganisationEventInline]
+
+    def save_model(self, request, obj, form, change):
+        services.save_organisation(obj, user=request.user, source="beheer")
 
 
 @admin.register(User)

@@ -13,6 +13,8 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 REQUIRE = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
@@ -76,3 +78,15 @@ def _dutch_first():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@receiver(connection_created)
+def _test_databases_may_be_flushed(sender, connection, **kwargs):
+    """The suite empties its own test database between transactional tests (TRUNCATE): say so on purpose.
+
+    The append-only tables refuse TRUNCATE unless the session sets this (migration 0012); the tests that
+    prove the refusal switch it off again.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET open_subsidie.truncate_allowed = on")

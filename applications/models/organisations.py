@@ -187,3 +187,37 @@ class Channel(models.TextChoices):
     EMPLOYER = "employer", _("werkgever")
     INTERMEDIARY = "intermediary", _("intermediair")
     API = "api", _("API")
+
+
+class OrganisationEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("Het logboek van een organisatie wordt nooit gewijzigd."))
+
+    def delete(self):
+        raise ValidationError(_("Het logboek van een organisatie wordt nooit verwijderd."))
+
+
+class OrganisationEvent(models.Model):
+    """Append-only: one row per change of an organisation's details (its IBAN above all), old and new."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    source = models.CharField(_("via"), max_length=20)
+    changes = models.JSONField(_("wijzigingen"), default=dict, help_text=_("Per veld: [oud, nieuw]."))
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = OrganisationEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("wijziging van een organisatie")
+        verbose_name_plural = _("wijzigingen van organisaties")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Het logboek van een organisatie wordt nooit gewijzigd."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Het logboek van een organisatie wordt nooit verwijderd."))

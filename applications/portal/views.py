@@ -119,7 +119,7 @@ def profile(request):
     organisation = request.user.organisation
     form = ProfileForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_organisation(form.save(commit=False), user=request.user, source="portaal")
         messages.success(request, _("Het profiel van uw organisatie is opgeslagen."))
         return redirect(request.GET.get("next") if _safe_next(request) else "portal:profile")
     return render(

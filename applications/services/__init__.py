@@ -17,7 +17,7 @@ Importing the package registers every action's handler.
 
 from ..errors import ActionError, Conflict, Forbidden, Invalid, Missing
 from . import allocation, casework, decisions, documents, hearing, intake, money, tranches
-from .accounts import create_user, grant_mandate, revoke_mandate
+from .accounts import create_user, grant_mandate, revoke_mandate, save_organisation
 from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
 from .drafts import create_draft, next_reference, organisation_for, update_draft
@@ -52,6 +52,7 @@ __all__ = [
     "record_assessment",
     "record_payment",
     "revoke_mandate",
+    "save_organisation",
     "settlement_amount",
     "tranches",
     "update_draft",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import Invalid
-from ..models import Mandate, Organisation, Role, User
+from ..models import Mandate, Organisation, OrganisationEvent, Role, User
 
 
 @transaction.atomic
@@ -76,6 +76,8 @@ def create_user(
             },
         )
         organisation.full_clean()
+        if _created:
+            save_organisation(organisation, user=None, source="beheerscript", created=True)
     elif role in (Role.APPLICANT, Role.INTERMEDIARY):
         raise Invalid(_("Een aanvrager of intermediair hoort bij een organisatie (--organisation)."))
     user, _created = User.objects.get_or_create(username=username)
@@ -92,3 +94,47 @@ def create_user(
     if schemes is not None:
         user.schemes.set(schemes)
     return user
+
+
+# The details of an organisation whose every change is kept, old and new (the IBAN above all: where the money goes).
+AUDITED_FIELDS = (
+    "name",
+    "kvk",
+    "size_class",
+    "sector",
+    "province",
+    "iban",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "is_intermediary",
+)
+
+
+@transaction.atomic
+def save_organisation(
+    organisation: Organisation, *, user: User | None, source: str, created: bool = False
+) -> OrganisationEvent | None:
+    """Save an organisation's details and keep what changed in its append-only log (None: nothing changed).
+
+    ``created``: the organisation was just made; its log starts with every detail it has.
+    """
+    stored = None
+    if organisation.pk and not created:
+        stored = Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    organisation.save()
+    changes = {
+        name: [getattr(stored, name) if stored else None, getattr(organisation, name)]
+        for name in AUDITED_FIELDS
+        if stored is None or getattr(stored, name) != getattr(organisation, name)
+    }
+    if not changes:
+        return None
+    return OrganisationEvent.objects.create(
+        organisation=organisation,
+        actor=user if user is not None and user.pk else None,
+        actor_name=user.get_username() if user is not None and user.pk else "systeem",
+        source=source,
+        changes=changes,
+        at=timezone.now(),
+    )
