@@ -16,6 +16,7 @@ from applications.models import AuditEvent, OrganisationEvent
 from schemes.models import LedgerEntry
 from tests.review.scenario import submitted, team_for
 
+
 @pytest.mark.parametrize(
     "statement",
     [
