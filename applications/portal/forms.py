@@ -15,6 +15,7 @@ from schemes.forms import MONEY_ATTRS, MoneyField
 
 from ..models import Organisation
 from ..services.documents import validate_upload
+from . import sheets
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
 TEXT = {"class": "utrecht-textbox rvo-input"}
@@ -353,6 +354,12 @@ class BulkUploadForm(AccessibleForm):
 
     def clean_opening(self):
         return self.openings[self.cleaned_data["opening"]]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > sheets.MAX_BYTES:  # the declared size: nothing of the file is read
+            raise forms.ValidationError(sheets.too_large_message())
+        return upload
 
 
 class DashboardFilterForm(forms.Form):
