@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from applications import services
 from applications.errors import Invalid
 from applications.models import Application, AuditEvent, CostLine, Partner, Role, Unit
 from applications.portal.forms import CostsForm
-from applications.services import inputs
+from applications.services import decisions, inputs
+from applications.services.actions import Context
 from schemes.forms import MoneyField
 from schemes.rules import to_money
 from tests.portal import factories as f
@@ -256,3 +258,27 @@ def test_an_api_address_that_matches_no_endpoint_is_a_json_404(api, url):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Dit adres bestaat niet in de API."}
+
+
+def test_a_settlement_whose_completed_trajecten_are_not_ids_is_refused(opening, werkgever):
+    app = f.submitted(opening, werkgever, units=[f.traject(1)])
+    reviewer = f.staff(Role.REVIEWER, [opening.scheme], username="behandelaar-vaststelling")
+    senior = f.staff(Role.SENIOR_REVIEWER, [opening.scheme], username="senior-vaststelling")
+    services.perform(app, "start_review", reviewer, {})
+    services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
+    services.perform(app, "propose_grant", reviewer, {})
+    services.perform(app, "approve_decision", senior, {})
+    for done in ([[1]], [{"id": {"a": 1}}], ["1"], [True]):
+        with pytest.raises(Invalid) as refusal:
+            services.perform(app, "request_settlement", werkgever, {"units_completed": done})
+        assert "units_completed" in refusal.value.errors
+    app.refresh_from_db()
+    assert app.state == "granted" and set(app.units.values_list("status", flat=True)) == {Unit.Status.PLANNED}
+
+
+def test_a_tranche_that_is_not_a_number_is_refused():
+    now = timezone.now()
+    context = Context(application=Application(), user=None, data={"tranche": {"x": 1}}, now=now, today=now.date())
+    with pytest.raises(Invalid) as refusal:
+        decisions._propose_tranche(context)
+    assert refusal.value.errors == {"tranche": ["Een getal."]}
