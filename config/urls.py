@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
@@ -22,3 +25,14 @@ urlpatterns = [
 
 # Uploaded documents and letters are never served from MEDIA_URL, not even with DEBUG
 # (make run): only through views that check who may see the application.
+
+
+def not_found(request, exception):
+    """An address under /api/ that matches no endpoint (a code that is not a slug, an id that is not a number)
+    answers as the API does, in JSON; elsewhere the page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Dit adres bestaat niet in de API.")}, status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = not_found

@@ -6,8 +6,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from schemes.api_errors import errors_for
+
 from .access import report_for
-from .queries import ReportError
+from .queries import SCOPES, ReportError
 
 
 class ReportView(APIView):
@@ -18,8 +20,11 @@ class ReportView(APIView):
         description="Cijfers van een openstelling, regeling of het portfolio (code 'all') op een peildatum, "
         "berekend uit het auditlogboek en de boekingen. Voor programmamanagers (regelingen van hun team) "
         "en functioneel beheerders.",
-        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, description="peildatum, standaard vandaag")],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter("scope", str, OpenApiParameter.PATH, enum=list(SCOPES)),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="peildatum (1990 tot vandaag), standaard vandaag"),
+        ],
+        responses={200: OpenApiTypes.OBJECT, **errors_for(400, 403, 404)},
     )
     def get(self, request, scope: str, code: str):
         try:

@@ -84,6 +84,9 @@ def pct(part, whole) -> float | None:
     return float(value.quantize(TWO, rounding=ROUND_HALF_UP))
 
 
+EARLIEST_AS_OF = datetime.date(1990, 1, 1)
+
+
 def parse_as_of(value: str | datetime.date | None) -> datetime.date:
     """A report date: ``YYYY-MM-DD``, default today; never in the future."""
     today = clocks.local_date()
@@ -100,6 +103,8 @@ def parse_as_of(value: str | datetime.date | None) -> datetime.date:
             ) from None
     if value > today:
         raise ReportError(gettext("Een rapportage kan niet over een datum in de toekomst gaan."))
+    if value < EARLIEST_AS_OF:  # and the start of year 1 in Amsterdam is before the start of the calendar
+        raise ReportError(gettext("Een rapportage gaat over een datum vanaf 1990."))
     return value
 
 

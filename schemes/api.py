@@ -7,6 +7,7 @@ from rest_framework import generics, permissions
 from rest_framework.exceptions import NotFound
 
 from . import selectors
+from .api_errors import errors_for
 from .models import Opening
 from .serializers import OpeningSerializer, SchemeSerializer
 
@@ -34,7 +35,7 @@ class SchemeList(generics.ListAPIView):
         return selectors.catalogue().prefetch_related("tranche_plan")
 
 
-@extend_schema(summary="One scheme by code")
+@extend_schema(summary="One scheme by code", responses={200: SchemeSerializer, **errors_for(404)})
 class SchemeDetail(ByCodeMixin, generics.RetrieveAPIView):
     serializer_class = SchemeSerializer
     permission_classes = [permissions.AllowAny]
@@ -47,7 +48,10 @@ class SchemeDetail(ByCodeMixin, generics.RetrieveAPIView):
         return selectors.catalogue().prefetch_related("tranche_plan")
 
 
-@extend_schema(summary="One opening with its ceiling and what is reserved, committed and paid")
+@extend_schema(
+    summary="One opening with its ceiling and what is reserved, committed and paid",
+    responses={200: OpeningSerializer, **errors_for(404)},
+)
 class OpeningDetail(ByCodeMixin, generics.RetrieveAPIView):
     serializer_class = OpeningSerializer
     permission_classes = [permissions.AllowAny]

@@ -7,6 +7,7 @@ Every refusal says which limit it broke, in plain Dutch.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
@@ -54,17 +55,28 @@ DECIMAL_FIELDS = MONEY_FIELDS | {"percentage", "advance_pct"}
 DE_MINIMIS_LIMIT = Decimal("300000.00")
 
 
+# What a money column (14 digits, 2 after the point) can hold; and an amount written with ASCII digits only
+# (Decimal itself would read "١٢٣٤٥" as 12345, and "1E+999999" as a number no column holds).
+MAX_MONEY = Decimal("999999999999.99")
+MONEY_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def to_money(value: Any) -> Decimal:
     """A euro amount with two decimals, or ValueError with a plain message."""
+    if isinstance(value, bool):
+        raise ValueError(_("'%(value)s' is geen bedrag.") % {"value": value})
     if isinstance(value, Decimal):
         result = value
     else:
+        text = str(value).strip().replace("€", "").strip()
+        if not MONEY_TEXT.fullmatch(text):
+            raise ValueError(_("'%(value)s' is geen bedrag.") % {"value": value})
         try:
-            result = Decimal(str(value).strip().replace("€", "").strip())
+            result = Decimal(text)
         except (InvalidOperation, ValueError):
             raise ValueError(_("'%(value)s' is geen bedrag.") % {"value": value}) from None
-    if not result.is_finite():
-        raise ValueError(_("'%(value)s' is geen bedrag.") % {"value": value})
+    if not result.is_finite() or abs(result) > MAX_MONEY:
+        raise ValueError(_("'%(value)s' is geen bedrag dat wij kunnen vastleggen.") % {"value": value})
     return result.quantize(CENT)
 
 

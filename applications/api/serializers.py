@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from .. import services, workflow
@@ -143,6 +144,25 @@ class DraftInput(serializers.Serializer):
     )
 
 
+class ApplicationListQuery(serializers.Serializer):
+    """The list's query: filters and paging, each refused on its own with a 400 when out of range."""
+
+    opening = serializers.SlugField(required=False, max_length=60)
+    state = serializers.CharField(required=False, help_text="one or more states, comma-separated")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000_000, default=0)
+
+    def validate_state(self, value: str) -> list[str]:
+        states = [s.strip() for s in value.split(",") if s.strip()]
+        unknown = [s for s in states if s not in State.values]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Onbekende status: %(states)s. Kies uit: %(known)s.")
+                % {"states": ", ".join(unknown), "known": ", ".join(State.values)}
+            )
+        return states
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name")
 
@@ -173,13 +193,6 @@ class LetterSerializer(serializers.Serializer):
     kind = serializers.CharField()
     created_at = serializers.DateTimeField()
     url = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every refusal: a plain-words ``detail`` (Dutch by default) and, where a field is to blame, ``errors``."""
-
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 class ConflictInput(serializers.Serializer):

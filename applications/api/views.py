@@ -19,19 +19,21 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from schemes.api_errors import errors_for, flatten
 from schemes.models import Opening
 
 from .. import selectors, services, workflow
 from ..errors import ActionError
 from ..models import Application, Letter
 from ..services import allocation
+from ..states import State
 from .serializers import (
+    ApplicationListQuery,
     ApplicationSerializer,
     AssessmentInput,
     AssessmentSerializer,
     ConflictInput,
     DraftInput,
-    ErrorSerializer,
     EventSerializer,
     LetterSerializer,
     PublicEventSerializer,
@@ -63,21 +65,31 @@ class ApplicationList(APIView):
 
     @extend_schema(
         summary="The applications this user may see",
-        parameters=[OpenApiParameter("opening", str), OpenApiParameter("state", str)],
-        responses=ApplicationSerializer(many=True),
+        parameters=[
+            OpenApiParameter("opening", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 60}),
+            OpenApiParameter(
+                "state",
+                {"type": "array", "items": {"type": "string", "enum": list(State.values)}},
+                style="form",
+                explode=False,
+                description="one or more states, comma-separated",
+            ),
+            OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+            OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000_000, "default": 0}),
+        ],
+        responses={200: ApplicationSerializer(many=True), **errors_for(400, 403)},
     )
     def get(self, request):
+        query = ApplicationListQuery(data=request.query_params)
+        if not query.is_valid():
+            return Response({"detail": _("De zoekvraag klopt niet."), "errors": flatten(query.errors)}, status=400)
         qs = selectors.visible_applications(request.user).select_related("opening__scheme", "organisation")
-        if request.query_params.get("opening"):
-            qs = qs.filter(opening__code=request.query_params["opening"])
-        if request.query_params.get("state"):
-            qs = qs.filter(state__in=request.query_params["state"].split(","))
+        if query.validated_data.get("opening"):
+            qs = qs.filter(opening__code=query.validated_data["opening"])
+        if query.validated_data.get("state"):
+            qs = qs.filter(state__in=query.validated_data["state"])
         qs = qs.prefetch_related("units", "supplement_requests").order_by("-created_at")
-        try:
-            limit = min(int(request.query_params.get("limit", 100)), 1000)
-            offset = max(int(request.query_params.get("offset", 0)), 0)
-        except ValueError:
-            return Response({"detail": _("limit en offset zijn gehele getallen.")}, status=400)
+        limit, offset = query.validated_data["limit"], query.validated_data["offset"]
         page = list(qs[offset : offset + limit])
         return Response(ApplicationSerializer(page, many=True, context={"request": request}).data)
 
@@ -86,12 +98,16 @@ class ApplicationList(APIView):
         description='With "submit": true the draft is submitted in the same transaction: 201 with the submitted '
         "application, or the submission's error (400, 403, 409) and no draft at all.",
         request=DraftInput,
-        responses={201: ApplicationSerializer},
+        responses={201: ApplicationSerializer, **errors_for(400, 403, 409)},
     )
     def post(self, request):
+        if not isinstance(request.data, dict):
+            return Response({"detail": _("De gegevens moeten een JSON-object zijn.")}, status=400)
         incoming = DraftInput(data=request.data)
         if not incoming.is_valid():
-            return Response({"detail": _("De aanvraag is niet goed ingevuld."), "errors": incoming.errors}, status=400)
+            return Response(
+                {"detail": _("De aanvraag is niet goed ingevuld."), "errors": flatten(incoming.errors)}, status=400
+            )
         opening = Opening.objects.filter(code=incoming.validated_data["opening"]).select_related("scheme").first()
         if opening is None:
             return Response({"detail": _("Er is geen openstelling met deze code.")}, status=400)
@@ -113,14 +129,20 @@ class ApplicationList(APIView):
 class ApplicationDetail(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="One application", responses=ApplicationSerializer)
+    @extend_schema(summary="One application", responses={200: ApplicationSerializer, **errors_for(403, 404)})
     def get(self, request, reference):
         application = _visible(request, reference)
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
-    @extend_schema(summary="Change a draft", request=DraftInput, responses=ApplicationSerializer)
+    @extend_schema(
+        summary="Change a draft",
+        request=DraftInput,
+        responses={200: ApplicationSerializer, **errors_for(400, 403, 404, 409)},
+    )
     def patch(self, request, reference):
         application = _visible(request, reference)
+        if not isinstance(request.data, dict):
+            return Response({"detail": _("De gegevens moeten een JSON-object zijn.")}, status=400)
         try:
             application = services.update_draft(application=application, user=request.user, data=dict(request.data))
         except ActionError as exc:
@@ -136,8 +158,9 @@ class ApplicationAction(APIView):
         description="Actions: " + ", ".join(workflow.ACTION_NAMES) + ". 409 when the action is not possible in this "
         "state or the application changed underneath (send If-Match: <version> to be sure); 403 when this user "
         "may not; 400 for a bad body. Nothing changes on an error.",
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(workflow.ACTION_NAMES))],
         request=OpenApiTypes.OBJECT,
-        responses={200: ApplicationSerializer},
+        responses={200: ApplicationSerializer, **errors_for(400, 403, 404, 409)},
     )
     def post(self, request, reference, action):
         if workflow.action(action) is None:
@@ -172,9 +195,12 @@ class ApplicationEvents(APIView):
         summary="The history of one application: everything for staff, the portal's view for applicants",
         description="Staff get every audit event with its actor, reason and data. An applicant or intermediary "
         "gets the events the portal shows, in its words, without staff names or internal records.",
-        responses=PolymorphicProxySerializer(
-            "ApplicationEvent", serializers=[EventSerializer, PublicEventSerializer], resource_type_field_name=None
-        ),
+        responses={
+            200: PolymorphicProxySerializer(
+                "ApplicationEvent", serializers=[EventSerializer, PublicEventSerializer], resource_type_field_name=None
+            ),
+            **errors_for(403, 404),
+        },
     )
     def get(self, request, reference):
         application = _visible(request, reference)
@@ -201,7 +227,7 @@ class ConflictOfInterest(APIView):
         description="201 for a first declaration, 200 when it replaces this reviewer's earlier one (audited). "
         "A declared conflict blocks every act of this reviewer on the case.",
         request=ConflictInput,
-        responses={201: AssessmentSerializer, 200: AssessmentSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        responses={201: AssessmentSerializer, 200: AssessmentSerializer, **errors_for(400, 403, 404)},
     )
     def post(self, request, reference):
         application = _case(request, reference)
@@ -227,7 +253,7 @@ class AssessmentView(APIView):
 
     @extend_schema(
         summary="Every reviewer's declaration and assessment of the case (the second reviewer reads the first's)",
-        responses={200: AssessmentSerializer(many=True), 404: ErrorSerializer},
+        responses={200: AssessmentSerializer(many=True), **errors_for(403, 404)},
     )
     def get(self, request, reference):
         application = _case(request, reference)
@@ -239,7 +265,7 @@ class AssessmentView(APIView):
         "is scored 0 to 10 on every criterion, each score justified. The other reviewers' assessments come "
         "back with it.",
         request=AssessmentInput,
-        responses={200: AssessmentSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer},
+        responses={200: AssessmentSerializer(many=True), **errors_for(400, 403, 404)},
     )
     def post(self, request, reference):
         application = _case(request, reference)
@@ -267,7 +293,7 @@ class OpeningAllocation(APIView):
     @extend_schema(
         summary="Run (POST) or read (GET) the allocation of an opening: staff of the scheme only",
         request=inline_serializer("AllocateInput", {"seed": serializers.CharField()}),
-        responses=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT, **errors_for(400, 403, 404, 409)},
     )
     def post(self, request, code):
         if not request.user.is_authenticated:
@@ -281,7 +307,8 @@ class OpeningAllocation(APIView):
         return Response(_allocation_json(result), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="The last allocation of an opening, recomputable from its seed", responses=OpenApiTypes.OBJECT
+        summary="The last allocation of an opening, recomputable from its seed",
+        responses={200: OpenApiTypes.OBJECT, **errors_for(404)},
     )
     def get(self, request, code):
         opening = get_object_or_404(Opening, code=code)
@@ -311,7 +338,7 @@ class ApplicationLetters(APIView):
 
     @extend_schema(
         summary="The letters of one application (receipt, grant, rejection, …), each with its PDF",
-        responses=LetterSerializer(many=True),
+        responses={200: LetterSerializer(many=True), **errors_for(403, 404)},
     )
     def get(self, request, reference):
         application = _visible(request, reference)
@@ -331,7 +358,11 @@ class ApplicationLetters(APIView):
 class LetterDownload(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="One letter as PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="One letter as PDF",
+        parameters=[OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors_for(403, 404)},
+    )
     def get(self, request, reference, pk):
         application = _visible(request, reference)
         letter = application.letters.filter(pk=pk, status=Letter.Status.RENDERED).first()

@@ -10,27 +10,24 @@ name the row and the column. A ``BulkUpload`` records the attempt either way.
 
 from __future__ import annotations
 
-import csv
-import datetime
 import hashlib
-import io
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from schemes.models import Opening
 
 from .. import checks, services
 from ..models import Application, BulkUpload, User
+from ..services.documents import clean_name
 from ..states import State
+from . import sheets
 from .forms import CostsForm, DeclarationsForm, ProgrammeForm, money_field
 from .rows import UnitRowForm
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 2000
+MAX_BYTES = sheets.MAX_BYTES
+MAX_ROWS = sheets.MAX_ROWS
 
 # Column name in the file → field of the application or traject.
 UNIT_COLUMNS = {
@@ -103,69 +100,38 @@ class _Rollback(Exception):
 # --- reading the file -------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, int):
-        return str(value)
-    return str(value).strip()
-
-
 def read_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(row number as the spreadsheet shows it, {column: text}) for every non-empty row."""
-    lowered = (name or "").lower()
-    if lowered.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        table = _read_xlsx(content)
-    elif lowered.endswith(".csv") or lowered.endswith(".txt"):
-        table = _read_csv(content)
-    else:
-        raise ValueError(_("Upload een CSV- of XLSX-bestand."))
-    if not table:
-        raise ValueError(_("Het bestand is leeg."))
-    header = [str(h or "").strip().lower().replace(" ", "_").replace("-", "_") for h in table[0]]
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        texts = [_cell(v) for v in values]
+    """(row number as the spreadsheet shows it, {column: text}) for every non-empty row.
+
+    ``sheets`` streams the file and refuses it (``sheets.Refused``, a ValueError) at the first limit it passes.
+    """
+    rows = sheets.table(name, content)
+    first = next(rows, None)
+    if first is None:
+        raise sheets.Refused(_("Het bestand is leeg."))
+    header = [str(h or "").strip().lower().replace(" ", "_").replace("-", "_") for h in first[1]]
+    found = []
+    for number, values in rows:
+        texts = [sheets.cell_text(v) for v in values]
         if not any(texts):
             continue
-        rows.append((number, {header[i]: texts[i] for i in range(min(len(header), len(texts))) if header[i]}))
-    return rows
-
-
-def _read_csv(content: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_xlsx(content: bytes) -> list[list]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise ValueError(_("Dit XLSX-bestand kan niet worden gelezen.")) from None
-    sheet = workbook.worksheets[0]
-    table = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return table
+        found.append((number, {header[i]: texts[i] for i in range(min(len(header), len(texts))) if header[i]}))
+    return found
 
 
 # --- validating and creating ---------------------------------------------------------------
 
 
-def import_file(*, user: User, opening: Opening, name: str, content: bytes) -> Outcome:
-    """Create every draft in the file, or none; record the upload either way."""
+def import_file(*, user: User, opening: Opening, upload) -> Outcome:
+    """Create every draft in the file (an ``UploadedFile``), or none; record the upload either way.
+
+    The file is refused on its declared size before it is read, and read at most to the limit.
+    """
+    name = clean_name(upload.name)
+    try:
+        content = sheets.read_upload(upload)
+    except sheets.Refused as exc:
+        return _refused(user=user, opening=opening, name=name, message=str(exc))
     digest = hashlib.sha256(content).hexdigest()
     earlier = (
         BulkUpload.objects.filter(uploaded_by=user, opening=opening, sha256=digest)
@@ -176,17 +142,12 @@ def import_file(*, user: User, opening: Opening, name: str, content: bytes) -> O
         return Outcome(upload=earlier, duplicate=True)
     errors: list[RowError] = []
     rows: list[tuple[int, dict]] = []
-    if len(content) > MAX_BYTES:
-        errors.append(RowError(0, "", _("Het bestand is groter dan 5 MB.")))
-    else:
-        try:
-            rows = read_rows(name, content)
-        except ValueError as exc:
-            errors.append(RowError(0, "", str(exc)))
+    try:
+        rows = read_rows(name, content)
+    except sheets.Refused as exc:
+        errors.append(RowError(0, "", str(exc)))
     if not errors and not rows:
         errors.append(RowError(0, "", _("Het bestand bevat geen rijen onder de kolomnamen.")))
-    if len(rows) > MAX_ROWS:
-        errors.append(RowError(0, "", _("Ten hoogste %(max)s rijen per bestand.") % {"max": MAX_ROWS}))
     rules = opening.published_rules
     if not errors:
         missing = [c for c in REQUIRED[rules.shape] if c not in rows[0][1]]
@@ -205,7 +166,7 @@ def import_file(*, user: User, opening: Opening, name: str, content: bytes) -> O
     upload = BulkUpload.objects.create(
         uploaded_by=user,
         opening=opening,
-        file_name=(name or "")[:255],
+        file_name=name,
         sha256=digest,
         status=BulkUpload.Status.REJECTED if errors else BulkUpload.Status.CREATED,
         row_count=len(rows),
@@ -213,6 +174,19 @@ def import_file(*, user: User, opening: Opening, name: str, content: bytes) -> O
     )
     if created:
         upload.applications.set(created)
+    return Outcome(upload=upload, errors=upload.errors)
+
+
+def _refused(*, user: User, opening: Opening, name: str, message: str) -> Outcome:
+    """A file refused before it was read: recorded, without a digest of what was never read."""
+    upload = BulkUpload.objects.create(
+        uploaded_by=user,
+        opening=opening,
+        file_name=name,
+        sha256="",
+        status=BulkUpload.Status.REJECTED,
+        errors=[RowError(0, "", message).as_dict()],
+    )
     return Outcome(upload=upload, errors=upload.errors)
 
 

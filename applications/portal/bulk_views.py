@@ -39,9 +39,7 @@ def upload(request):
     form = BulkUploadForm(request.POST or None, request.FILES or None, openings=openings)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
-        outcome = bulk.import_file(
-            user=request.user, opening=form.cleaned_data["opening"], name=file.name, content=file.read()
-        )
+        outcome = bulk.import_file(user=request.user, opening=form.cleaned_data["opening"], upload=file)
         if outcome.duplicate:
             messages.info(request, _("Dit bestand heeft u al eerder geüpload; hier zijn de concepten ervan."))
         elif outcome.ok:

@@ -14,18 +14,35 @@ from django.utils.translation import gettext_lazy as _
 from schemes.forms import MONEY_ATTRS, MoneyField
 
 from ..models import Organisation
+from ..services import inputs
 from ..services.documents import validate_upload
+from . import sheets
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
 TEXT = {"class": "utrecht-textbox rvo-input"}
+
+
+def _in_range(value) -> None:
+    """The dates of law run from 1990 to 2100, as ``services.inputs.date`` reads them."""
+    if not inputs.FIRST_DAY <= value <= inputs.LAST_DAY:
+        raise ValidationError(inputs.out_of_range_message())
 
 
 def date_field(label, **kwargs) -> forms.DateField:
     return forms.DateField(
         label=label,
         input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date", "class": "utrecht-textbox rvo-input"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "class": "utrecht-textbox rvo-input",
+                "min": inputs.FIRST_DAY.isoformat(),
+                "max": inputs.LAST_DAY.isoformat(),
+            },
+            format="%Y-%m-%d",
+        ),
         error_messages={"invalid": _("Vul een datum in, bijvoorbeeld 2026-03-01 of 1-3-2026.")},
+        validators=[_in_range],
         **kwargs,
     )
 
@@ -353,6 +370,12 @@ class BulkUploadForm(AccessibleForm):
 
     def clean_opening(self):
         return self.openings[self.cleaned_data["opening"]]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > sheets.MAX_BYTES:  # the declared size: nothing of the file is read
+            raise forms.ValidationError(sheets.too_large_message())
+        return upload
 
 
 class DashboardFilterForm(forms.Form):

@@ -21,6 +21,7 @@ from schemes.models import Opening, Scheme
 
 from .. import checks, clocks, selectors, services, workflow
 from ..models import Application, Document, Letter, Role
+from ..services import documents
 from ..states import PUBLIC_LABELS, State
 from .base import error_list, portal_user, visible_application
 from .forms import (
@@ -172,14 +173,7 @@ def detail(request, reference):
 def document_download(request, reference, pk):
     application = visible_application(request, reference)
     document = get_object_or_404(Document, pk=pk, application=application)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return documents.download(document)
 
 
 @portal_user

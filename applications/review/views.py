@@ -30,7 +30,7 @@ from .. import checks, clocks, letters, selectors, services, workflow
 from ..errors import ActionError
 from ..models import Application, Document, Letter, Role, User
 from ..reasons import REASON_CODES
-from ..services import hearing
+from ..services import documents, hearing
 from ..states import OPEN_STATES, State
 from . import selectors as review_selectors
 from .forms import (
@@ -486,12 +486,7 @@ def letter_download(request, reference: str, pk: int):
 def document_download(request, reference: str, pk: int):
     application = _case(request, reference)
     document = get_object_or_404(Document, pk=pk, application=application)
-    return FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type,
-        as_attachment=True,
-        filename=document.original_name,
-    )
+    return documents.download(document)
 
 
 __all__ = ["Role", "datetime"]

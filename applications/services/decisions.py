@@ -181,6 +181,9 @@ def _revoke(ctx: Context) -> None:
 def _propose_tranche(ctx: Context) -> None:
     app = ctx.application
     number = ctx.data.get("tranche")
+    if isinstance(number, bool) or not (isinstance(number, int) or (isinstance(number, str) and number.isdigit())):
+        # an object or a list was a 500
+        raise Invalid(_("Geef het nummer van de tranche."), {"tranche": [_("Een getal.")]})
     tranche = app.tranches.filter(number=number, gated=True, status__in=["planned", "due"]).first()
     if tranche is None:
         raise Invalid(

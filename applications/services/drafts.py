@@ -129,7 +129,15 @@ DRAFT_FIELDS = (
 )
 
 
+def _refuse_nul(data: dict) -> None:
+    """PostgreSQL keeps no NUL character in text or JSON: refused for every field, before anything changes."""
+    fields = [str(key) for key, value in data.items() if inputs.contains_nul(key) or inputs.contains_nul(value)]
+    if fields:
+        raise Invalid(inputs.nul_message(), {key: [inputs.nul_message()] for key in fields})
+
+
 def _apply_draft_data(application: Application, data: dict) -> None:
+    _refuse_nul(data)
     if "eligible_costs" in data:
         application.eligible_costs = inputs.money(data, "eligible_costs")
     if "requested_amount" in data:
@@ -153,11 +161,11 @@ def _apply_children(application: Application, data: dict, *, new: bool = False) 
     if "units" in data:
         _replace_units(application, _clean_units(data.get("units")), new=new)
     if "cost_lines" in data:
-        rows = data.get("cost_lines") or []
+        rows = _objects(data.get("cost_lines"), "cost_lines")
         application.cost_lines.all().delete()
         lines = []
         for index, row in enumerate(rows):
-            description = str((row or {}).get("description", "")).strip()
+            description = str(row.get("description", "")).strip()
             if not description:
                 raise Invalid(
                     _("Elke kostenpost heeft een omschrijving."),
@@ -167,7 +175,7 @@ def _apply_children(application: Application, data: dict, *, new: bool = False) 
                 CostLine(
                     application=application,
                     description=description[:255],
-                    amount=inputs.money(row, "amount", required=True),
+                    amount=_money(row, "amount", f"cost_lines.{index}.amount"),
                 )
             )
         CostLine.objects.bulk_create(lines)
@@ -176,9 +184,9 @@ def _apply_children(application: Application, data: dict, *, new: bool = False) 
     if "partners" in data:
         application.partners.all().delete()
         roles = {choice for choice, _label in Partner.PartnerRole.choices}
-        for index, row in enumerate(data.get("partners") or []):
-            name = str((row or {}).get("name", "")).strip()
-            role = (row or {}).get("role")
+        for index, row in enumerate(_objects(data.get("partners"), "partners")):
+            name = str(row.get("name", "")).strip()
+            role = row.get("role")
             if not name or role not in roles:
                 raise Invalid(
                     _("Elke partner heeft een naam en een rol."),
@@ -191,7 +199,7 @@ def _apply_children(application: Application, data: dict, *, new: bool = False) 
                 kvk=str(row.get("kvk") or "")[:8],
                 is_sme=bool(row.get("is_sme")),
             )
-            for co in row.get("cofinancing") or []:
+            for number, co in enumerate(_objects(row.get("cofinancing"), f"partners.{index}.cofinancing")):
                 if co.get("source") not in dict(CoFinancing.Source.choices) or co.get("kind") not in dict(
                     CoFinancing.Kind.choices
                 ):
@@ -203,10 +211,36 @@ def _apply_children(application: Application, data: dict, *, new: bool = False) 
                     partner=partner,
                     source=co["source"],
                     kind=co["kind"],
-                    amount=inputs.money(co, "amount", required=True),
+                    amount=_money(co, "amount", f"partners.{index}.cofinancing.{number}.amount"),
                 )
         if data.get("partners"):
             application.is_partnership = len(data["partners"]) > 1
+
+
+def _objects(rows, key: str) -> list[dict]:
+    """A list of objects (a JSON array of JSON objects), or a refusal that names the list or the item."""
+    if rows in (None, ""):
+        return []
+    if not isinstance(rows, list):
+        raise Invalid(_("'%(field)s' moet een lijst zijn.") % {"field": key}, {key: [_("Moet een lijst zijn.")]})
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise Invalid(
+                _("Elk onderdeel van '%(field)s' is een object met velden.") % {"field": key},
+                {f"{key}.{index}": [_("Moet een object zijn.")]},
+            )
+    return rows
+
+
+def _money(row: dict, key: str, field: str):
+    """An amount of one row of a list, refused under the row's own name (cost_lines.0.amount)."""
+    try:
+        return inputs.money(row, key, required=True)
+    except Invalid as exc:
+        raise Invalid(exc.detail, {field: list(exc.errors.get(key, [exc.detail]))}) from None
+
+
+MAX_IDEMPOTENCY_KEY = 64
 
 
 @transaction.atomic
@@ -221,6 +255,9 @@ def create_draft(
 ) -> Application:
     """A new draft; the same idempotency key returns the draft made the first time."""
     data = data or {}
+    if idempotency_key and (len(idempotency_key) > MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable()):
+        message = _("De Idempotency-Key is ten hoogste %(max)s gewone tekens lang.") % {"max": MAX_IDEMPOTENCY_KEY}
+        raise Invalid(message, {"Idempotency-Key": [message]})
     if idempotency_key:
         existing = Application.objects.filter(idempotency_key=idempotency_key, created_by=user).first()
         if existing is not None:

@@ -164,12 +164,13 @@ def _units_completed(app: Application, done) -> dict:
         )
     ids, extended = set(), set()
     for item in done:
-        if isinstance(item, dict):
-            unit_id = item.get("id")
-            if item.get("contract_extended", True):
-                extended.add(unit_id)
-        else:
-            unit_id = item
+        unit_id = item.get("id") if isinstance(item, dict) else item
+        if not isinstance(unit_id, int) or isinstance(unit_id, bool):  # a list or an object was a 500
+            raise Invalid(
+                _("Elk traject in 'units_completed' is een id (een getal) of een object met een id."),
+                {"units_completed": [_("Een lijst met de id's van de afgeronde trajecten.")]},
+            )
+        if not isinstance(item, dict) or item.get("contract_extended", True):
             extended.add(unit_id)
         ids.add(unit_id)
     known = set(app.units.values_list("id", flat=True))

@@ -110,9 +110,9 @@ def test_an_employer_cannot_apply_for_another_organisation(opening, werkgever):
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"units": [{**f.traject(1), "cost": "veel"}]}, "units"),
-        ({"units": [{**f.traject(1), "occupation_sector": "zorg"}]}, "units"),
-        ({"units": [{**f.traject(1), "start_date": "1 januari"}]}, "units"),
+        ({"units": [{**f.traject(1), "cost": "veel"}]}, "units.0.cost"),
+        ({"units": [{**f.traject(1), "occupation_sector": "zorg"}]}, "units.0.occupation_sector"),
+        ({"units": [{**f.traject(1), "start_date": "1 januari"}]}, "units.0.start_date"),
         ({"eligible_costs": "€ tienduizend"}, "eligible_costs"),
         ({"opening": ""}, "opening"),
     ],
