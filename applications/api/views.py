@@ -197,7 +197,10 @@ class ApplicationEvents(APIView):
         "gets the events the portal shows, in its words, without staff names or internal records.",
         responses={
             200: PolymorphicProxySerializer(
-                "ApplicationEvent", serializers=[EventSerializer, PublicEventSerializer], resource_type_field_name=None
+                "ApplicationEvent",
+                serializers=[EventSerializer, PublicEventSerializer],
+                resource_type_field_name=None,
+                many=True,
             ),
             **errors_for(403, 404),
         },
@@ -307,8 +310,8 @@ class OpeningAllocation(APIView):
         return Response(_allocation_json(result), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="The last allocation of an opening, recomputable from its seed",
-        responses={200: OpenApiTypes.OBJECT, **errors_for(404)},
+        summary="The last allocation of an opening, recomputable from its seed (staff of the scheme only)",
+        responses={200: OpenApiTypes.OBJECT, **errors_for(403, 404)},
     )
     def get(self, request, code):
         opening = get_object_or_404(Opening, code=code)

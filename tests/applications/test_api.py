@@ -355,7 +355,8 @@ def test_allocation_is_staff_only_and_anyone_can_recompute_it(omscholing, review
 def _scored(app, reviewer, score):
     services.perform(app, "start_review", reviewer)
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
-    services.record_assessment(application=app, user=reviewer, scores={"kwaliteit": score})
+    scores = {criterion: {"score": score, "justification": "Gewogen."} for criterion in ("fit", "quality")}
+    services.record_assessment(application=app, user=reviewer, scores=scores)
 
 
 def test_tender_ranks_by_score_drops_those_below_the_minimum_and_breaks_ties_by_lottery(omscholing, reviewer):

@@ -106,7 +106,8 @@ def get(url: str, **headers):
 def test_the_procfile_names_every_process():
     processes = procfile()
     assert set(processes) == {"release", "web", "worker", "beat"}
-    assert processes["release"] == "python manage.py migrate --noinput"
+    assert "python manage.py migrate --noinput" in processes["release"]
+    assert "manage.py grant_runtime_role" in processes["release"]
     assert processes["web"].startswith("gunicorn config.wsgi:application")
     assert "-A config worker" in processes["worker"]
     assert "--prefetch-multiplier 1" in processes["worker"]
