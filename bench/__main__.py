@@ -1,4 +1,5 @@
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -10,6 +11,9 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    # The benchmarks run the production settings (DEBUG off), which refuse to start without these.
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "b" * 60)
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     names = available()
     if argv and argv[0] in ("-h", "--help"):
         print("python -m bench [name] [options]; benchmarks:", ", ".join(names) or "none yet")

@@ -68,6 +68,8 @@ def _drop(server_url: str) -> None:
 
 def _setup_django(db_url: str, media: Path) -> None:
     os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=db_url, MEDIA_ROOT=str(media))
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "b" * 60)
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
     os.environ.pop("REDIS_URL", None)
     import django
     from django.core.management import call_command

@@ -54,6 +54,8 @@ def _env(with_redis: bool) -> dict:
         "DATABASE_URL": f"{_server()}/{DB_NAME}",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "b" * 60,
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "ERROR",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "MEDIA_ROOT": f"/tmp/{DB_NAME}-media",

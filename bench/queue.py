@@ -53,6 +53,8 @@ def _worker(mode: str, args: list[str]) -> dict:
         "DATABASE_URL": f"{_server()}/{DB_NAME}",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "b" * 60,
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",

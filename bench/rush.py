@@ -108,6 +108,7 @@ def _environment(db_url: str, redis_url: str, workers: int, threads: int) -> dic
         DJANGO_SETTINGS_MODULE="bench._rush_site",
         DATABASE_URL=db_url,
         DEBUG="0",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-only-" + "b" * 60,
         SECURE_SSL_REDIRECT="0",
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",

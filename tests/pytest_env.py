@@ -9,3 +9,6 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 # Tasks run in-process in tests, also when REDIS_URL points at a real broker
 # (the tests marked `redis` exercise the broker themselves).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# Production settings refuse the development secret and an empty host list: the suite has its own.
+os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "s" * 60)
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")

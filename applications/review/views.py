@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -185,8 +185,9 @@ def queue(request):
 
 def _assign(request):
     ids = [i for i in (_int(v) for v in request.POST.getlist("application")) if i]
-    back = request.POST.get("next") or reverse("review:queue")
-    if not back.startswith("/"):
+    back = request.POST.get("next") or ""
+    # only a page of this site: "//elders.example" or "https://elders.example" would leave it
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("review:queue")
     if not ids:
         messages.error(request, _("Kies eerst een of meer aanvragen."))

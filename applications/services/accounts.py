@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +55,7 @@ def revoke_mandate(*, mandate: Mandate, by: User) -> Mandate:
     return mandate
 
 
+@transaction.atomic
 def create_user(
     *,
     username: str,
@@ -66,6 +69,11 @@ def create_user(
     """For operators: a user with a role, and its organisation created when it does not exist yet."""
     if role not in Role.values:
         raise Invalid(_("Onbekende rol '%(role)s'.") % {"role": role})
+    if password:  # the validators of AUTH_PASSWORD_VALIDATORS, before anything is made
+        try:
+            validate_password(password, User(username=username, email=email))
+        except ValidationError as exc:
+            raise Invalid(" ".join(exc.messages), {"password": list(exc.messages)}) from None
     organisation = None
     if organisation_kvk:
         organisation, _created = Organisation.objects.get_or_create(

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from demo import replay
@@ -12,6 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--logins", action="store_true", help="toon alleen de demo-logins")
 
     def handle(self, *args, logins: bool = False, **options):
+        if not settings.DEBUG:
+            # demo users with one known password are a way in: never on a production database
+            raise CommandError("seed_demo draait alleen met DEBUG=1: demogebruikers horen niet in productie.")
         if not logins:
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
                 report = demo.seed()
