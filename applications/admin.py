@@ -21,6 +21,7 @@ from schemes.admin import ReadOnlyAdminMixin
 
 from . import letters, outbox, services
 from .models import (
+    Application,
     AuditEvent,
     ClockRun,
     Finding,
@@ -262,6 +263,28 @@ class MandateAdmin(admin.ModelAdmin):
 
 
 # --- records ---------------------------------------------------------------------------------
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The applications at a glance, for administrators: the work itself happens in the review workspace."""
+
+    list_display = ["reference", "organisation", "opening", "state", "submitted_at", "anonymised_at"]
+    list_filter = ["state", ("anonymised_at", admin.EmptyFieldListFilter), "opening__scheme"]
+    search_fields = ["reference", "organisation__name", "organisation__kvk"]
+    list_select_related = ["organisation", "opening"]
+    fields = readonly_fields = [
+        "reference",
+        "organisation",
+        "opening",
+        "state",
+        "submitted_at",
+        "decided_at",
+        "settled_at",
+        "amount_granted",
+        "amount_settled",
+        "anonymised_at",
+    ]
 
 
 @admin.register(AuditEvent)

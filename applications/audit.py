@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import workflow
@@ -136,3 +136,32 @@ def jsonable(value):
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value
+
+
+# What pseudonymising an event removes: the free text, an applicant's name, personal keys of its data.
+PERSONAL_DATA_KEYS = ("reason", "participant", "note", "changed")
+PERSONAL_CHANGE_KEYS = ("answers", "settlement_report")
+
+
+def pseudonymise(application: Application) -> int:
+    """After the retention term: the file's events keep what happened, when and by which role, not who or why.
+
+    On PostgreSQL only the database function may do this (the trail's trigger refuses any other UPDATE);
+    on SQLite, which has no such trigger, the same change is made here.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT open_subsidie_pseudonymise_events(%s)", [application.pk])
+            return cursor.fetchone()[0]
+    count = 0
+    for event in AuditEvent.objects.filter(application=application).select_related("actor"):
+        applicant = event.actor is not None and event.actor.is_applicant_side
+        models.QuerySet.update(  # the trail's own queryset refuses updates; this one change is allowed
+            AuditEvent.objects.filter(pk=event.pk),
+            reason="[verwijderd]" if event.reason else "",
+            actor_name="aanvrager" if applicant else event.actor_name,
+            data={k: v for k, v in (event.data or {}).items() if k not in PERSONAL_DATA_KEYS},
+            changes={k: v for k, v in (event.changes or {}).items() if k not in PERSONAL_CHANGE_KEYS},
+        )
+        count += 1
+    return count

@@ -15,7 +15,8 @@ unique per day, kind and key, so a second run on the same day sends nothing.
 - unconditional tranches are released on their planned date (``tranches``), gated
   ones are put on the queue on their review date;
 - anything an event still owes (a letter, an e-mail) is delivered (``outbox.sweep``);
-- the reconciliation runs (``reconcile``): its findings are kept for staff.
+- the reconciliation runs (``reconcile``): its findings are kept for staff;
+- finished files past their scheme's retention term are anonymised (``retention``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from django.utils.translation import gettext as _
 from schemes.formatting import datum
 from schemes.models import Opening
 
-from . import audit, clocks, letters, outbox, reconcile
+from . import audit, clocks, letters, outbox, reconcile, retention
 from .errors import ActionError
 from .models import Application, ClockRun, Role, SupplementRequest, Tranche, User
 from .services import perform, tranches
@@ -61,6 +62,7 @@ def run(today: datetime.date | None = None) -> dict:
     counts["letters_and_emails_delivered"] = swept["delivered"]
     counts["letters_and_emails_failed"] = swept["failed"]
     counts["reconciliation_findings"] = len(reconcile.run())
+    counts["anonymised"] = len(retention.apply(today))
     return counts
 
 

@@ -152,7 +152,7 @@ class SchemeAdmin(admin.ModelAdmin):
         ),
         (
             _("Termijnen, voorschot en vaststelling"),
-            {"fields": list(TERM_RULES)},
+            {"fields": [*TERM_RULES, "retention_years"]},
         ),
         (_("Doel en vroegsignaal"), {"fields": ["target_units", "warning_amber_pct", "warning_red_pct"]}),
         (_("Bronnen en toelichting"), {"fields": ["sources", "notes"]}),

@@ -83,6 +83,15 @@ class Scheme(models.Model):
     de_minimis = models.BooleanField(_("de-minimissteun"), default=False)
     decision_term_weeks = models.PositiveSmallIntegerField(_("beslistermijn (weken)"), default=8)
     supplement_term_days = models.PositiveSmallIntegerField(_("standaard aanvullingstermijn (dagen)"), default=14)
+    retention_years = models.PositiveSmallIntegerField(
+        _("bewaartermijn persoonsgegevens (jaren)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "Zoveel jaar na de vaststelling of de afwijzing worden deelnemers, contactpersonen en documenten "
+            "van een afgesloten aanvraag onherkenbaar gemaakt (manage.py apply_retention)."
+        ),
+    )
     advance_pct = models.DecimalField(
         _("voorschot bij verlening (%)"),
         max_digits=5,

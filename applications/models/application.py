@@ -136,6 +136,12 @@ class Application(Transitions, VersionedTransitionMixin, models.Model):
         related_name="assigned_applications",
         verbose_name=_("behandelaar"),
     )
+    anonymised_at = models.DateTimeField(
+        _("persoonsgegevens verwijderd op"),
+        null=True,
+        blank=True,
+        help_text=_("Na de bewaartermijn van de regeling (manage.py apply_retention)."),
+    )
     is_demo = models.BooleanField(_("demo"), default=False)
     demo_batch = models.CharField(_("demo-reeks"), max_length=40, blank=True, db_index=True)
 

@@ -119,6 +119,17 @@ AUDITED_FIELDS = (
 )
 
 
+# A contact person's details are personal data: the log says that they changed, not what they were,
+# so the retention term can remove them without rewriting an append-only log.
+PERSONAL_FIELDS = frozenset({"contact_name", "contact_email", "contact_phone"})
+
+
+def _logged(name: str, old, new) -> list:
+    if name in PERSONAL_FIELDS:
+        return ["…" if old else "", "…" if new else ""]
+    return [old, new]
+
+
 @transaction.atomic
 def save_organisation(
     organisation: Organisation, *, user: User | None, source: str, created: bool = False
@@ -132,7 +143,7 @@ def save_organisation(
         stored = Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     organisation.save()
     changes = {
-        name: [getattr(stored, name) if stored else None, getattr(organisation, name)]
+        name: _logged(name, getattr(stored, name) if stored else None, getattr(organisation, name))
         for name in AUDITED_FIELDS
         if stored is None or getattr(stored, name) != getattr(organisation, name)
     }

@@ -58,6 +58,7 @@ def runtime_role(db):
     "statement",
     [
         "UPDATE applications_auditevent SET reason = 'gewist'",
+        "SET open_subsidie.pseudonymising = on; UPDATE applications_auditevent SET reason = 'gewist'",
         "DELETE FROM applications_auditevent",
         "TRUNCATE applications_auditevent CASCADE",
         "ALTER TABLE applications_auditevent DISABLE TRIGGER applications_auditevent_append_only",
