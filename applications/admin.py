@@ -24,6 +24,7 @@ from .models import (
     Application,
     AuditEvent,
     ClockRun,
+    EquatedDay,
     Finding,
     Letter,
     LetterTemplate,
@@ -263,6 +264,15 @@ class MandateAdmin(admin.ModelAdmin):
 
 
 # --- records ---------------------------------------------------------------------------------
+
+
+@admin.register(EquatedDay)
+class EquatedDayAdmin(admin.ModelAdmin):
+    """Days equated with a holiday by royal decree (Atw art. 3 lid 3): terms that end on them run on."""
+
+    list_display = ["day", "reference"]
+    search_fields = ["reference"]
+    date_hierarchy = "day"
 
 
 @admin.register(Application)

@@ -9,6 +9,11 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         # Wiring, not logic: the audit trail's consumers subscribe once the models are loaded
         # (importing them at module level would load models before the app registry is ready).
-        from . import audit, tasks  # noqa: PLC0415
+        from django.db.models.signals import post_delete, post_save  # noqa: PLC0415
+
+        from . import audit, clocks, tasks  # noqa: PLC0415
 
         audit.subscribe(tasks.queue_side_effects)
+        # a changed equated day (Atw art. 3 lid 3) counts from the next term computed
+        for signal in (post_save, post_delete):
+            signal.connect(lambda **kwargs: clocks.forget_equated_days(), sender="applications.EquatedDay", weak=False)

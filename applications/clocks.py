@@ -1,8 +1,13 @@
-"""The clocks of the law, as pure functions on dates.
+"""The clocks of the law, as functions on dates.
 
-Statutory terms that end on a Saturday, Sunday or Dutch public holiday run on
-to the next working day (Algemene termijnenwet, art. 1). The penalty days of
-Awb 4:17 are exempt (4:17 lid 6), so ``penalty`` does not roll.
+Statutory terms that end on a Saturday, Sunday or a generally recognised
+holiday run on to the next working day (Algemene termijnenwet, art. 1). The
+holidays are the Atw's own list (art. 3), not the calendar of public holidays:
+New Year's Day, Easter Monday, King's Day, 5 May (every year, lid 1), Ascension
+Day, Whit Monday and both Christmas days; Good Friday is equated (lid 2); and the
+days equated by royal decree (lid 3) are data that administrators keep, with the
+decree's reference (``EquatedDay``). The penalty days of Awb 4:17 are exempt
+(4:17 lid 6), so ``penalty`` does not roll.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import datetime
 from decimal import Decimal
 from functools import lru_cache
 
-import holidays
+from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
+from django.apps import apps
 from django.utils import timezone
 
 OBJECTION_TERM_WEEKS = 6  # Awb 6:7
@@ -24,20 +30,50 @@ RECOVERY_HORIZON_YEARS = 5  # Awb 4:49, 4:57
 PENALTY_RATES = ((14, Decimal("23")), (14, Decimal("35")), (14, Decimal("45")))  # Awb 4:17
 
 
-@lru_cache(maxsize=64)
-def _dutch_holidays(year: int) -> frozenset[datetime.date]:
-    days = set(holidays.country_holidays("NL", years=year))
-    # Liberation Day is a holiday under the Algemene termijnenwet only in lustrum years.
-    liberation = datetime.date(year, 5, 5)
-    if year % 5 != 0:
-        days.discard(liberation)
-    else:
-        days.add(liberation)
-    return frozenset(days)
+def atw_holidays(year: int) -> frozenset[datetime.date]:
+    """The days Atw art. 3 lid 1 and 2 name, in ``year`` (the royal decrees' days are in ``equated_days``)."""
+    return _statutory(year) | equated_days(year)
+
+
+@lru_cache(maxsize=256)
+def _statutory(year: int) -> frozenset[datetime.date]:
+    easter_sunday = easter(year)
+    kings_day = datetime.date(year, 4, 27)
+    if kings_day.weekday() == 6:  # on a Sunday the King's birthday is celebrated the day before
+        kings_day = datetime.date(year, 4, 26)
+    return frozenset(
+        {
+            datetime.date(year, 1, 1),  # Nieuwjaarsdag
+            easter_sunday - datetime.timedelta(days=2),  # Goede Vrijdag, gelijkgesteld (lid 2)
+            easter_sunday + datetime.timedelta(days=1),  # tweede Paasdag
+            kings_day,  # de dag waarop de verjaardag van de Koning wordt gevierd
+            datetime.date(year, 5, 5),  # de vijfde mei: every year
+            easter_sunday + datetime.timedelta(days=39),  # Hemelvaartsdag
+            easter_sunday + datetime.timedelta(days=50),  # tweede Pinksterdag
+            datetime.date(year, 12, 25),
+            datetime.date(year, 12, 26),
+        }
+    )
+
+
+_equated: dict[int, frozenset[datetime.date]] = {}
+
+
+def equated_days(year: int) -> frozenset[datetime.date]:
+    """Days equated with a holiday by royal decree (Atw art. 3 lid 3), as the administrators keep them."""
+    if year not in _equated:
+        model = apps.get_model("applications", "EquatedDay")
+        _equated[year] = frozenset(model.objects.filter(day__year=year).values_list("day", flat=True))
+    return _equated[year]
+
+
+def forget_equated_days() -> None:
+    """After a change of the equated days: read them again."""
+    _equated.clear()
 
 
 def is_working_day(day: datetime.date) -> bool:
-    return day.weekday() < 5 and day not in _dutch_holidays(day.year)
+    return day.weekday() < 5 and day not in atw_holidays(day.year)
 
 
 def next_working_day(day: datetime.date) -> datetime.date:

@@ -71,6 +71,16 @@ def catalogue(db):
 
 
 @pytest.fixture(autouse=True)
+def _equated_days_read_afresh():
+    """The equated days of the Atw are cached per process: each test reads its own database's."""
+    from applications import clocks
+
+    clocks.forget_equated_days()
+    yield
+    clocks.forget_equated_days()
+
+
+@pytest.fixture(autouse=True)
 def _dutch_first():
     """Every test starts in Dutch: a request in English elsewhere must not leak into the next test."""
     from django.utils import translation

@@ -239,3 +239,24 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+
+class EquatedDay(models.Model):
+    """A day equated with a generally recognised holiday by royal decree (Algemene termijnenwet, art. 3 lid 3).
+
+    Terms that end on it run on to the next working day. Administrators keep these
+    with the decree's reference; the statutory holidays themselves are in ``clocks``.
+    """
+
+    day = models.DateField(_("dag"), unique=True)
+    reference = models.CharField(
+        _("besluit"), max_length=255, help_text=_("Het koninklijk besluit en zijn vindplaats (Staatsblad).")
+    )
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("gelijkgestelde dag (Atw)")
+        verbose_name_plural = _("gelijkgestelde dagen (Atw)")
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} ({self.reference})"

@@ -15,6 +15,9 @@ from schemes.rules import Rules, to_money
 
 from . import factories as f
 
+# The equated days of Atw art. 3 lid 3 are data in the database (the migration seeds 2026 and 2027).
+pytestmark = pytest.mark.django_db
+
 days = st.dates(min_value=datetime.date(2020, 1, 1), max_value=datetime.date(2035, 12, 31))
 periods = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 90)), max_size=6)  # (gap before, length)
 
@@ -56,7 +59,7 @@ def test_decision_due_is_monotone_in_suspended_days(complete_on, weeks, a, b):
 def test_next_working_day_never_lands_on_a_weekend_or_holiday(day):
     result = clocks.next_working_day(day)
     assert result.weekday() < 5
-    assert result not in clocks._dutch_holidays(result.year)
+    assert result not in clocks.atw_holidays(result.year)
     assert result >= day
     skipped = [day + datetime.timedelta(days=i) for i in range((result - day).days)]
     assert not any(clocks.is_working_day(d) for d in skipped)  # the first working day, not a later one
@@ -66,7 +69,8 @@ def test_known_holidays_roll_on():
     assert clocks.next_working_day(datetime.date(2021, 12, 25)) == datetime.date(2021, 12, 27)
     assert clocks.next_working_day(datetime.date(2025, 4, 27)) == datetime.date(2025, 4, 28)  # Koningsdag, Sunday
     assert clocks.next_working_day(datetime.date(2026, 4, 27)) == datetime.date(2026, 4, 28)  # Koningsdag
-    assert clocks.is_working_day(datetime.date(2021, 5, 5))  # Bevrijdingsdag only in lustrum years
+    # the fifth of May every year (Atw art. 3 lid 1), not only in lustrum years
+    assert not clocks.is_working_day(datetime.date(2021, 5, 5))
     assert not clocks.is_working_day(datetime.date(2025, 5, 5))
 
 
