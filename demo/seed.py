@@ -156,12 +156,11 @@ def seed(today: datetime.date | None = None) -> LoadReport:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = services.create_user(
-                username=username,
-                role=role,
-                password=PASSWORD,
-                organisation_kvk=kvk,
-                email=f"{username}@demo.opensubsidie.example",
+                username=username, role=role, organisation_kvk=kvk, email=f"{username}@demo.opensubsidie.example"
             )
+            # the one published demo password, deliberately simple: seed_demo refuses to run with DEBUG off,
+            # so it never passes the password validators that create_user applies to real accounts
+            user.set_password(PASSWORD)
             user.first_name, user.last_name = first, last
             user.save()
             if role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.PROGRAM_MANAGER):

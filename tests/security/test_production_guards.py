@@ -151,3 +151,13 @@ def test_the_review_queue_sends_nobody_to_another_site(target):
         {"application": [app.pk], "reviewer": other.pk, "next": "/behandeling/?state=submitted"},
     )
     assert response["Location"] == "/behandeling/?state=submitted"
+
+
+@pytest.mark.django_db
+def test_with_debug_on_the_demo_is_seeded_once_and_its_users_log_in(catalogue):
+    with override_settings(DEBUG=True):
+        call_command("seed_demo")
+        call_command("seed_demo")  # idempotent
+    for username in ("werkgever", "intermediair", "behandelaar", "senior", "programmamanager", "beheerder"):
+        assert Client().login(username=username, password="opensubsidie"), username
+    assert User.objects.filter(username="werkgever").count() == 1
