@@ -22,6 +22,17 @@ from django.apps import apps
 from django.utils import timezone
 
 OBJECTION_TERM_WEEKS = 6  # Awb 6:7
+SETTLEMENT_DECISION_WEEKS = 8  # the term to decide on a settlement request when the scheme names none
+PENALTY_GRACE_WEEKS = 2  # Awb 4:17 lid 3: in default two weeks after the notice (and the term's end)
+PENALTY_MAX_DAYS = 42  # Awb 4:17 lid 1
+PENALTY_FIXING_WEEKS = 2  # Awb 4:18: the amount fixed within two weeks of the last day owed
+
+# Where the decision term starts: a rule of the scheme (Awb 4:13 lid 2 and the scheme's own article).
+TERM_FROM_SUBMISSION = "submission"  # the day the application was received (4:13 lid 2), the default
+TERM_FROM_COMPLETENESS = "completeness"  # the day it was complete: a supplement starts the term anew
+TERM_FROM_CLOSE = "close"  # the close of the window: lottery and tender openings decide all at once
+TERM_FROM_DATE = "date"  # a date the scheme names for the window (the opening's ``decision_term_starts_on``)
+TERM_STARTS = (TERM_FROM_SUBMISSION, TERM_FROM_COMPLETENESS, TERM_FROM_CLOSE, TERM_FROM_DATE)
 OBJECTION_DECISION_WEEKS = 6  # Awb 7:10 (12 with an advisory committee)
 SETTLEMENT_REQUEST_WEEKS = 13  # Awb 4:44, ex officio when missed (4:47)
 PAYMENT_WEEKS = 6  # Awb 4:87
@@ -87,6 +98,31 @@ def local_date(moment: datetime.datetime | None = None) -> datetime.date:
     return timezone.localdate(moment or timezone.now())
 
 
+def decision_term_start(
+    rule: str,
+    *,
+    submitted_on: datetime.date,
+    complete_on: datetime.date | None = None,
+    closes_on: datetime.date | None = None,
+    named_on: datetime.date | None = None,
+) -> datetime.date:
+    """The day the decision term starts, by the scheme's rule; never before the application was received."""
+    if rule == TERM_FROM_COMPLETENESS:
+        start = complete_on
+    elif rule == TERM_FROM_CLOSE:
+        start = closes_on
+    elif rule == TERM_FROM_DATE:
+        start = named_on or closes_on
+    else:
+        start = submitted_on
+    return max(submitted_on, start or submitted_on)
+
+
+def counts_suspension(rule: str) -> bool:
+    """From completeness the term starts anew after a supplement: the days waiting are not added as well."""
+    return rule != TERM_FROM_COMPLETENESS
+
+
 def decision_due(
     complete_on: datetime.date,
     *,
@@ -94,14 +130,27 @@ def decision_due(
     suspended_days: int = 0,
     postponed_days: int = 0,
 ) -> datetime.date:
-    """Awb 4:13 term from completeness, extended by suspensions (4:15) and a postponement (4:14)."""
+    """Awb 4:13 term from its start, extended by suspensions (4:15) and a postponement (4:14)."""
     end = complete_on + datetime.timedelta(weeks=term_weeks, days=suspended_days + postponed_days)
     return next_working_day(end)
 
 
-def suspension_days(requested_on: datetime.date, answered_on: datetime.date) -> int:
-    """Days the decision term stands still for one supplement request (Awb 4:15 lid 1 sub a)."""
-    return max(0, (answered_on - requested_on).days)
+def suspension_days(
+    requested_on: datetime.date,
+    answered_on: datetime.date,
+    *,
+    due_on: datetime.date | None = None,
+    term_start: datetime.date | None = None,
+) -> int:
+    """Days the decision term stands still for one supplement request (Awb 4:15 lid 1 sub a).
+
+    From the day after the request until the supplement arrives or the term given for it
+    expires unused, whichever is first (``due_on``); and only while the decision term runs
+    (not before ``term_start``, e.g. before the window of a lottery closes).
+    """
+    end = min(answered_on, due_on) if due_on is not None else answered_on
+    begin = max(requested_on, term_start) if term_start is not None else requested_on
+    return max(0, (end - begin).days)
 
 
 def supplement_due(requested_on: datetime.date, days: int) -> datetime.date:
@@ -150,12 +199,56 @@ def penalty(days_in_default: int) -> Decimal:
     return total
 
 
-def penalty_days(notice_received_on: datetime.date | None, today: datetime.date) -> int:
-    """Penalty runs from two weeks after the notice of default was received (4:17 lid 1)."""
+def in_default_after(notice_received_on: datetime.date, term_due: datetime.date | None = None) -> datetime.date:
+    """Two weeks after the notice (and after the term's last day): in default from the day after (4:17 lid 1).
+
+    Calendar days: the Atw does not apply to the penalty's days (4:17 lid 6).
+    """
+    later = max(notice_received_on, term_due) if term_due else notice_received_on
+    return later + datetime.timedelta(weeks=PENALTY_GRACE_WEEKS)
+
+
+def penalty_days(
+    notice_received_on: datetime.date | None,
+    today: datetime.date,
+    *,
+    term_due: datetime.date | None = None,
+    paused: tuple[tuple[datetime.date, datetime.date], ...] = (),
+) -> int:
+    """The days in default up to ``today``, at most 42; days waiting for the applicant (``paused``) do not count.
+
+    ``paused`` holds (from, until) periods, e.g. a supplement asked on ``from`` and in (or its term over)
+    on ``until``: the days after ``from`` up to ``until`` are the applicant's.
+    """
     if notice_received_on is None:
         return 0
-    start = notice_received_on + datetime.timedelta(weeks=2)
-    return max(0, (today - start).days)
+    start = in_default_after(notice_received_on, term_due)
+    if today <= start:
+        return 0
+    days = (today - start).days
+    for begin, until in paused:
+        overlap = (min(until, today) - max(begin, start)).days
+        days -= max(0, overlap)
+    return min(max(0, days), PENALTY_MAX_DAYS)
+
+
+def penalty_last_day(
+    notice_received_on: datetime.date, term_due: datetime.date | None, decided_on: datetime.date | None
+):
+    """The last day a penalty can run: the day before the decision, or the 42nd day in default."""
+    cap = in_default_after(notice_received_on, term_due) + datetime.timedelta(days=PENALTY_MAX_DAYS)
+    return min(cap, decided_on - datetime.timedelta(days=1)) if decided_on else cap
+
+
+def penalty_fixing_due(last_day: datetime.date) -> datetime.date:
+    """Awb 4:18: the amount is fixed by decision within two weeks of the last day it ran."""
+    return next_working_day(last_day + datetime.timedelta(weeks=PENALTY_FIXING_WEEKS))
+
+
+def settlement_decision_due(requested_on: datetime.date, *, term_weeks: int | None, postponed_days: int = 0):
+    """The term to decide on a settlement request: the scheme's, or eight weeks."""
+    weeks = term_weeks or SETTLEMENT_DECISION_WEEKS
+    return next_working_day(requested_on + datetime.timedelta(weeks=weeks, days=postponed_days))
 
 
 def days_left(due: datetime.date | None, today: datetime.date | None = None) -> int | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import clocks
 from .roles import APPROVER_ROLES, Role
+from .states import SETTLEMENT_WAITING
 
 if TYPE_CHECKING:
     from .models import Application, User
@@ -127,6 +128,14 @@ def supplement_term_passed(application: Application) -> bool:
     return request.due_date < today <= clocks.not_considered_deadline(request.due_date)
 
 
+@condition(_("De termijn voor de aanvulling loopt nog: wacht op de aanvrager."))
+def supplement_term_over(application: Application) -> bool:
+    """The supplement's term passed unused: the reviewer may decide on the application as it is (also after 4:5's
+    four weeks to declare it not considered)."""
+    request = application.supplement_requests.filter(answered_on__isnull=True).order_by("-id").first()
+    return request is not None and request.due_date < _today(application)
+
+
 @condition(_("Er ligt geen voorgesteld besluit klaar."))
 def has_pending_decision(application: Application) -> bool:
     return application.pending_decision() is not None
@@ -178,3 +187,46 @@ def objection_term_open(application: Application) -> bool:
 @condition(_("Er loopt geen bezwaar."))
 def has_open_objection(application: Application) -> bool:
     return application.objections.filter(outcome="pending").exists()
+
+
+# --- the terms of the law: postponement, default, penalty ------------------------------------
+
+
+def running_term_due(application: Application):
+    """The due date of the term that runs now: the settlement request's, else the application's."""
+    if application.state in SETTLEMENT_WAITING:
+        return application.settlement_decision_due
+    return application.decision_due
+
+
+@condition(_("Verdagen kan alleen binnen de beslistermijn (Awb 4:14): de uiterste beslisdatum is voorbij."))
+def within_running_term(application: Application) -> bool:
+    due = running_term_due(application)
+    return due is not None and _today(application) <= due
+
+
+@condition(
+    _("Een ingebrekestelling vastleggen kan pas na de uiterste beslisdatum, en niet als er al een loopt (Awb 4:17).")
+)
+def term_passed_without_notice(application: Application) -> bool:
+    due = running_term_due(application)
+    if due is None or _today(application) <= due:
+        return False
+    return not application.default_notices.filter(ended_on__isnull=True).exists()
+
+
+def penalty_to_fix(application: Application, today):
+    """A notice whose penalty stopped (the decision was sent, or 42 days ran) and awaits its 4:18 decision."""
+    for notice in application.default_notices.filter(fixed_on__isnull=True).order_by("id"):
+        if notice.ended_on is not None:
+            if notice.amount_owed:
+                return notice
+            continue  # decided within the two weeks: nothing owed
+        if today > clocks.penalty_last_day(notice.received_on, notice.term_due, None):
+            return notice
+    return None
+
+
+@condition(_("Er is geen verbeurde dwangsom om vast te stellen (Awb 4:18)."))
+def has_penalty_to_fix(application: Application) -> bool:
+    return penalty_to_fix(application, _today(application)) is not None

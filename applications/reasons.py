@@ -11,7 +11,6 @@ REASON_CODES = {
     "de_minimis": gettext_lazy("de de-minimisgrens van € 300.000 in drie jaar wordt overschreden"),
     "duplicate": gettext_lazy("er is al een aanvraag in deze openstelling"),
     "below_min_score": gettext_lazy("de aanvraag haalt de minimale score niet"),
-    "incomplete": gettext_lazy("de aanvraag is onvolledig"),
     "other": gettext_lazy("andere reden, zie de toelichting"),
 }
 
@@ -23,9 +22,13 @@ LEGAL_BASIS = {
     "de_minimis": "Verordening (EU) 2023/2831 (de-minimissteun), artikel 3, tweede lid",
     "duplicate": "de regeling, die één aanvraag per aanvrager per openstelling toestaat",
     "below_min_score": "artikel 4:26 van de Algemene wet bestuursrecht en de rangschikking van de regeling",
-    "incomplete": "artikel 4:5 van de Algemene wet bestuursrecht",
     "other": "artikel 4:35 van de Algemene wet bestuursrecht",
 }
+
+
+# Not a reason to reject: an incomplete application is asked to be supplemented and, when the supplement does not
+# come in time, not considered (Awb 4:5) — a decision of its own, not a rejection on the merits.
+NOT_A_REJECTION = {"incomplete"}
 
 
 def reason_text(code: str) -> str:

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from schemes.formatting import datum
+
 from . import clocks
 from .models import Application, Mandate, Role, User
-from .states import OPEN_STATES, WAITING_FOR_US, State
+from .states import OPEN_STATES, SETTLEMENT_WAITING, WAITING_FOR_US, State
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
@@ -79,6 +81,28 @@ def next_deadline(application: Application, today: datetime.date | None = None) 
     return dataclasses.replace(found, label=found.public_label) if found else None
 
 
+TERM_FROM = {
+    clocks.TERM_FROM_SUBMISSION: _("na ontvangst"),
+    clocks.TERM_FROM_COMPLETENESS: _("na de volledige aanvraag"),
+    clocks.TERM_FROM_CLOSE: _("na het sluiten van de openstelling"),
+    clocks.TERM_FROM_DATE: _("na de datum die de regeling noemt"),
+}
+
+
+def decision_term_note(application: Application, *, suspended: bool = False) -> str:
+    """The rule behind the decision due date: the term, where it starts, suspension and postponement."""
+    rules = application.opening.published_rules
+    weeks = application.decision_term_weeks or rules.decision_term_weeks
+    parts = [_("%(weeks)s weken %(start)s (Awb 4:13)") % {"weeks": weeks, "start": TERM_FROM[rules.decision_term_from]}]
+    if application.suspended_days and clocks.counts_suspension(rules.decision_term_from):
+        parts.append(_("+ %(days)s dagen opgeschort (Awb 4:15)") % {"days": application.suspended_days})
+    if application.postponed_days:
+        parts.append(_("verdaagd met %(days)s dagen (Awb 4:14)") % {"days": application.postponed_days})
+    if suspended:
+        parts.append(_("opgeschort zolang de aanvulling loopt: niet te laat"))
+    return " ".join(str(p) for p in parts)
+
+
 def _deadlines(application: Application, today: datetime.date) -> Iterator[Deadline]:
     def term(label, due, note="", public_label=""):
         return Deadline(str(label), due, clocks.days_left(due, today), str(note), str(public_label))
@@ -95,11 +119,10 @@ def _deadlines(application: Application, today: datetime.date) -> Iterator[Deadl
     if open_request:
         yield term(_("Aanvulling uiterlijk"), open_request.due_date, _("Awb 4:5"), _("aanvullen uiterlijk"))
     if state in OPEN_STATES and application.decision_due:
-        weeks = application.decision_term_weeks or application.opening.published_rules.decision_term_weeks
         yield term(
             _("Uiterste beslisdatum"),
             application.decision_due,
-            _("%(weeks)s weken na volledigheid + opschorting (Awb 4:13, 4:15)") % {"weeks": weeks},
+            decision_term_note(application, suspended=open_request is not None),
             _("besluit uiterlijk") if state in WAITING_FOR_US else "",
         )
     if open_request:
@@ -119,6 +142,29 @@ def _deadlines(application: Application, today: datetime.date) -> Iterator[Deadl
         )
         for objection in pending:
             yield term(_("Beslissen op bezwaar uiterlijk"), objection.decide_by, _("Awb 7:10"))
+    if state in SETTLEMENT_WAITING and application.settlement_decision_due:
+        weeks = application.opening.published_rules.settlement_term_weeks or clocks.SETTLEMENT_DECISION_WEEKS
+        yield term(
+            _("Vaststelling uiterlijk"),
+            application.settlement_decision_due,
+            _("%(weeks)s weken na de aanvraag tot vaststelling") % {"weeks": weeks},
+            _("vaststelling uiterlijk"),
+        )
+    for notice in application.default_notices.all():
+        start = clocks.in_default_after(notice.received_on, notice.term_due)
+        if notice.ended_on is None and notice.fixed_on is None:
+            yield term(
+                _("Dwangsom loopt vanaf"),
+                start + datetime.timedelta(days=1),
+                _("ingebrekestelling ontvangen %(on)s (Awb 4:17)") % {"on": datum(notice.received_on)},
+            )
+        if notice.fixed_on is None and (notice.ended_on is None or notice.amount_owed):
+            last = clocks.penalty_last_day(notice.received_on, notice.term_due, notice.ended_on)
+            yield term(
+                _("Dwangsom vaststellen uiterlijk"),
+                clocks.penalty_fixing_due(last),
+                _("twee weken na de laatste dag (Awb 4:18)"),
+            )
     if state == State.GRANTED and application.settlement_due:
         yield term(
             _("Vaststelling aanvragen uiterlijk"),

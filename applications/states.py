@@ -58,6 +58,12 @@ OPEN_STATES = (
 SUSPENDED_STATES = (State.SUPPLEMENT_REQUESTED,)
 # Waiting for us: the decision clock runs.
 WAITING_FOR_US = tuple(s for s in OPEN_STATES if s not in SUSPENDED_STATES)
+# A settlement request waits for our decision: its term runs like the decision term (scheme's, or eight weeks).
+SETTLEMENT_WAITING = (State.SETTLEMENT_REQUESTED, State.SETTLEMENT_PROPOSED)
+# A term of ours runs: it can be postponed (Awb 4:14) and, once passed, the applicant may give notice of default (4:17).
+TERM_RUNNING_STATES = (*WAITING_FOR_US, *SETTLEMENT_WAITING)
+# Filed: every state but the draft (a penalty stays owed whatever happened to the application since).
+FILED_STATES = tuple(s for s in State if s != State.DRAFT)
 # The reviewers' work: open applications and settlements to determine.
 WORK_STATES = (*OPEN_STATES, State.SETTLEMENT_REQUESTED, State.SETTLEMENT_PROPOSED)
 # Granted, or later on the way to settlement: money is committed.

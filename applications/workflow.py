@@ -29,9 +29,11 @@ from django_fsm import RETURN_VALUE, transition
 from . import permissions as perms
 from .states import (
     CLOSABLE_STATES,
+    FILED_STATES,
     OBJECTION_STATES,
     OPEN_STATES,
     REOPENABLE_STATES,
+    TERM_RUNNING_STATES,
     State,
 )
 
@@ -46,6 +48,8 @@ class LetterKind(models.TextChoices):
     SETTLEMENT = "settlement", _("vaststellingsbeschikking")
     REVOCATION = "revocation", _("intrekking")
     OBJECTION_DECISION = "objection_decision", _("beslissing op bezwaar")
+    POSTPONEMENT = "postponement", _("verdaging van de beslistermijn")
+    PENALTY = "penalty", _("beschikking dwangsom")
 
 
 # --- who may act, and what a refused user reads -------------------------------------------
@@ -191,7 +195,7 @@ class Field:
 
     name: str
     label: str
-    kind: str = "text"  # text, textarea, number, money, reason, release, upheld, kpis, file, units
+    kind: str = "text"  # text, textarea, number, money, date, reason, release, upheld, kpis, file, units
     required: bool = False
     help: str = ""
     max_length: int = 10000
@@ -213,7 +217,7 @@ def letter(kind: str, key: str) -> Callable:
 
     def spec(event) -> LetterSpec:
         values = {name: value for name, value in (event.data or {}).items() if name.isidentifier()}
-        for name in ("supplement_request", "objection"):  # the record the letter is about, else the event
+        for name in ("supplement_request", "objection", "notice"):  # the record the letter is about, else the event
             if values.get(name) in (None, ""):
                 values[name] = f"event{event.pk}"
         values.update(application=event.application_id, event=event.pk)
@@ -396,6 +400,24 @@ ACTIONS: tuple[Action, ...] = (
         button=_("Buiten behandeling stellen"),
     ),
     Action(
+        "resume_review",
+        log=_("Verder beoordelen zonder de aanvulling"),
+        public_log=_("Verder in behandeling zonder de aanvulling"),
+        sources=(State.SUPPLEMENT_REQUESTED,),
+        target=State.IN_REVIEW,
+        who=REVIEWER,
+        when=(perms.supplement_term_over,),
+        button=_("Verder beoordelen zonder de aanvulling"),
+        fields=(
+            Field(
+                "note",
+                _("Toelichting"),
+                "textarea",
+                help=_("De aanvulling kwam niet op tijd; u beslist op de aanvraag zoals zij is."),
+            ),
+        ),
+    ),
+    Action(
         "propose_grant",
         log=_("Verlening voorstellen"),
         sources=(State.IN_REVIEW,),
@@ -572,6 +594,55 @@ ACTIONS: tuple[Action, ...] = (
             Field("upheld", _("Bezwaar"), "upheld", required=True),
             Field("note", _("Motivering"), "textarea", required=True),
         ),
+    ),
+    Action(
+        "postpone_decision",
+        log=_("Beslistermijn verdagen"),
+        public_log=_("Beslistermijn verdaagd"),
+        letter=letter(LetterKind.POSTPONEMENT, "postponement:event:{event}"),
+        email=_("Wij hebben meer tijd nodig om te beslissen over {reference}."),
+        sources=TERM_RUNNING_STATES,
+        target=stays(*TERM_RUNNING_STATES),
+        who=REVIEWER,
+        when=(perms.within_running_term,),
+        button=_("Beslistermijn verdagen"),
+        fields=(
+            Field("new_due", _("Nieuwe uiterste beslisdatum"), "date", required=True, help=_("JJJJ-MM-DD")),
+            Field(
+                "reason",
+                _("Waarom is meer tijd nodig?"),
+                "textarea",
+                required=True,
+                help=_("Deze reden staat in de brief aan de aanvrager (Awb 4:14, derde lid)."),
+            ),
+        ),
+    ),
+    Action(
+        "register_default_notice",
+        log=_("Ingebrekestelling vastleggen"),
+        public_log=_("Ingebrekestelling ontvangen"),
+        sources=TERM_RUNNING_STATES,
+        target=stays(*TERM_RUNNING_STATES),
+        who=REVIEWER,
+        when=(perms.term_passed_without_notice,),
+        button=_("Ingebrekestelling vastleggen"),
+        fields=(
+            Field("received_on", _("Ontvangen op"), "date", required=True, help=_("JJJJ-MM-DD")),
+            Field("note", _("Toelichting"), "textarea"),
+        ),
+    ),
+    Action(
+        "fix_penalty",
+        log=_("Dwangsom vaststellen (Awb 4:18)"),
+        public_log=_("Besluit over de dwangsom"),
+        letter=letter(LetterKind.PENALTY, "penalty:notice:{notice}"),
+        email=_("Er is een besluit over de dwangsom bij {reference}."),
+        sources=FILED_STATES,
+        target=stays(*FILED_STATES),
+        who=REVIEWER,
+        when=(perms.has_penalty_to_fix,),
+        button=_("Dwangsom vaststellen (Awb 4:18)"),
+        fields=(_NOTE,),
     ),
 )
 

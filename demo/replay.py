@@ -3,7 +3,8 @@
 Built from the figures of the evaluation (SCHEMES.md §1, seed 000:L1226–1236):
 142 applications submitted between 1 September and 1 December 2021, 99 granted
 — one traject each, about 60 % towards an ICT occupation — from 58 companies
-(28 in techniek, 30 in ICT); the rest rejected with a reason code or withdrawn.
+(28 in techniek, 30 in ICT); the rest rejected with a reason code, not considered (incomplete, the
+supplement never came: Awb 4:5) or withdrawn.
 
 Every step goes through the real services with the historical moment, so the
 audit trail and the ledger carry 2021 dates and a KPI report as of any day of
@@ -40,6 +41,7 @@ ICT_COMPANIES = 30
 ICT_SHARE = 0.6
 OTHER_COMPANIES = 12  # applied, but were never granted
 REJECTED = 33  # the other 10 withdrew
+NOT_CONSIDERED = 7  # of the 33: incomplete, and the supplement never came (Awb 4:5), not rejections
 
 REJECTION_REASONS = ["not_eligible"] * 14 + ["limits_exceeded"] * 7 + ["incomplete"] * 7 + ["other"] * 5
 WITHDRAW_REASONS = [
@@ -212,14 +214,19 @@ def _replay(opening: Opening, clock: _Clock) -> int:
             propose = review + rng.uniform(7, 40)
             steps.append((review, "start_review", reviewer, {}))
             steps.append((review + 0.01, "declare_no_conflict", reviewer, {}))
-            if item["outcome"] == "granted":
+            if item["reason"] == "incomplete":  # asked to supplement, nothing came: not considered (Awb 4:5)
+                asked = {"reason": "De offerte van de opleider ontbreekt.", "due_days": 14}
+                steps.append((review + 1, "request_supplement", reviewer, asked))
+                steps.append((review + 1 + 14 + rng.uniform(5, 20), "declare_not_considered", reviewer, {}))
+            elif item["outcome"] == "granted":
                 steps.append((propose, "propose_grant", reviewer, {"note": "Voldoet aan de voorwaarden."}))
             else:
                 steps.append(
                     (propose, "propose_rejection", reviewer, {"reason_code": item["reason"], "note": "Zie de reden."})
                 )
             decide = propose + rng.uniform(1, 6)
-            steps.append((decide, "approve_decision", senior, {}))
+            if item["reason"] != "incomplete":
+                steps.append((decide, "approve_decision", senior, {}))
             if item["outcome"] == "granted":
                 steps.append((decide + rng.uniform(3, 20), "pay_advance", reviewer, {}))
         for days, action, user, payload in steps:

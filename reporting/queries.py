@@ -26,13 +26,29 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from applications import clocks
-from applications.models import Application, AuditEvent, Decision, Objection, Organisation, Tranche, Unit
-from applications.states import FIRST_DECISION_STATES, GRANTED_STATES, OPEN_STATES, State
+from applications.models import (
+    Application,
+    AuditEvent,
+    Decision,
+    DefaultNotice,
+    Objection,
+    Organisation,
+    Tranche,
+    Unit,
+)
+from applications.states import (
+    FIRST_DECISION_STATES,
+    GRANTED_STATES,
+    OPEN_STATES,
+    TERM_RUNNING_STATES,
+    WAITING_FOR_US,
+    State,
+)
 from schemes.models import KPI, BudgetChange, KPIMeasurement, LedgerEntry, Opening, Scheme
 
 SCOPES = ("opening", "scheme", "portfolio")
@@ -341,13 +357,14 @@ def _granted_organisations_now(opening_ids: list[int]) -> tuple[int, dict[str, i
 def _groups_now(opening_ids: list[int], day: datetime.date) -> tuple[list[dict], dict, dict[str, int]]:
     """Today: the counts of ``_application_groups``, the penalty exposure and the rejections by reason,
     in one pass over the applications grouped by plain columns (so PostgreSQL hashes a few hundred groups)."""
-    open_states = _quoted(OPEN_STATES)
+    waiting = _quoted(WAITING_FOR_US)  # waiting for the applicant (4:15) is neither late nor in default
+    running = _quoted(TERM_RUNNING_STATES)  # a penalty runs on the decision's term and the settlement's
     sql = f"""
         SELECT a.opening_id, a.state, c.from_state, o.sector, o.size_class, o.province, a.channel,
-               CASE WHEN a.state IN ({open_states}) AND a.default_notice_on <= %s THEN a.default_notice_on END,
+               CASE WHEN a.state IN ({running}) AND a.default_notice_on <= %s THEN a.default_notice_on END,
                CASE WHEN a.state IN ('{State.REJECTED}', '{State.CLOSED}') THEN a.rejection_reason END,
                COUNT(*), SUM(COALESCE(a.amount_granted, a.amount_requested, 0)),
-               SUM(CASE WHEN a.decision_due < %s THEN 1 ELSE 0 END)
+               SUM(CASE WHEN a.decision_due < %s AND a.state IN ({waiting}) THEN 1 ELSE 0 END)
         FROM {_current_from(opening_ids)}
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
     """
@@ -372,7 +389,7 @@ def _groups_now(opening_ids: list[int], day: datetime.date) -> tuple[list[dict],
                 "overdue": int(due or 0) if category == OPEN else 0,
             }
         )
-        if notice is not None and category == OPEN:
+        if notice is not None:
             notices[notice] += n
         if state == State.REJECTED:
             reasons.append((reason, n))
@@ -419,7 +436,8 @@ def _application_groups(table: str, day: datetime.date) -> list[dict]:
     """Counts grouped by opening, state and the breakdown dimensions, in one query over the state table."""
     sql = f"""
         SELECT opening_id, state, sector, size_class, province, channel,
-               COUNT(*), SUM(units), SUM(amount), SUM(CASE WHEN decision_due < %s THEN 1 ELSE 0 END)
+               COUNT(*), SUM(units), SUM(amount),
+               SUM(CASE WHEN decision_due < %s AND state IN ({_quoted(WAITING_FOR_US)}) THEN 1 ELSE 0 END)
         FROM {table} s
         GROUP BY opening_id, state, sector, size_class, province, channel
     """
@@ -510,13 +528,14 @@ def _lead_times(table: str) -> dict:
 
 
 def _penalty_exposure(table: str, day: datetime.date) -> dict:
-    """Awb 4:17 penalties run on open applications whose applicant sent a notice of default."""
+    """Awb 4:17 penalties run on open applications whose applicant sent a notice of default (not while suspended)."""
     sql = f"""
         SELECT default_notice_on FROM {table} s
-        WHERE state IN ({_placeholders(OPEN_STATES)}) AND default_notice_on IS NOT NULL AND default_notice_on <= %s
+        WHERE state IN ({_placeholders(TERM_RUNNING_STATES)}) AND default_notice_on IS NOT NULL
+          AND default_notice_on <= %s
     """
     notices: dict = defaultdict(int)
-    for (notice,) in _fetch(sql, [*OPEN_STATES, _d(day)]):
+    for (notice,) in _fetch(sql, [*TERM_RUNNING_STATES, _d(day)]):
         notices[notice] += 1
     return _penalty_from(notices, day)
 
@@ -532,6 +551,26 @@ def _penalty_from(notices: dict, day: datetime.date) -> dict:
             count += n
             total += clocks.penalty(days) * n
     return {"applications": count, "amount": money(total)}
+
+
+def _penalty_owed(opening_ids: list[int], day: datetime.date) -> dict:
+    """Penalties that stopped running (the decision was sent, or 42 days ran) and stay owed: apart from exposure.
+
+    ``fixed``: the part already fixed by its own decision (Awb 4:18).
+    """
+    notices = DefaultNotice.objects.filter(application__opening_id__in=opening_ids, amount_owed__gt=0).filter(
+        Q(ended_on__lte=day) | Q(fixed_on__lte=day)
+    )
+    totals = notices.aggregate(
+        n=Count("application_id", distinct=True),
+        amount=Sum("amount_owed"),
+        fixed=Sum("amount_owed", filter=Q(fixed_on__lte=day)),
+    )
+    return {
+        "applications": totals["n"] or 0,
+        "amount": money(totals["amount"] or Decimal("0")),
+        "fixed": money(totals["fixed"] or Decimal("0")),
+    }
 
 
 def _rejected_by_reason(table: str, end: datetime.datetime) -> dict[str, int]:
@@ -928,6 +967,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         "funnel": _funnel(applications),
         "rejected_by_reason": by_reason,
         "penalty_exposure": penalty,
+        "penalty_owed": _penalty_owed(scope.opening_ids or [0], day),
         "breakdowns": {
             dimension: {key: _applications_block(value) for key, value in sorted(values.items())}
             for dimension, values in breakdowns.items()

@@ -249,7 +249,7 @@ class OpeningAdmin(admin.ModelAdmin):
         ceiling = ["budget_ceiling"] + (["ceiling_change_reason"] if obj else [])
         return [
             (None, {"fields": ["scheme", "code", "name", "is_demo"]}),
-            (_("Tijdvak"), {"fields": ["opens_at", "closes_at"]}),
+            (_("Tijdvak"), {"fields": ["opens_at", "closes_at", "decision_term_starts_on"]}),
             (_("Subsidieplafond en verdeling"), {"fields": [*ceiling, "distribution", "min_score"]}),
             (_("Capaciteit en doel"), {"fields": ["capacity_units", "target_units"]}),
             (

@@ -32,6 +32,7 @@ OPENING_FIELDS = {
     "min_score",
     "capacity_units",
     "target_units",
+    "decision_term_starts_on",
     "notes",
     "sources",
     "is_demo",

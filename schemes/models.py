@@ -36,6 +36,15 @@ class Distribution(models.TextChoices):
     PRO_RATA = "pro_rata", _("naar evenredigheid")
 
 
+class TermStart(models.TextChoices):
+    """Where the decision term starts (``clocks.TERM_STARTS``)."""
+
+    SUBMISSION = "submission", _("bij ontvangst van de aanvraag (Awb 4:13)")
+    COMPLETENESS = "completeness", _("bij een volledige aanvraag (na een aanvulling opnieuw)")
+    CLOSE = "close", _("bij het sluiten van de openstelling (loting, tender)")
+    DATE = "date", _("op de datum die de regeling voor de openstelling noemt")
+
+
 class Scheme(models.Model):
     """A regeling with everything that decides who gets what."""
 
@@ -82,6 +91,19 @@ class Scheme(models.Model):
     one_per_window = models.BooleanField(_("één aanvraag per aanvrager per openstelling"), default=False)
     de_minimis = models.BooleanField(_("de-minimissteun"), default=False)
     decision_term_weeks = models.PositiveSmallIntegerField(_("beslistermijn (weken)"), default=8)
+    decision_term_from = models.CharField(
+        _("beslistermijn loopt vanaf"),
+        max_length=20,
+        choices=TermStart.choices,
+        default=TermStart.SUBMISSION,
+        help_text=_("Bij loting en tender: vanaf het sluiten van de openstelling, of de datum die de regeling noemt."),
+    )
+    settlement_term_weeks = models.PositiveSmallIntegerField(
+        _("beslistermijn vaststelling (weken)"),
+        null=True,
+        blank=True,
+        help_text=_("Leeg: acht weken na de aanvraag tot vaststelling."),
+    )
     supplement_term_days = models.PositiveSmallIntegerField(_("standaard aanvullingstermijn (dagen)"), default=14)
     retention_years = models.PositiveSmallIntegerField(
         _("bewaartermijn persoonsgegevens (jaren)"),
@@ -174,6 +196,12 @@ class Opening(models.Model):
     min_score = models.DecimalField(_("minimale score (tender)"), max_digits=5, decimal_places=2, null=True, blank=True)
     capacity_units = models.PositiveIntegerField(_("capaciteit (eenheden)"), null=True, blank=True)
     target_units = models.PositiveIntegerField(_("doel deze openstelling (eenheden)"), null=True, blank=True)
+    decision_term_starts_on = models.DateField(
+        _("beslistermijn loopt vanaf (datum)"),
+        null=True,
+        blank=True,
+        help_text=_("Alleen als de regeling de beslistermijn laat lopen vanaf een datum die zij noemt."),
+    )
     rules = models.JSONField(_("regels zoals gepubliceerd"), default=dict, blank=True, editable=False)
     # Running totals of the ledger, kept on the row that is locked for every
     # change, so the database itself can refuse an overspent ceiling.

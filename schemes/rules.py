@@ -34,6 +34,8 @@ AMOUNT_RULES = (
 WHO_RULES = ("intermediaries_allowed", "one_per_window", "de_minimis")
 TERM_RULES = (
     "decision_term_weeks",
+    "decision_term_from",
+    "settlement_term_weeks",
     "supplement_term_days",
     "advance_pct",
     "ex_officio_below",
@@ -124,6 +126,8 @@ class Rules:
     one_per_window: bool = False
     de_minimis: bool = False
     decision_term_weeks: int = 8
+    decision_term_from: str = "submission"
+    settlement_term_weeks: int | None = None
     supplement_term_days: int = 14
     advance_pct: Decimal = Decimal("0")
     ex_officio_below: Decimal | None = None

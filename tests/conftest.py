@@ -15,8 +15,14 @@ import pytest
 from django.conf import settings
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 REQUIRE = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Properties judge what is computed, never how fast: on a loaded machine generating inputs is slow too.
+hypothesis_settings.register_profile("open-subsidie", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("open-subsidie")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 
 

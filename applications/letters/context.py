@@ -13,7 +13,7 @@ from decimal import Decimal
 from schemes.formatting import datum, euro
 
 from .. import clocks, reasons
-from ..models import Application, AuditEvent, Decision, Letter, Objection, Payment, SupplementRequest
+from ..models import Application, AuditEvent, Decision, DefaultNotice, Letter, Objection, Payment, SupplementRequest
 from ..workflow import LetterKind as Kind
 
 
@@ -28,20 +28,9 @@ def _nbsp(text: str) -> str:
 
 # Letters that are a decision (besluit) open to objection within six weeks (Awb 6:7);
 # the decision on an objection is open to appeal (beroep) at the court instead.
-OBJECTION_KINDS = {Kind.GRANT, Kind.REJECTION, Kind.NOT_CONSIDERED, Kind.SETTLEMENT, Kind.REVOCATION}
+OBJECTION_KINDS = {Kind.GRANT, Kind.REJECTION, Kind.NOT_CONSIDERED, Kind.SETTLEMENT, Kind.REVOCATION, Kind.PENALTY}
 APPEAL_KINDS = {Kind.OBJECTION_DECISION}
 
-DEFAULT_SUBJECTS = {
-    Kind.RECEIPT: "Ontvangstbevestiging van uw aanvraag {{ reference }}",
-    Kind.SUPPLEMENT_REQUEST: "Verzoek om aanvulling van uw aanvraag {{ reference }}",
-    Kind.GRANT: "Verlening subsidie {{ scheme_name }}",
-    Kind.REJECTION: "Afwijzing van uw aanvraag {{ reference }}",
-    Kind.NOT_CONSIDERED: "Buitenbehandelingstelling van uw aanvraag {{ reference }}",
-    Kind.INTENT: "Voornemen tot {{ intent_label }} van uw aanvraag {{ reference }}",
-    Kind.SETTLEMENT: "Vaststelling subsidie {{ scheme_name }}",
-    Kind.REVOCATION: "Intrekking van de subsidieverlening {{ reference }}",
-    Kind.OBJECTION_DECISION: "Beslissing op uw bezwaar over {{ reference }}",
-}
 
 # The letterhead: the full name and postal address of an executing agency.
 AGENCIES = {
@@ -150,6 +139,10 @@ def context_for(letter: Letter) -> dict:
         ctx.update(_objection_context(app, event))
     elif kind == Kind.INTENT:
         ctx.update(_intent_context(event))
+    elif kind == Kind.POSTPONEMENT:
+        ctx.update(_postponement_context(app, event))
+    elif kind == Kind.PENALTY:
+        ctx.update(_penalty_context(app, event))
     return ctx
 
 
@@ -311,3 +304,52 @@ def _intent_context(event: AuditEvent | None) -> dict:
     if data.get("reason_code"):
         context.update(_reason_context(data["reason_code"]))
     return context
+
+
+def _date_of(value) -> str:
+    return datum(datetime.date.fromisoformat(value)) if value else ""
+
+
+def _postponement_context(app: Application, event: AuditEvent | None) -> dict:
+    data = (event.data if event else {}) or {}
+    return {
+        "postponed_term": data.get("term", "decision"),
+        "settlement_requested_on": datum(app.settlement_requested_at),
+        "old_due": _date_of(data.get("old_due")),
+        "new_due": _date_of(data.get("new_due")),
+        "postponement_reason": event.reason if event else "",
+    }
+
+
+def penalty_breakdown(days: int) -> list[str]:
+    """The days at each statutory rate (Awb 4:17 lid 2), in words."""
+    lines, remaining = [], days
+    for length, rate in clocks.PENALTY_RATES:
+        n = min(remaining, length)
+        if n > 0:
+            lines.append(f"{n} × {money(rate)} = {money(rate * n)}")
+        remaining -= n
+    return lines
+
+
+def _penalty_context(app: Application, event: AuditEvent | None) -> dict:
+    data = (event.data if event else {}) or {}
+    notice = DefaultNotice.objects.filter(pk=data.get("notice")).first()
+    if notice is None:
+        return {}
+    first = clocks.in_default_after(notice.received_on, notice.term_due) + datetime.timedelta(days=1)
+    last = clocks.penalty_last_day(notice.received_on, notice.term_due, notice.ended_on)
+    days = notice.penalty_days or 0
+    return {
+        "penalty_term": notice.term,
+        "notice_received_on": datum(notice.received_on),
+        "term_due": datum(notice.term_due),
+        "penalty_decided_on": datum(notice.ended_on) if notice.ended_on else "",
+        "penalty_first_day": datum(first),
+        "penalty_last_day": datum(last),
+        "penalty_days": days,
+        "penalty_paused": days < (last - first).days + 1,
+        "penalty_amount": money(notice.amount_owed),
+        "penalty_breakdown": penalty_breakdown(days),
+        "penalty_payment_due": _date_of(data.get("payment_due")),
+    }

@@ -43,6 +43,8 @@ DEFAULT_SUBJECTS = {
     Kind.SETTLEMENT: "Vaststelling subsidie {{ scheme_name }}",
     Kind.REVOCATION: "Intrekking van de subsidieverlening {{ reference }}",
     Kind.OBJECTION_DECISION: "Beslissing op uw bezwaar over {{ reference }}",
+    Kind.POSTPONEMENT: "Verdaging van de beslistermijn voor {{ reference }}",
+    Kind.PENALTY: "Besluit over de dwangsom bij niet tijdig beslissen, {{ reference }}",
 }
 
 

@@ -123,6 +123,7 @@ class Application(Transitions, VersionedTransitionMixin, models.Model):
     objection_due = models.DateField(_("bezwaartermijn tot en met"), null=True, blank=True)
     settlement_due = models.DateField(_("vaststelling aanvragen uiterlijk"), null=True, blank=True)
     settlement_requested_at = models.DateTimeField(null=True, blank=True)
+    settlement_decision_due = models.DateField(_("uiterste datum vaststelling"), null=True, blank=True)
     settled_at = models.DateTimeField(_("vastgesteld op"), null=True, blank=True)
     actual_costs = models.DecimalField(_("werkelijke kosten"), null=True, blank=True, **MONEY)
     settlement_report = models.TextField(_("verslag"), blank=True)

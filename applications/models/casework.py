@@ -250,3 +250,43 @@ class InternalNote(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class DefaultNotice(models.Model):
+    """A notice of default (ingebrekestelling, Awb 4:17) against a term that passed, and the penalty it ran.
+
+    The penalty runs from two weeks after the notice was received, at the statutory rates, for at
+    most 42 days, and stops when the decision is sent; what ran stays owed, and is fixed by a decision
+    of its own within two weeks of the last day owed (4:18).
+    """
+
+    class Term(models.TextChoices):
+        DECISION = "decision", _("beslistermijn aanvraag")
+        SETTLEMENT = "settlement", _("beslistermijn vaststelling")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="default_notices")
+    term = models.CharField(_("termijn"), max_length=10, choices=Term.choices)
+    received_on = models.DateField(_("ingebrekestelling ontvangen op"))
+    term_due = models.DateField(_("de termijn liep af op"))
+    registered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(default=timezone.now)
+    ended_on = models.DateField(_("besluit verzonden op"), null=True, blank=True)
+    penalty_days = models.PositiveSmallIntegerField(_("dagen in gebreke"), null=True, blank=True)
+    amount_owed = models.DecimalField(_("verbeurde dwangsom"), null=True, blank=True, **MONEY)
+    fixed_on = models.DateField(_("vastgesteld op (Awb 4:18)"), null=True, blank=True)
+    fixed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(_("toelichting"), blank=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        verbose_name = _("ingebrekestelling")
+        verbose_name_plural = _("ingebrekestellingen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(ended_on__isnull=True), name="default_notice_one_running"
+            ),
+            models.CheckConstraint(condition=Q(received_on__gt=models.F("term_due")), name="default_notice_after_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_term_display()} {self.application_id}"

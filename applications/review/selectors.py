@@ -22,7 +22,7 @@ from schemes.models import Opening
 
 from .. import clocks
 from ..models import Application, Decision, Role, SupplementRequest, Tranche, User
-from ..states import OPEN_STATES, State
+from ..states import OPEN_STATES, SETTLEMENT_WAITING, WAITING_FOR_US, State
 
 PAGE_SIZE = 50
 
@@ -85,7 +85,11 @@ def _scoped(user: User, openings: list[Opening], filters: QueueFilters) -> Query
         qs = qs.filter(assigned_to__isnull=True)
     today = clocks.local_date()
     if filters.overdue:
-        qs = qs.filter(decision_due__lt=today, state__in=OPEN_STATES)
+        # suspended is not overdue (4:15); a settlement request has a term of its own
+        qs = qs.filter(
+            Q(decision_due__lt=today, state__in=WAITING_FOR_US)
+            | Q(settlement_decision_due__lt=today, state__in=SETTLEMENT_WAITING)
+        )
     if filters.due_within is not None:
         qs = qs.filter(decision_due__lte=today + datetime.timedelta(days=filters.due_within))
     return qs

@@ -6,6 +6,7 @@
 - ``decisions``: proposals and four-eyes approvals, revocation, tranches, objections;
 - ``money``: commitment, payments, settlement, recovery;
 - ``tranches``: a programme award's tranches;
+- ``terms``: where the decision term starts, suspension (4:15), postponement (4:14), default and penalty (4:17, 4:18);
 - ``casework``: conflict of interest, assessment, assignment, internal notes;
 - ``hearing``: the letter of intent and the applicant's reply (Awb 4:7-4:12);
 - ``allocation``: dividing an opening's ceiling (Awb 4:25-4:27);
@@ -16,7 +17,7 @@ Importing the package registers every action's handler.
 """
 
 from ..errors import ActionError, Conflict, Forbidden, Invalid, Missing
-from . import allocation, casework, decisions, documents, hearing, intake, money, tranches
+from . import allocation, casework, decisions, documents, hearing, intake, money, terms, tranches
 from .accounts import create_user, grant_mandate, revoke_mandate, save_organisation
 from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
@@ -54,6 +55,7 @@ __all__ = [
     "revoke_mandate",
     "save_organisation",
     "settlement_amount",
+    "terms",
     "tranches",
     "update_draft",
 ]

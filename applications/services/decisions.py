@@ -18,16 +18,17 @@ from schemes.formatting import euro
 from .. import audit, checks, clocks
 from ..errors import Conflict, Invalid
 from ..models import Application, Decision, Objection, Tranche
-from ..reasons import REASON_CODES
+from ..reasons import NOT_A_REJECTION, REASON_CODES
 from ..states import State
-from . import inputs, money, tranches
+from . import inputs, money, terms, tranches
 from .actions import Context, handles
 
 
 def decided(app: Application, ctx: Context) -> None:
-    """A decision was sent today: the six weeks to object start tomorrow (Awb 6:7, 6:8)."""
+    """A decision was sent today: the six weeks to object start tomorrow (Awb 6:7, 6:8); a penalty stops (4:17)."""
     app.decided_at = ctx.now
     app.objection_due = clocks.objection_due(ctx.today)
+    terms.end_penalties(app, ctx)
 
 
 def propose(
@@ -83,6 +84,12 @@ def _propose_grant(ctx: Context) -> None:
 @handles("propose_rejection")
 def _propose_rejection(ctx: Context) -> None:
     code = ctx.data.get("reason_code")
+    if code in NOT_A_REJECTION:
+        message = _(
+            "Een onvolledige aanvraag wijst u niet af: vraag om aanvulling en stel haar buiten behandeling als "
+            "de aanvulling niet op tijd komt (artikel 4:5 Awb)."
+        )
+        raise Invalid(message, {"reason_code": [message]})
     if code not in REASON_CODES:
         raise Invalid(
             _("Kies een geldige reden van afwijzing."),

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.db import transaction
-from django.db.models import Sum, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from schemes import budget
@@ -19,18 +17,7 @@ from . import drafts, inputs
 from .actions import Context, handles, perform
 from .decisions import decided
 from .money import release_reservation
-
-
-def decision_due(application: Application) -> datetime.date | None:
-    """Awb 4:13: the scheme's decision term from completeness, plus the days suspended and postponed."""
-    if application.complete_at is None:
-        return None
-    return clocks.decision_due(
-        clocks.local_date(application.complete_at),
-        term_weeks=application.decision_term_weeks or application.opening.published_rules.decision_term_weeks,
-        suspended_days=application.suspended_days,
-        postponed_days=application.postponed_days,
-    )
+from .terms import count_suspension, decision_due
 
 
 @handles("submit")
@@ -109,8 +96,14 @@ def _request_supplement(ctx: Context) -> None:
         requested_on=ctx.today,
         due_date=clocks.supplement_due(ctx.today, days),
     )
+    # until the supplement arrives the due date assumes the whole term is used: it only comes closer
+    count_suspension(app, request, request.due_date)
     ctx.reason = reason
-    ctx.event_data = {"due_date": request.due_date, "supplement_request": request.pk}
+    ctx.event_data = {
+        "due_date": request.due_date,
+        "supplement_request": request.pk,
+        "decision_due": app.decision_due,
+    }
 
 
 @handles("supplement")
@@ -125,15 +118,21 @@ def _supplement(ctx: Context) -> None:
     if request is not None:
         request.answered_on = ctx.today
         request.answer = note
-        request.days_suspended = clocks.suspension_days(request.requested_on, ctx.today)
-        request.save()
-        app.suspended_days = (
-            app.supplement_requests.filter(answered_on__isnull=False).aggregate(s=Sum("days_suspended"))["s"] or 0
-        )
+        count_suspension(app, request, ctx.today)
     app.amount_requested = result.amount
     app.decision_due = decision_due(app)
     ctx.reason = note
     ctx.event_data = {"changed": sorted(changes), "decision_due": app.decision_due}
+
+
+@handles("resume_review")
+def _resume_review(ctx: Context) -> None:
+    """The supplement did not come in time: the term was suspended for the whole term given (4:15), no longer."""
+    app = ctx.application
+    request = app.supplement_requests.filter(answered_on__isnull=True).order_by("-id").first()
+    count_suspension(app, request, request.due_date)
+    ctx.reason = inputs.text(ctx.data, "note")
+    ctx.event_data = {"supplement_request": request.pk, "decision_due": app.decision_due}
 
 
 @handles("declare_not_considered")
@@ -141,8 +140,7 @@ def _declare_not_considered(ctx: Context) -> None:
     app = ctx.application
     request = app.supplement_requests.filter(answered_on__isnull=True).order_by("-id").first()
     if request is not None:
-        request.days_suspended = clocks.suspension_days(request.requested_on, request.due_date)
-        request.save()
+        count_suspension(app, request, request.due_date)
     release_reservation(app, ctx, "buiten behandeling")
     decided(app, ctx)
 

@@ -153,6 +153,7 @@ def _request_settlement(ctx: Context) -> None:
         ctx.event_data = {"actual_costs": app.actual_costs}
     app.settlement_report = report
     app.settlement_requested_at = ctx.now
+    app.settlement_decision_due = clocks.settlement_decision_due(ctx.today, term_weeks=rules.settlement_term_weeks)
 
 
 def _units_completed(app: Application, done) -> dict:

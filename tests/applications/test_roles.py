@@ -45,6 +45,17 @@ SOURCES = {
     "close": {S.SETTLED, S.REJECTED, S.NOT_CONSIDERED, S.WITHDRAWN, S.REVOKED},
     "lodge_objection": {S.GRANTED, S.REJECTED, S.NOT_CONSIDERED, S.SETTLED, S.REVOKED},
     "decide_objection": {S.GRANTED, S.REJECTED, S.NOT_CONSIDERED, S.SETTLED, S.REVOKED},
+    "resume_review": {S.SUPPLEMENT_REQUESTED},
+    # a term of ours runs: the decision's, or the settlement request's
+    "postpone_decision": {S.SUBMITTED, S.IN_REVIEW, S.DECISION_PROPOSED, S.SETTLEMENT_REQUESTED, S.SETTLEMENT_PROPOSED},
+    "register_default_notice": {
+        S.SUBMITTED,
+        S.IN_REVIEW,
+        S.DECISION_PROPOSED,
+        S.SETTLEMENT_REQUESTED,
+        S.SETTLEMENT_PROPOSED,
+    },
+    "fix_penalty": set(State) - {S.DRAFT},  # a penalty stays owed whatever happened since
 }
 
 APPLICANT_SIDE = {"applicant", "intermediary"}
@@ -65,9 +76,11 @@ PROPOSED_BY_SENIOR_PROPOSER = {S.DECISION_PROPOSED, S.SETTLEMENT_PROPOSED}
 OUTSIDERS = {"other_applicant", "intermediary_revoked", "intermediary_expired", "program_manager"}
 ROLES = sorted(APPLICANT_SIDE | CASE_WORKERS | OUTSIDERS | {"other_scheme_reviewer"})
 
+# actions whose condition is met in none of the states built below: no term has passed, no notice of default came
+NEVER_MET = {"register_default_notice", "fix_penalty"}
 # actions whose state is right but whose condition is not met in the states built below
 CONDITION_NOT_MET = {
-    S.SUPPLEMENT_REQUESTED: {"declare_not_considered"},  # the supplement term has not passed
+    S.SUPPLEMENT_REQUESTED: {"declare_not_considered", "resume_review"},  # the supplement term has not passed
     S.GRANTED: {"propose_tranche", "decide_objection", "approve_decision", "return_decision"},
     S.SETTLEMENT_REQUESTED: {"approve_decision", "return_decision"},
     S.SETTLED: {"close", "decide_objection", "approve_decision", "return_decision"},  # objection term runs
@@ -108,7 +121,14 @@ def data_for(action: str, app: Application) -> dict:
         "propose_tranche": {"tranche": 1, "release": True, "kpi_values": {"bereik": 10}},
         "lodge_objection": {"reason": "Ik ben het er niet mee eens."},
         "decide_objection": {"upheld": False, "note": "Ongegrond."},
+        "postpone_decision": {"new_due": _a_week_later(app), "reason": "Advies van de sectorcommissie nodig."},
+        "register_default_notice": {"received_on": timezone.localdate().isoformat()},
     }.get(action, {})
+
+
+def _a_week_later(app: Application) -> str:
+    due = app.settlement_decision_due if app.state in (S.SETTLEMENT_REQUESTED, S.SETTLEMENT_PROPOSED) else None
+    return ((due or app.decision_due or timezone.localdate()) + datetime.timedelta(days=7)).isoformat()
 
 
 def expected(role: str, state: str, action: str) -> int:
@@ -121,7 +141,7 @@ def expected(role: str, state: str, action: str) -> int:
         who = APPROVERS | {"senior_proposer"}  # four eyes bars only the proposer of the pending decision
     if role not in who:
         return 403
-    if action in CONDITION_NOT_MET.get(state, ()):
+    if action in CONDITION_NOT_MET.get(state, ()) or action in NEVER_MET:
         return 409
     return 200
 

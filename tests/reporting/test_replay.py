@@ -21,12 +21,16 @@ def test_the_replay_reports_what_the_evaluation_found_and_warned_red_on_day_four
     report = kpi_report("scheme", "omscholing")
     assert report["applications"]["submitted"] == 142
     assert report["applications"]["granted"] == 99
-    assert report["applications"]["rejected"] + report["applications"]["withdrawn"] == 43
+    # the seven "incomplete" ones go through Awb 4:5: asked to supplement, not considered, not rejected
+    assert report["applications"]["not_considered"] == replay.NOT_CONSIDERED == 7
+    assert report["applications"]["rejected"] == 33 - 7
+    assert report["applications"]["rejected"] + report["applications"]["withdrawn"] == 43 - 7
     assert report["organisations"] == {"granted": 58, "by_sector": {"ict": 30, "techniek": 28}}
     assert report["units"] == {**report["units"], "granted": 99, "target": 19000, "uptake_pct": 0.52}
     ict = report["units_by_occupation_sector"]["ict"]
     assert 0.55 <= ict / 99 <= 0.65  # about 60 % towards an ICT occupation
-    assert set(report["rejected_by_reason"]) <= {"not_eligible", "limits_exceeded", "incomplete", "other"}
+    assert set(report["rejected_by_reason"]) == {"not_eligible", "limits_exceeded", "other"}
+    assert sum(report["rejected_by_reason"].values()) == 26
 
     # On 15 September 2021, day 14 of the window, the pace already pointed far below the target.
     early = kpi_report("scheme", "omscholing", "2021-09-15")["early_warning"]
