@@ -89,7 +89,8 @@ DECIDED_STATES = (
 RELEASING_STATES = (State.GRANTED, State.SETTLEMENT_REQUESTED)
 # After a decision open to objection (Awb 6:7).
 OBJECTION_STATES = (State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.SETTLED, State.REVOKED)
-# Decisions that an upheld objection takes back: the application is assessed again.
-REOPENABLE_STATES = (State.REJECTED, State.NOT_CONSIDERED, State.GRANTED, State.REVOKED)
+# Decisions that an upheld objection takes back: the application is assessed again (a revocation undone instead
+# returns to the state before it; a settlement is fixed anew).
+REOPENABLE_STATES = (State.REJECTED, State.NOT_CONSIDERED, State.GRANTED)
 # Nothing more to decide: the file can be closed once paid and past the objection term.
 CLOSABLE_STATES = (State.SETTLED, State.REJECTED, State.NOT_CONSIDERED, State.WITHDRAWN, State.REVOKED)

@@ -138,9 +138,42 @@ def _before_the_proposal(application, data) -> str:
     return decision.data.get("from_state") or State.IN_REVIEW
 
 
+# The outcomes of a decision on an objection (Awb 7:11; niet-ontvankelijk: 6:6, 6:11).
+UPHELD, PARTLY_UPHELD, UNFOUNDED, INADMISSIBLE = "upheld", "partly_upheld", "unfounded", "inadmissible"
+OBJECTION_OUTCOMES = {
+    UPHELD: _("gegrond"),
+    PARTLY_UPHELD: _("deels gegrond"),
+    UNFOUNDED: _("ongegrond"),
+    INADMISSIBLE: _("niet-ontvankelijk"),
+}
+
+
+def objection_outcome(data: dict) -> str | None:
+    """The outcome asked for: ``outcome``, or the older ``upheld`` true/false; None if neither is given rightly."""
+    outcome = data.get("outcome")
+    if outcome in (None, "") and isinstance(data.get("upheld"), bool):
+        return UPHELD if data["upheld"] else UNFOUNDED
+    return outcome if isinstance(outcome, str) and outcome in OBJECTION_OUTCOMES else None
+
+
+def state_before_revocation(application) -> str:
+    """The state a grant was revoked from: an upheld objection against the revocation brings it back."""
+    revocation = (
+        application.decisions.filter(kind="revocation", status="approved").order_by("-approved_at", "-id").first()
+    )
+    if revocation is None:
+        return State.GRANTED
+    return (revocation.data or {}).get("from_state") or State.GRANTED
+
+
 def _objection_outcome(application, data) -> str:
-    """An upheld objection against a decision that can be taken back reopens the assessment."""
-    if data.get("upheld") is True and application.state in REOPENABLE_STATES:
+    """Upheld (wholly or partly): a revocation is undone, a rejection or grant is decided again; a settlement stays
+    settled with a new amount; unfounded and inadmissible keep the state."""
+    if objection_outcome(data) not in (UPHELD, PARTLY_UPHELD):
+        return application.state
+    if application.state == State.REVOKED:
+        return state_before_revocation(application)
+    if application.state in REOPENABLE_STATES:
         return State.IN_REVIEW
     return application.state
 
@@ -171,13 +204,17 @@ BACK = Rule(
     _("terug naar waar het besluit werd voorgesteld"),
 )
 OBJECTION_OUTCOME = Rule(
-    "gegrond: opnieuw",
+    "gegrond: herroepen",
     _objection_outcome,
     {
         **{state: (State.IN_REVIEW, state) for state in REOPENABLE_STATES},
-        **_staying(*(s for s in OBJECTION_STATES if s not in REOPENABLE_STATES)),
+        State.REVOKED: (State.GRANTED, State.SETTLEMENT_REQUESTED, State.SETTLED, State.REVOKED),
+        **_staying(*(s for s in OBJECTION_STATES if s not in REOPENABLE_STATES and s != State.REVOKED)),
     },
-    _("gegrond: opnieuw in behandeling; anders blijft de status"),
+    _(
+        "gegrond tegen een intrekking: terug naar de status ervoor; tegen een afwijzing of verlening: opnieuw in "
+        "behandeling; tegen een vaststelling: een nieuwe vaststelling; anders blijft de status"
+    ),
 )
 
 
@@ -195,7 +232,7 @@ class Field:
 
     name: str
     label: str
-    kind: str = "text"  # text, textarea, number, money, date, reason, release, upheld, kpis, file, units
+    kind: str = "text"  # text, textarea, number, money, date, reason, release, outcome, kpis, file, units
     required: bool = False
     help: str = ""
     max_length: int = 10000
@@ -591,7 +628,13 @@ ACTIONS: tuple[Action, ...] = (
         when=(perms.has_open_objection,),
         button=_("Beslissen op bezwaar"),
         fields=(
-            Field("upheld", _("Bezwaar"), "upheld", required=True),
+            Field("outcome", _("Beslissing op het bezwaar"), "outcome", required=True),
+            Field(
+                "amount",
+                _("Nieuw vastgesteld bedrag"),
+                "money",
+                help=_("Bij een gegrond of deels gegrond bezwaar tegen een vaststelling."),
+            ),
             Field("note", _("Motivering"), "textarea", required=True),
         ),
     ),

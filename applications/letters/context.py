@@ -14,6 +14,7 @@ from schemes.formatting import datum, euro
 
 from .. import clocks, reasons
 from ..models import Application, AuditEvent, Decision, DefaultNotice, Letter, Objection, Payment, SupplementRequest
+from ..states import State
 from ..workflow import LetterKind as Kind
 
 
@@ -276,8 +277,22 @@ def _objection_context(app: Application, event: AuditEvent | None) -> dict:
     data = (event.data if event else {}) or {}
     objection = Objection.objects.filter(pk=data.get("objection")).first()
     upheld = bool(data.get("upheld")) if "upheld" in data else (objection and objection.outcome == "upheld")
+    outcome = data.get("outcome") or ("upheld" if upheld else "unfounded")
     return {
         "upheld": upheld,
+        "outcome": outcome,
+        "partly": outcome == "partly_upheld",
+        "inadmissible": outcome == "inadmissible",
+        "restored_state": str(State(data["restored"]).label) if data.get("restored") else "",
+        "recovery_cancelled": money(data["recovery_cancelled"]) if data.get("recovery_cancelled") else "",
+        "new_settlement": money(data["amount"]) if data.get("amount") is not None and "difference" in data else "",
+        "previous_settlement": money(data.get("previous_amount")) if "difference" in data else "",
+        "new_final_payment": money(data["difference"])
+        if "difference" in data and Decimal(str(data["difference"])) > 0
+        else "",
+        "new_recovery": money(-Decimal(str(data["difference"])))
+        if "difference" in data and Decimal(str(data["difference"])) < 0
+        else "",
         "reopened": bool(data.get("reopened")),
         "objection_lodged_on": datum(objection.lodged_on if objection else None),
         "objection_reason": objection.reason if objection else "",

@@ -190,7 +190,9 @@ class Objection(models.Model):
     class Outcome(models.TextChoices):
         PENDING = "pending", _("in behandeling")
         UPHELD = "upheld", _("gegrond")
+        PARTLY_UPHELD = "partly_upheld", _("deels gegrond")
         DISMISSED = "dismissed", _("ongegrond")
+        INADMISSIBLE = "inadmissible", _("niet-ontvankelijk")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
     against_state = models.CharField(max_length=30)
@@ -198,7 +200,7 @@ class Objection(models.Model):
     lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     lodged_on = models.DateField()
     decide_by = models.DateField()
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)

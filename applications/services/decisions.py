@@ -12,12 +12,11 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from schemes import budget
 from schemes.formatting import euro
 
-from .. import audit, checks, clocks
+from .. import audit, checks, clocks, workflow
 from ..errors import Conflict, Invalid
-from ..models import Application, Decision, Objection, Tranche
+from ..models import Application, Decision, Objection, Payment, Tranche
 from ..reasons import NOT_A_REJECTION, REASON_CODES
 from ..states import State
 from . import inputs, money, terms, tranches
@@ -109,6 +108,7 @@ def _approve_decision(ctx: Context) -> None:
         decided(app, ctx)
     elif decision.kind == Decision.Kind.REJECTION:
         money.release_reservation(app, ctx, "afgewezen")
+        money.undo_grant(app, ctx, "afgewezen na bezwaar")  # decided again after an objection: nothing stays booked
         app.rejection_reason = decision.reason_code
         decided(app, ctx)
     elif decision.kind == Decision.Kind.REVOCATION:
@@ -238,27 +238,65 @@ def _lodge_objection(ctx: Context) -> None:
     ctx.event_data = {"objection": objection.pk, "decide_by": objection.decide_by}
 
 
+OUTCOMES = {
+    workflow.UPHELD: Objection.Outcome.UPHELD,
+    workflow.PARTLY_UPHELD: Objection.Outcome.PARTLY_UPHELD,
+    workflow.UNFOUNDED: Objection.Outcome.DISMISSED,
+    workflow.INADMISSIBLE: Objection.Outcome.INADMISSIBLE,
+}
+
+
 @handles("decide_objection")
 def _decide_objection(ctx: Context) -> None:
+    """The outcome takes effect (Awb 7:11): a revocation undone, a rejection or grant decided again, a settlement
+    fixed anew with its balance; unfounded and inadmissible leave the decision as it is."""
     app = ctx.application
-    upheld = ctx.data.get("upheld")
-    if not isinstance(upheld, bool):
+    outcome = workflow.objection_outcome(ctx.data)
+    if outcome is None:
+        message = _("Kies de beslissing op het bezwaar: gegrond, deels gegrond, ongegrond of niet-ontvankelijk.")
         raise Invalid(
-            _("Geef aan of het bezwaar gegrond is (upheld: true of false)."), {"upheld": [_("true of false.")]}
+            message, {"outcome": [_("Een van: %(keys)s.") % {"keys": ", ".join(workflow.OBJECTION_OUTCOMES)}]}
         )
     note = inputs.text(ctx.data, "note", required=True)
-    reopen = app.state != ctx.from_state  # the workflow reopened the assessment: the objection was upheld
+    amount = inputs.money(ctx.data, "amount")
+    upheld = outcome in (workflow.UPHELD, workflow.PARTLY_UPHELD)
     objection = app.objections.get(outcome=Objection.Outcome.PENDING)
-    objection.outcome = Objection.Outcome.UPHELD if upheld else Objection.Outcome.DISMISSED
+    objection.outcome = OUTCOMES[outcome]
     objection.decided_by = ctx.user
     objection.decided_at = ctx.now
     objection.note = note
     objection.save()
-    if reopen and ctx.from_state == State.REVOKED:
-        opening = budget.lock_opening(app.opening_id)
-        budget.set_commitment(opening, app, app.amount_granted or Decimal("0.00"), note="bezwaar gegrond", at=ctx.now)
-    if reopen:
+    effect: dict = {}
+    if upheld and ctx.from_state == State.REVOKED:
+        effect = money.undo_revocation(app, ctx)
+    elif upheld and ctx.from_state == State.SETTLED:
+        effect = _settle_again(app, amount, ctx)
+    if app.state == State.IN_REVIEW:  # decided again: the old decision no longer stands
         app.objection_due = None
         app.rejection_reason = ""
     ctx.reason = note
-    ctx.event_data = {"objection": objection.pk, "upheld": upheld, "reopened": reopen}
+    ctx.event_data = {
+        "objection": objection.pk,
+        "outcome": outcome,
+        "upheld": upheld,
+        "reopened": app.state == State.IN_REVIEW,
+        "restored": app.state if ctx.from_state == State.REVOKED and upheld else "",
+        **effect,
+    }
+
+
+def _settle_again(app: Application, amount: Decimal | None, ctx: Context) -> dict:
+    """An objection against a (lower) settlement upheld: a new settlement, and a new balance to pay or recover."""
+    granted = app.amount_granted or Decimal("0.00")
+    if amount is None or amount <= (app.amount_settled or Decimal("0.00")) or amount > granted:
+        message = _(
+            "Geef het nieuwe vastgestelde bedrag: hoger dan %(settled)s en ten hoogste de verlening (%(granted)s)."
+        ) % {
+            "settled": euro(app.amount_settled or 0),
+            "granted": euro(granted),
+        }
+        raise Invalid(message, {"amount": [message]})
+    previous = app.amount_settled
+    app.payments.filter(status=Payment.Status.DUE, kind__in=[Payment.Kind.FINAL, Payment.Kind.RECOVERY]).delete()
+    difference = money.settle(app, amount, ctx)
+    return {"previous_amount": previous, "amount": amount, "difference": difference}

@@ -16,7 +16,7 @@ from ..states import State
 from . import drafts, inputs
 from .actions import Context, handles, perform
 from .decisions import decided
-from .money import release_reservation
+from .money import release_reservation, undo_grant
 from .terms import count_suspension, decision_due
 
 
@@ -142,6 +142,7 @@ def _declare_not_considered(ctx: Context) -> None:
     if request is not None:
         count_suspension(app, request, request.due_date)
     release_reservation(app, ctx, "buiten behandeling")
+    undo_grant(app, ctx, "buiten behandeling na bezwaar")
     decided(app, ctx)
 
 

@@ -85,6 +85,57 @@ def revoke(app: Application, ctx: Context) -> None:
     app.amount_settled = Decimal("0.00")
 
 
+def undo_revocation(app: Application, ctx: Context) -> dict:
+    """An upheld objection against a revocation: the grant (or settlement) stands again, the recovery is cancelled."""
+    cancelled = app.payments.filter(status=Payment.Status.DUE, kind=Payment.Kind.RECOVERY)
+    cancelled_amount = sum((p.amount for p in cancelled), Decimal("0.00"))
+    cancelled.delete()
+    restored = app.amount_granted or Decimal("0.00")
+    if app.settled_at is not None:
+        previous = app.decisions.filter(kind="settlement", status="approved").order_by("-approved_at", "-id").first()
+        restored = previous.amount if previous is not None else restored
+        app.amount_settled = restored
+    opening = budget.lock_opening(app.opening_id)
+    budget.set_commitment(opening, app, restored, note="bezwaar gegrond: intrekking herroepen", at=ctx.now)
+    rules = app.opening.published_rules
+    if app.settled_at is None and rules.advance_pct and not app.payments.filter(kind=Payment.Kind.ADVANCE).exists():
+        advance = (restored * rules.advance_pct / Decimal(100)).quantize(Decimal("0.01"))  # the intrekking dropped it
+        if advance > 0:
+            Payment.objects.create(
+                application=app,
+                kind=Payment.Kind.ADVANCE,
+                amount=advance,
+                due_date=clocks.payment_due(ctx.today),
+                created_at=ctx.now,
+            )
+    return {"recovery_cancelled": cancelled_amount, "committed": restored}
+
+
+def undo_grant(app: Application, ctx: Context, note: str) -> None:
+    """A grant taken back and not given again (an objection upheld, then rejected or not considered): nothing stays
+    committed, no advance stays due, and what was paid is recovered."""
+    if app.amount_committed:
+        opening = budget.lock_opening(app.opening_id)
+        budget.set_commitment(opening, app, Decimal("0.00"), note=note, at=ctx.now)
+    app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
+    app.tranches.filter(status__in=[Tranche.Status.PLANNED, Tranche.Status.DUE]).update(status=Tranche.Status.WITHHELD)
+    outstanding = app.amount_paid - app.amount_recovered
+    already = sum(
+        (p.amount for p in app.payments.filter(status=Payment.Status.DUE, kind=Payment.Kind.RECOVERY)), Decimal("0.00")
+    )
+    if outstanding - already > 0:
+        Payment.objects.create(
+            application=app,
+            kind=Payment.Kind.RECOVERY,
+            amount=outstanding - already,
+            due_date=clocks.payment_due(ctx.today),
+            created_at=ctx.now,
+        )
+    DeMinimisAid.objects.filter(application=app, declared=False).delete()
+    app.amount_granted = None
+    app.settlement_due = None
+
+
 def settlement_amount(app: Application, *, state: str | None = None) -> Decimal:
     """What the rules give for what was realised, never more than was granted (4:46).
 

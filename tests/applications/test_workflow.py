@@ -45,7 +45,8 @@ def test_every_state_but_draft_is_reached_and_every_state_but_closed_is_left():
 def test_the_paths_the_old_hand_drawn_diagram_missed_are_there():
     objection = workflow.action("decide_objection")
     assert (State.REJECTED, State.IN_REVIEW) in objection.paths()
-    assert (State.REVOKED, State.IN_REVIEW) in objection.paths()
+    assert (State.REVOKED, State.GRANTED) in objection.paths()  # an upheld objection undoes the revocation
+    assert (State.REVOKED, State.SETTLED) in objection.paths()
     assert (State.SETTLEMENT_REQUESTED, State.REVOKED) in workflow.action("approve_decision").paths()
     assert State.SETTLEMENT_REQUESTED in workflow.action("revoke").sources
 

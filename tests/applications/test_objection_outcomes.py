@@ -1,0 +1,136 @@
+"""An objection's outcome takes effect (Awb 7:11), with the ledger after it: a revocation undone and its recovery
+cancelled, a lower settlement fixed anew with its balance, a rejection decided again, a grant taken back and
+rejected leaving nothing booked; unfounded and inadmissible change nothing."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from applications import services
+from applications.errors import Invalid
+from applications.models import Letter, Objection, Payment
+from applications.states import State
+from tests.review.scenario import granted, rejected, team_for
+
+pytestmark = pytest.mark.django_db
+
+E = Decimal
+
+
+def due(app, kind) -> list[Decimal]:
+    return [p.amount for p in app.payments.filter(kind=kind, status=Payment.Status.DUE)]
+
+
+def ledger(app) -> tuple:
+    app.refresh_from_db()
+    app.opening.refresh_from_db()
+    return app.amount_committed, app.opening.committed, app.opening.reserved
+
+
+def object_and_decide(app, team, data):
+    services.perform(app, "lodge_objection", team["employer"], {"reason": "Ik ben het er niet mee eens."})
+    return services.perform(app, "decide_objection", team["reviewer"], {"note": "Zie de hoorzitting.", **data})
+
+
+def pdf_text(letter: Letter) -> str:
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.RENDERED, letter.error
+    with letter.file.open("rb") as fh:
+        reader = PdfReader(io.BytesIO(fh.read()))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())
+
+
+def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cancelled(
+    django_capture_on_commit_callbacks,
+):
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    services.perform(app, "pay_advance", team["reviewer"])
+    services.perform(app, "revoke", team["reviewer"], {"reason": "Het contract is niet verlengd."})
+    app = services.perform(app, "approve_decision", team["senior"])
+    assert app.state == State.REVOKED
+    assert due(app, Payment.Kind.RECOVERY) == [E("7500.00")]
+    assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        app = object_and_decide(app, team, {"outcome": "upheld"})
+    assert app.state == State.GRANTED  # the state before the revocation
+    assert due(app, Payment.Kind.RECOVERY) == []
+    assert ledger(app) == (E("7500.00"), E("7500.00"), E("0.00"))
+    assert app.objections.get().outcome == Objection.Outcome.UPHELD
+    text = pdf_text(Letter.objects.get(application=app, kind="objection_decision"))
+    assert "gegrond" in text and "De terugvordering van € 7.500,00 vervalt" in text
+
+
+def test_partly_upheld_against_a_lower_settlement_a_new_settlement_with_a_new_balance():
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    services.perform(app, "pay_advance", team["reviewer"])  # € 7.500 paid
+    units = list(app.units.values_list("id", flat=True))
+    services.perform(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
+    services.perform(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})
+    app = services.perform(app, "approve_settlement", team["senior"])
+    assert app.amount_settled == E("3750.00") and due(app, Payment.Kind.RECOVERY) == [E("3750.00")]
+    with pytest.raises(Invalid, match="nieuwe vastgestelde bedrag"):
+        object_and_decide(app, team, {"outcome": "partly_upheld", "amount": "9000.00"})  # above the grant
+    app.refresh_from_db()
+    assert app.objections.get().outcome == Objection.Outcome.PENDING  # nothing changed
+    app = services.perform(
+        app, "decide_objection", team["reviewer"], {"outcome": "partly_upheld", "amount": "5625.00", "note": "Half."}
+    )
+    assert app.state == State.SETTLED
+    assert app.amount_settled == E("5625.00")
+    assert due(app, Payment.Kind.RECOVERY) == [E("1875.00")]  # 7.500 paid, 5.625 owed
+    assert ledger(app)[:2] == (E("5625.00"), E("5625.00"))
+    assert app.objections.get().outcome == Objection.Outcome.PARTLY_UPHELD
+
+
+def test_upheld_against_a_rejection_the_application_is_decided_again_and_granted():
+    team = team_for()
+    app = rejected(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))
+    app = object_and_decide(app, team, {"outcome": "upheld"})
+    assert app.state == State.IN_REVIEW and app.rejection_reason == ""
+    services.perform(app, "propose_grant", team["reviewer"], {"note": "Alsnog."})
+    app = services.perform(app, "approve_decision", team["senior"])
+    assert app.state == State.GRANTED
+    assert ledger(app)[:2] == (E("7500.00"), E("7500.00"))
+    assert due(app, Payment.Kind.ADVANCE) == [E("7500.00")]
+
+
+def test_a_grant_taken_back_on_objection_and_then_rejected_leaves_nothing_booked():
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"], units=1)
+    assert ledger(app)[:2] == (E("3750.00"), E("3750.00")) and due(app, Payment.Kind.ADVANCE) == [E("3750.00")]
+    app = object_and_decide(app, team, {"upheld": True})  # the older form of the same outcome
+    assert app.state == State.IN_REVIEW
+    services.perform(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible", "note": "Toch niet."})
+    app = services.perform(app, "approve_decision", team["senior"])
+    assert app.state == State.REJECTED
+    assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))  # not € 3.750 committed
+    assert due(app, Payment.Kind.ADVANCE) == []  # and no advance due on a rejected application
+    assert app.amount_granted is None
+
+
+@pytest.mark.parametrize("outcome", ["unfounded", "inadmissible"])
+def test_unfounded_or_inadmissible_leaves_the_decision_and_the_money_as_they_were(outcome):
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    before = ledger(app)
+    app = object_and_decide(app, team, {"outcome": outcome})
+    assert app.state == State.GRANTED
+    assert ledger(app) == before and due(app, Payment.Kind.ADVANCE) == [E("7500.00")]
+    expected = {"unfounded": Objection.Outcome.DISMISSED, "inadmissible": Objection.Outcome.INADMISSIBLE}
+    assert app.objections.get().outcome == expected[outcome]
+
+
+def test_an_outcome_that_is_not_one_of_the_four_is_refused():
+    team = team_for()
+    app = rejected(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    with pytest.raises(Invalid, match="gegrond, deels gegrond, ongegrond of niet-ontvankelijk"):
+        object_and_decide(app, team, {"outcome": "misschien"})
+    app.refresh_from_db()
+    assert app.state == State.REJECTED
