@@ -50,6 +50,7 @@ class LetterKind(models.TextChoices):
     OBJECTION_DECISION = "objection_decision", _("beslissing op bezwaar")
     POSTPONEMENT = "postponement", _("verdaging van de beslistermijn")
     PENALTY = "penalty", _("beschikking dwangsom")
+    TRANCHE_WITHHELD = "tranche_withheld", _("besluit inhouding tranche")
 
 
 # --- who may act, and what a refused user reads -------------------------------------------
@@ -171,6 +172,9 @@ def _objection_outcome(application, data) -> str:
     settled with a new amount; unfounded and inadmissible keep the state."""
     if objection_outcome(data) not in (UPHELD, PARTLY_UPHELD):
         return application.state
+    pending = application.objections.filter(outcome="pending").select_related("decision").first()
+    if pending is not None and pending.decision is not None and pending.decision.kind == "tranche_withhold":
+        return application.state  # the tranche is released; the grant stands
     if application.state == State.REVOKED:
         return state_before_revocation(application)
     if application.state in REOPENABLE_STATES:
@@ -265,6 +269,7 @@ def letter(kind: str, key: str) -> Callable:
 
 
 _DECISION_LETTERS = {
+    "tranche_withhold": LetterKind.TRANCHE_WITHHELD,
     "grant": LetterKind.GRANT,
     "rejection": LetterKind.REJECTION,
     "revocation": LetterKind.REVOCATION,
@@ -273,7 +278,7 @@ _DECISION_LETTERS = {
 
 
 def decision_letter(event) -> LetterSpec | None:
-    """The beschikking of the approved decision; a tranche decision is not a letter of its own."""
+    """The beschikking of the approved decision; a withheld tranche is one too, a released tranche is paid."""
     decision = event.application.decisions.filter(pk=(event.data or {}).get("decision")).first()
     kind = _DECISION_LETTERS.get(decision.kind) if decision is not None else None
     if kind is None:
@@ -281,7 +286,7 @@ def decision_letter(event) -> LetterSpec | None:
     return LetterSpec(kind, f"{kind}:decision:{decision.pk}", decision.pk)
 
 
-decision_letter.kind = "grant, rejection, revocation, settlement"
+decision_letter.kind = "grant, rejection, revocation, settlement, tranche_withheld"
 
 
 @dataclass(frozen=True)

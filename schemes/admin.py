@@ -135,7 +135,19 @@ class SchemeAdmin(admin.ModelAdmin):
     inlines = [OpeningInline, TranchePlanItemInline, KPIInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "short_name", "summary", "reference_prefix", "is_demo"]}),
-        (_("Eigenaar en uitvoering"), {"fields": ["owner", "executing_agency", "agdb_pillar"]}),
+        (
+            _("Eigenaar en uitvoering"),
+            {
+                "fields": [
+                    "owner",
+                    "executing_agency",
+                    "agdb_pillar",
+                    "competent_authority",
+                    "signed_under_mandate",
+                    "legal_basis",
+                ]
+            },
+        ),
         (
             _("Financiële regels"),
             {

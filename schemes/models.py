@@ -56,6 +56,26 @@ class Scheme(models.Model):
         _("prefix kenmerk"), max_length=6, help_text=_("Bijvoorbeeld OMS voor OMS-2021-000123.")
     )
     owner = models.CharField(_("eigenaar (ministerie)"), max_length=120)
+    competent_authority = models.CharField(
+        _("bevoegd bestuursorgaan"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Wie besluit, zoals de brief het noemt: bijvoorbeeld 'De Minister van Economische Zaken en Klimaat'."
+        ),
+    )
+    signed_under_mandate = models.CharField(
+        _("ondertekening namens deze (mandaat)"),
+        max_length=255,
+        blank=True,
+        help_text=_("Wie namens het bestuursorgaan tekent, bijvoorbeeld 'Rijksdienst voor Ondernemend Nederland'."),
+    )
+    legal_basis = models.CharField(
+        _("wettelijke grondslag"),
+        max_length=500,
+        blank=True,
+        help_text=_("De regeling (en het artikel) waarop de besluiten rusten, zoals de brief het noemt."),
+    )
     executing_agency = models.CharField(_("uitvoerder"), max_length=120)
     agdb_pillar = models.PositiveSmallIntegerField(
         _("pijler AGDB"),

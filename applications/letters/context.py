@@ -11,6 +11,7 @@ import datetime
 from decimal import Decimal
 
 from schemes.formatting import datum, euro
+from schemes.rules import DE_MINIMIS_LIMIT
 
 from .. import clocks, reasons
 from ..models import Application, AuditEvent, Decision, DefaultNotice, Letter, Objection, Payment, SupplementRequest
@@ -29,7 +30,15 @@ def _nbsp(text: str) -> str:
 
 # Letters that are a decision (besluit) open to objection within six weeks (Awb 6:7);
 # the decision on an objection is open to appeal (beroep) at the court instead.
-OBJECTION_KINDS = {Kind.GRANT, Kind.REJECTION, Kind.NOT_CONSIDERED, Kind.SETTLEMENT, Kind.REVOCATION, Kind.PENALTY}
+OBJECTION_KINDS = {
+    Kind.GRANT,
+    Kind.REJECTION,
+    Kind.NOT_CONSIDERED,
+    Kind.SETTLEMENT,
+    Kind.REVOCATION,
+    Kind.PENALTY,
+    Kind.TRANCHE_WITHHELD,
+}
 APPEAL_KINDS = {Kind.OBJECTION_DECISION}
 
 
@@ -53,7 +62,7 @@ AGENCIES = {
 def agency(scheme) -> dict:
     code = (scheme.executing_agency or "").strip()
     for key, value in AGENCIES.items():
-        if code.upper().startswith(key):
+        if key in code.upper().replace("(", " ").split():  # "RVO", "Ministerie van SZW (eigen uitvoering)"
             return value
     return {"name": code or "Open Subsidie", "lines": [], "web": "", "phone": ""}
 
@@ -118,6 +127,11 @@ def context_for(letter: Letter) -> dict:
         "appeal_clause": letter.kind in APPEAL_KINDS,
         "obligations": obligations(rules),
         "agency": agency(scheme),
+        # who decides, who signs under mandate, on which legal basis (Awb 3:46, 10:10): one body, from scheme data
+        "competent_authority": scheme.competent_authority or "",
+        "signed_under_mandate": scheme.signed_under_mandate or agency(scheme)["name"],
+        "legal_basis": scheme.legal_basis or f"de regeling {scheme.name}",
+        "term_from": TERM_FROM_WORDS.get(rules.decision_term_from, ""),
     }
     if decision is not None:
         ctx["decision_amount"] = money(decision.amount)
@@ -140,6 +154,8 @@ def context_for(letter: Letter) -> dict:
         ctx.update(_objection_context(app, event))
     elif kind == Kind.INTENT:
         ctx.update(_intent_context(event))
+    elif kind == Kind.TRANCHE_WITHHELD:
+        ctx.update(_tranche_context(app, decision))
     elif kind == Kind.POSTPONEMENT:
         ctx.update(_postponement_context(app, event))
     elif kind == Kind.PENALTY:
@@ -177,6 +193,14 @@ def obligations(rules) -> list[str]:
     return lines
 
 
+TERM_FROM_WORDS = {
+    "submission": "na ontvangst van uw aanvraag",
+    "completeness": "nadat uw aanvraag volledig is",
+    "close": "na het sluiten van de openstelling",
+    "date": "na de datum die de regeling noemt",
+}
+
+
 def _grant_context(app: Application, decision: Decision | None, rules) -> dict:
     amount = decision.amount if decision and decision.amount is not None else app.amount_granted
     advance = next((p for p in app.payments.all() if p.kind == Payment.Kind.ADVANCE), None)
@@ -199,6 +223,8 @@ def _grant_context(app: Application, decision: Decision | None, rules) -> dict:
         "tranches": tranches,
         "ex_officio_below": money(rules.ex_officio_below) if rules.ex_officio_below else "",
         "ex_officio": bool(rules.ex_officio_below and amount is not None and amount < rules.ex_officio_below),
+        "de_minimis": bool(rules.de_minimis),
+        "de_minimis_limit": money(DE_MINIMIS_LIMIT),
     }
 
 
@@ -367,4 +393,21 @@ def _penalty_context(app: Application, event: AuditEvent | None) -> dict:
         "penalty_amount": money(notice.amount_owed),
         "penalty_breakdown": penalty_breakdown(days),
         "penalty_payment_due": _date_of(data.get("payment_due")),
+    }
+
+
+def _tranche_context(app: Application, decision: Decision | None) -> dict:
+    tranche = decision.tranche if decision is not None else None
+    if tranche is None:
+        return {}
+    kpis = (decision.data or {}).get("kpi_values") or tranche.kpi_values or {}
+    return {
+        "tranche_number": tranche.number,
+        "tranche_label": tranche.label,
+        "tranche_amount": money(tranche.amount),
+        "tranche_review": tranche.review_kind,
+        "tranche_reasons": decision.note,
+        "kpi_values": [{"code": code, "value": value} for code, value in kpis.items()],
+        "amount_granted": money(app.amount_granted),
+        "amount_committed": money(app.amount_committed),
     }

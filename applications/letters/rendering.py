@@ -45,6 +45,7 @@ DEFAULT_SUBJECTS = {
     Kind.OBJECTION_DECISION: "Beslissing op uw bezwaar over {{ reference }}",
     Kind.POSTPONEMENT: "Verdaging van de beslistermijn voor {{ reference }}",
     Kind.PENALTY: "Besluit over de dwangsom bij niet tijdig beslissen, {{ reference }}",
+    Kind.TRANCHE_WITHHELD: "Inhouding van tranche {{ tranche_number }}, {{ reference }}",
 }
 
 

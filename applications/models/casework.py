@@ -196,6 +196,14 @@ class Objection(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
     against_state = models.CharField(max_length=30)
+    decision = models.ForeignKey(
+        Decision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="objections",
+        verbose_name=_("bestreden besluit"),
+    )
     reason = models.TextField(_("gronden van het bezwaar"))
     lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     lodged_on = models.DateField()

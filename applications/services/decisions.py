@@ -116,6 +116,8 @@ def _approve_decision(ctx: Context) -> None:
         decided(app, ctx)
     elif decision.kind in (Decision.Kind.TRANCHE_RELEASE, Decision.Kind.TRANCHE_WITHHOLD):
         tranches.decide(app, decision, ctx)
+        if decision.kind == Decision.Kind.TRANCHE_WITHHOLD:  # a decision with its letter and six weeks to object
+            app.objection_due = clocks.objection_due(ctx.today)  # (the first decision's moment stays as it was)
     _approved(decision, ctx)
     ctx.event_data = {
         "decision": decision.pk,
@@ -226,9 +228,11 @@ def _close(ctx: Context) -> None:
 def _lodge_objection(ctx: Context) -> None:
     app = ctx.application
     reason = inputs.text(ctx.data, "reason", required=True)
+    contested = app.decisions.filter(status=Decision.Status.APPROVED).order_by("-approved_at", "-id").first()
     objection = Objection.objects.create(
         application=app,
         against_state=ctx.from_state,
+        decision=contested,
         reason=reason,
         lodged_by=ctx.user,
         lodged_on=ctx.today,
@@ -267,7 +271,10 @@ def _decide_objection(ctx: Context) -> None:
     objection.note = note
     objection.save()
     effect: dict = {}
-    if upheld and ctx.from_state == State.REVOKED:
+    contested = objection.decision
+    if upheld and contested is not None and contested.kind == Decision.Kind.TRANCHE_WITHHOLD:
+        effect = tranches.release_on_objection(app, contested.tranche, ctx)
+    elif upheld and ctx.from_state == State.REVOKED:
         effect = money.undo_revocation(app, ctx)
     elif upheld and ctx.from_state == State.SETTLED:
         effect = _settle_again(app, amount, ctx)

@@ -81,6 +81,16 @@ def release_tranche(app: Application, tranche: Tranche, *, release: bool, ctx: C
         )
 
 
+def release_on_objection(app: Application, tranche: Tranche, ctx: Context) -> dict:
+    """An upheld objection against a withheld tranche: committed again, released, its payment due."""
+    opening = budget.lock_opening(app.opening_id)
+    budget.set_commitment(
+        opening, app, app.amount_committed + tranche.amount, note="bezwaar gegrond: tranche vrijgegeven", at=ctx.now
+    )
+    release_tranche(app, tranche, release=True, ctx=ctx, kpi_values=tranche.kpi_values)
+    return {"tranche": tranche.number, "released": tranche.amount}
+
+
 def release_due_tranches(today: datetime.date | None = None) -> list[Tranche]:
     """Release every unconditional tranche planned on or before ``today``; the system acts."""
     today = today or clocks.local_date()

@@ -4,17 +4,19 @@ rejected leaving nothing booked; unfounded and inadmissible change nothing."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
+from freezegun import freeze_time
 from pypdf import PdfReader
 
 from applications import services
 from applications.errors import Invalid
-from applications.models import Letter, Objection, Payment
+from applications.models import Letter, Objection, Payment, Tranche
 from applications.states import State
-from tests.review.scenario import granted, rejected, team_for
+from tests.review.scenario import OpeningFactory, SchemeFactory, granted, rejected, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +136,48 @@ def test_an_outcome_that_is_not_one_of_the_four_is_refused():
         object_and_decide(app, team, {"outcome": "misschien"})
     app.refresh_from_db()
     assert app.state == State.REJECTED
+
+
+def test_a_withheld_tranche_is_a_decision_with_its_letter_and_an_objection_that_releases_it(
+    django_capture_on_commit_callbacks,
+):
+    with freeze_time("2024-03-04 10:00:00+01:00"):
+        team = team_for(OpeningFactory(scheme=SchemeFactory(programme=True)))
+        app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+        app.tranches.all().delete()
+        Tranche.objects.create(
+            application=app, number=1, label="Start", amount=E("400000.00"), planned_date=datetime.date(2024, 4, 1)
+        )
+        gated = Tranche.objects.create(
+            application=app,
+            number=2,
+            label="Na KPI-beoordeling",
+            amount=E("600000.00"),
+            planned_date=datetime.date(2025, 4, 1),
+            gated=True,
+            review_kind="KPI-beoordeling",
+            review_date=datetime.date(2025, 3, 3),
+        )
+    assert ledger(app)[0] == E("1000000.00")
+    with freeze_time("2025-03-03 12:00:00+01:00"), django_capture_on_commit_callbacks(execute=True):
+        kpis = {"bereik": "40", "instroom": "12"}
+        data = {"tranche": 2, "release": False, "kpi_values": kpis, "note": "Het bereik is 40 van de beoogde 100."}
+        services.perform(app, "propose_tranche", team["reviewer"], data)
+        app = services.perform(app, "approve_decision", team["senior"])
+    assert app.state == State.GRANTED
+    gated.refresh_from_db()
+    assert gated.status == Tranche.Status.WITHHELD
+    assert ledger(app)[0] == E("400000.00")
+    assert app.objection_due == datetime.date(2025, 4, 14)  # six weeks: its own objection term
+    text = pdf_text(Letter.objects.get(application=app, kind="tranche_withheld"))
+    assert "€ 600.000,00" in text and "niet vrij" in text
+    assert "bereik: 40" in text and "Het bereik is 40 van de beoogde 100" in text
+    assert "bezwaar" in text and "14 april 2025" in text
+    with freeze_time("2025-03-20 12:00:00+01:00"):
+        app = object_and_decide(app, team, {"outcome": "upheld"})
+    assert app.state == State.GRANTED  # the grant stands; the tranche is released
+    gated.refresh_from_db()
+    assert gated.status == Tranche.Status.RELEASED
+    assert ledger(app)[0] == E("1000000.00")
+    assert app.payments.get(tranche=gated, status=Payment.Status.DUE).amount == E("600000.00")
+    assert app.objections.get().decision.kind == "tranche_withhold"
