@@ -38,3 +38,49 @@ def reason_text(code: str) -> str:
 
 def legal_basis(code: str) -> str:
     return LEGAL_BASIS.get(code or "other", LEGAL_BASIS["other"])
+
+
+# The grounds to revoke or lower a grant before the settlement (Awb 4:48 lid 1) and a settlement after it (4:49 lid 1),
+# and to settle lower than granted (4:46 lid 2); each cited in the letter. Letters are Dutch.
+REVOCATION_GROUNDS = {
+    "4:48-a": ("artikel 4:48, eerste lid, onder a", "de activiteiten hebben niet of niet geheel plaatsgevonden"),
+    "4:48-b": ("artikel 4:48, eerste lid, onder b", "u hebt niet voldaan aan de verplichtingen van de subsidie"),
+    "4:48-c": (
+        "artikel 4:48, eerste lid, onder c",
+        "u hebt onjuiste of onvolledige gegevens verstrekt, en juiste en volledige gegevens zouden tot een andere "
+        "beschikking hebben geleid",
+    ),
+    "4:48-d": (
+        "artikel 4:48, eerste lid, onder d",
+        "de subsidieverlening was anderszins onjuist en u wist of behoorde dit te weten",
+    ),
+    "4:49-a": (
+        "artikel 4:49, eerste lid, onder a",
+        "feiten of omstandigheden waarvan wij bij de vaststelling redelijkerwijs niet op de hoogte konden zijn, en op "
+        "grond waarvan wij de subsidie lager zouden hebben vastgesteld",
+    ),
+    "4:49-b": ("artikel 4:49, eerste lid, onder b", "de vaststelling was onjuist en u wist of behoorde dit te weten"),
+    "4:49-c": (
+        "artikel 4:49, eerste lid, onder c",
+        "u hebt na de vaststelling niet voldaan aan de verplichtingen van de subsidie",
+    ),
+}
+SETTLEMENT_GROUNDS = {
+    "4:46-a": ("artikel 4:46, tweede lid, onder a", "de activiteiten hebben niet of niet geheel plaatsgevonden"),
+    "4:46-b": ("artikel 4:46, tweede lid, onder b", "u hebt niet voldaan aan de verplichtingen van de subsidie"),
+    "4:46-c": (
+        "artikel 4:46, tweede lid, onder c",
+        "u hebt onjuiste of onvolledige gegevens verstrekt, en juiste en volledige gegevens zouden tot een andere "
+        "beschikking hebben geleid",
+    ),
+    "4:46-d": (
+        "artikel 4:46, tweede lid, onder d",
+        "de subsidieverlening was anderszins onjuist en u wist of behoorde dit te weten",
+    ),
+}
+
+
+def revocation_grounds(settled: bool) -> dict:
+    """Before the settlement 4:48, after it 4:49."""
+    prefix = "4:49-" if settled else "4:48-"
+    return {code: value for code, value in REVOCATION_GROUNDS.items() if code.startswith(prefix)}

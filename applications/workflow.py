@@ -126,6 +126,8 @@ def _by_pending_decision(application, data) -> str:
     """A grant grants, a rejection rejects, a revocation revokes; a tranche decision keeps the state."""
     decision = application.pending_decision()
     kind = decision.kind if decision is not None else ""
+    if kind == "revocation" and decision.amount:  # a partial revocation changes the amount, the grant stands
+        return application.state
     return {"grant": State.GRANTED, "rejection": State.REJECTED, "revocation": State.REVOKED}.get(
         kind, application.state
     )
@@ -173,8 +175,11 @@ def _objection_outcome(application, data) -> str:
     if objection_outcome(data) not in (UPHELD, PARTLY_UPHELD):
         return application.state
     pending = application.objections.filter(outcome="pending").select_related("decision").first()
-    if pending is not None and pending.decision is not None and pending.decision.kind == "tranche_withhold":
-        return application.state  # the tranche is released; the grant stands
+    contested = pending.decision if pending is not None else None
+    if contested is not None and (
+        contested.kind == "tranche_withhold" or (contested.kind == "revocation" and contested.amount)
+    ):
+        return application.state  # the tranche is released, the amount restored; the grant stands
     if application.state == State.REVOKED:
         return state_before_revocation(application)
     if application.state in REOPENABLE_STATES:
@@ -236,7 +241,7 @@ class Field:
 
     name: str
     label: str
-    kind: str = "text"  # text, textarea, number, money, date, reason, release, outcome, kpis, file, units
+    kind: str = "text"  # text, textarea, number, money, date, reason, ground, settlement_ground, release, outcome, …
     required: bool = False
     help: str = ""
     max_length: int = 10000
@@ -550,7 +555,16 @@ ACTIONS: tuple[Action, ...] = (
         target=State.SETTLEMENT_PROPOSED,
         who=REVIEWER,
         button=_("Vaststelling voorstellen"),
-        fields=(Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"), _NOTE),
+        fields=(
+            Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"),
+            Field(
+                "ground",
+                _("Grond bij een lagere vaststelling"),
+                "settlement_ground",
+                help=_("Artikel 4:46, tweede lid, Awb; leeg bij een lager berekend bedrag: onder a."),
+            ),
+            _NOTE,
+        ),
         system=True,
     ),
     Action(
@@ -573,7 +587,22 @@ ACTIONS: tuple[Action, ...] = (
         who=REVIEWER,
         when=(perms.no_pending_decision, perms.within_recovery_horizon),
         button=_("Intrekking voorstellen"),
-        fields=(Field("reason", _("Reden van intrekking"), "textarea", required=True),),
+        fields=(
+            Field(
+                "ground",
+                _("Grond"),
+                "ground",
+                required=True,
+                help=_("Vóór de vaststelling artikel 4:48, erna artikel 4:49 Awb."),
+            ),
+            Field(
+                "amount",
+                _("Nieuw bedrag (leeg: geheel intrekken)"),
+                "money",
+                help=_("Een wijziging: het bedrag waarop de verlening of vaststelling komt."),
+            ),
+            Field("reason", _("Toelichting"), "textarea", required=True),
+        ),
     ),
     Action(
         "propose_tranche",

@@ -253,7 +253,10 @@ def _settlement_context(app: Application, decision: Decision | None, event: Audi
         .order_by("-approved_at")
         .first()
     )
+    ground = reasons.SETTLEMENT_GROUNDS.get(decision.reason_code) if decision is not None else None
     return {
+        "settlement_ground_article": ground[0] if ground else "",
+        "settlement_ground_text": ground[1] if ground else "",
         "granted_on": datum(grant.approved_at) if grant else "",
         "amount": money(amount),
         "amount_granted": money(granted),
@@ -270,7 +273,15 @@ def _revocation_context(app: Application, decision: Decision | None) -> dict:
     recovery = next(
         (p for p in app.payments.all() if p.kind == Payment.Kind.RECOVERY and p.status == Payment.Status.DUE), None
     )
+    ground = reasons.REVOCATION_GROUNDS.get(decision.reason_code) if decision is not None else None
+    data = (decision.data or {}) if decision is not None else {}
     return {
+        "ground_article": ground[0] if ground else "artikel 4:48",
+        "ground_text": ground[1] if ground else "",
+        "after_settlement": bool(decision and decision.reason_code.startswith("4:49")),
+        "partial": bool(decision and decision.amount),
+        "new_amount": money(decision.amount) if decision and decision.amount else "",
+        "amount_before": money(data.get("from")) if data.get("from") else "",
         "reason": (decision.note if decision else "") or "de voorwaarden van de verlening zijn niet nageleefd",
         "amount_granted": money(app.amount_granted),
         "recovery": money(recovery.amount) if recovery else "",

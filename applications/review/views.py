@@ -29,7 +29,7 @@ from schemes.formatting import euro
 from .. import checks, clocks, letters, selectors, services, workflow
 from ..errors import ActionError
 from ..models import Application, Document, Letter, Role, User
-from ..reasons import REASON_CODES
+from ..reasons import REASON_CODES, SETTLEMENT_GROUNDS, revocation_grounds
 from ..services import documents, hearing
 from ..states import OPEN_STATES, State
 from . import selectors as review_selectors
@@ -335,6 +335,10 @@ def case(request, reference: str):
         "reply_form": ReplyForm(),
         "last_intent": hearing.last_intent(app),
         "reason_codes": REASON_CODES,
+        "revocation_grounds": {
+            code: f"{article}: {text}" for code, (article, text) in revocation_grounds(app.state == "settled").items()
+        },
+        "settlement_grounds": {code: f"{article}: {text}" for code, (article, text) in SETTLEMENT_GROUNDS.items()},
         "letters": sorted(app.letters.all(), key=lambda letter: (letter.created_at, letter.pk)),
         "other_assessments": [a for a in app.assessments.all() if a.reviewer_id != user.pk],
         "state_label": State(app.state).label,

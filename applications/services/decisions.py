@@ -17,7 +17,7 @@ from schemes.formatting import euro
 from .. import audit, checks, clocks, workflow
 from ..errors import Conflict, Invalid
 from ..models import Application, Decision, Objection, Payment, Tranche
-from ..reasons import NOT_A_REJECTION, REASON_CODES
+from ..reasons import NOT_A_REJECTION, REASON_CODES, SETTLEMENT_GROUNDS, revocation_grounds
 from ..states import State
 from . import inputs, money, terms, tranches
 from .actions import Context, handles
@@ -112,7 +112,7 @@ def _approve_decision(ctx: Context) -> None:
         app.rejection_reason = decision.reason_code
         decided(app, ctx)
     elif decision.kind == Decision.Kind.REVOCATION:
-        money.revoke(app, ctx)
+        money.revoke(app, ctx, to=decision.amount)
         decided(app, ctx)
     elif decision.kind in (Decision.Kind.TRANCHE_RELEASE, Decision.Kind.TRANCHE_WITHHOLD):
         tranches.decide(app, decision, ctx)
@@ -158,7 +158,23 @@ def _propose_settlement(ctx: Context) -> None:
             % {"amount": euro(amount), "granted": euro(granted)},
             {"amount": [_("Ten hoogste de verlening.")]},
         )
-    propose(ctx, Decision.Kind.SETTLEMENT, amount=amount, data={"computed": computed, "ex_officio": ex_officio})
+    ground = ctx.data.get("ground") or ""
+    if amount < granted:  # a lower settlement rests on a ground of 4:46 lid 2; computed lower: not all was done (a)
+        ground = ground or "4:46-a"
+        if ground not in SETTLEMENT_GROUNDS:
+            message = _("Kies de grond van de lagere vaststelling: %(grounds)s (artikel 4:46 Awb).") % {
+                "grounds": ", ".join(SETTLEMENT_GROUNDS)
+            }
+            raise Invalid(message, {"ground": [message]})
+    else:
+        ground = ""
+    propose(
+        ctx,
+        Decision.Kind.SETTLEMENT,
+        amount=amount,
+        reason_code=ground,
+        data={"computed": computed, "ex_officio": ex_officio, "ground": ground},
+    )
 
 
 @handles("approve_settlement")
@@ -180,8 +196,28 @@ def _approve_settlement(ctx: Context) -> None:
 
 @handles("revoke")
 def _revoke(ctx: Context) -> None:
+    """Revoke wholly, or change to a lower amount (partly), on a coded ground: 4:48 before the settlement, 4:49 after."""
+    app = ctx.application
+    settled = ctx.from_state == State.SETTLED
+    grounds = revocation_grounds(settled)
+    ground = ctx.data.get("ground")
+    if ground not in grounds:
+        message = _("Kies de grond van de intrekking: %(grounds)s (artikel %(article)s Awb).") % {
+            "grounds": ", ".join(grounds),
+            "article": "4:49" if settled else "4:48",
+        }
+        raise Invalid(message, {"ground": [message]})
     reason = inputs.text(ctx.data, "reason", required=True)
-    decision = propose(ctx, Decision.Kind.REVOCATION, reason_code="revocation")
+    current = (app.amount_settled if settled else app.amount_granted) or Decimal("0.00")
+    amount = inputs.money(ctx.data, "amount")
+    if amount is not None and not Decimal("0.00") < amount < current:
+        message = _("Een wijziging verlaagt het bedrag: meer dan € 0 en minder dan %(current)s.") % {
+            "current": euro(current)
+        }
+        raise Invalid(message, {"amount": [message]})
+    decision = propose(
+        ctx, Decision.Kind.REVOCATION, amount=amount, reason_code=ground, data={"ground": ground, "from": current}
+    )
     ctx.reason = reason
     Decision.objects.filter(pk=decision.pk).update(note=reason)
 
@@ -274,8 +310,8 @@ def _decide_objection(ctx: Context) -> None:
     contested = objection.decision
     if upheld and contested is not None and contested.kind == Decision.Kind.TRANCHE_WITHHOLD:
         effect = tranches.release_on_objection(app, contested.tranche, ctx)
-    elif upheld and ctx.from_state == State.REVOKED:
-        effect = money.undo_revocation(app, ctx)
+    elif upheld and contested is not None and contested.kind == Decision.Kind.REVOCATION:
+        effect = money.undo_revocation(app, ctx, contested)
     elif upheld and ctx.from_state == State.SETTLED:
         effect = _settle_again(app, amount, ctx)
     if app.state == State.IN_REVIEW:  # decided again: the old decision no longer stands

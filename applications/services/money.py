@@ -68,12 +68,14 @@ def grant(app: Application, decision, ctx: Context) -> None:
         )
 
 
-def revoke(app: Application, ctx: Context) -> None:
-    """A revoked grant commits nothing; what was paid is recovered (Awb 4:57)."""
+def revoke(app: Application, ctx: Context, *, to: Decimal | None = None) -> None:
+    """A revoked grant commits nothing; a changed one (``to``) commits the lower amount; what was paid beyond it is
+    recovered (Awb 4:57)."""
+    keep = to or Decimal("0.00")
     opening = budget.lock_opening(app.opening_id)
-    budget.set_commitment(opening, app, Decimal("0.00"), note="intrekking", at=ctx.now)
+    budget.set_commitment(opening, app, keep, note="wijziging" if keep else "intrekking", at=ctx.now)
     app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
-    outstanding = app.amount_paid - app.amount_recovered
+    outstanding = app.amount_paid - app.amount_recovered - keep
     if outstanding > 0:
         Payment.objects.create(
             application=app,
@@ -82,19 +84,31 @@ def revoke(app: Application, ctx: Context) -> None:
             due_date=clocks.payment_due(ctx.today),
             created_at=ctx.now,
         )
-    app.amount_settled = Decimal("0.00")
+    if to is None:
+        app.amount_settled = Decimal("0.00")
+    elif app.settled_at is not None:
+        app.amount_settled = keep
+    else:
+        app.amount_granted = keep
 
 
-def undo_revocation(app: Application, ctx: Context) -> dict:
-    """An upheld objection against a revocation: the grant (or settlement) stands again, the recovery is cancelled."""
+def undo_revocation(app: Application, ctx: Context, revocation=None) -> dict:
+    """An upheld objection against a revocation (or a change to a lower amount): the grant or settlement stands again
+    at the amount before it, and the recovery is cancelled."""
     cancelled = app.payments.filter(status=Payment.Status.DUE, kind=Payment.Kind.RECOVERY)
     cancelled_amount = sum((p.amount for p in cancelled), Decimal("0.00"))
     cancelled.delete()
-    restored = app.amount_granted or Decimal("0.00")
+    before = (revocation.data or {}).get("from") if revocation is not None else None
+    restored = Decimal(str(before)) if before not in (None, "") else app.amount_granted or Decimal("0.00")
     if app.settled_at is not None:
-        previous = app.decisions.filter(kind="settlement", status="approved").order_by("-approved_at", "-id").first()
-        restored = previous.amount if previous is not None else restored
+        if before in (None, ""):
+            previous = (
+                app.decisions.filter(kind="settlement", status="approved").order_by("-approved_at", "-id").first()
+            )
+            restored = previous.amount if previous is not None else restored
         app.amount_settled = restored
+    else:
+        app.amount_granted = restored
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(opening, app, restored, note="bezwaar gegrond: intrekking herroepen", at=ctx.now)
     rules = app.opening.published_rules

@@ -259,7 +259,9 @@ def test_reject_withdraw_revoke_close_and_not_considered_through_the_api(opening
     assert act(staff, withdrawn, "close").json()["state"] == "closed"
 
     granted = f.granted(opening, werkgever, reviewer, senior)
-    assert act(staff, granted, "revoke", {"reason": "Onjuiste gegevens."}).json()["state"] == "granted"
+    assert (
+        act(staff, granted, "revoke", {"ground": "4:48-c", "reason": "Onjuiste gegevens."}).json()["state"] == "granted"
+    )
     assert act(second, granted, "approve_decision").json()["state"] == "revoked"
 
     late = f.in_review(opening, werkgever, reviewer)

@@ -45,7 +45,7 @@ def _settled(team):
 
 def _revoked(team):
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    services.perform(app, "revoke", team["reviewer"], {"reason": "Het contract is niet verlengd."})
+    services.perform(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Het contract is niet verlengd."})
     return services.perform(app, "approve_decision", team["senior"])
 
 

@@ -52,7 +52,7 @@ def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cance
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
     services.perform(app, "pay_advance", team["reviewer"])
-    services.perform(app, "revoke", team["reviewer"], {"reason": "Het contract is niet verlengd."})
+    services.perform(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Het contract is niet verlengd."})
     app = services.perform(app, "approve_decision", team["senior"])
     assert app.state == State.REVOKED
     assert due(app, Payment.Kind.RECOVERY) == [E("7500.00")]
@@ -181,3 +181,58 @@ def test_a_withheld_tranche_is_a_decision_with_its_letter_and_an_objection_that_
     assert ledger(app)[0] == E("1000000.00")
     assert app.payments.get(tranche=gated, status=Payment.Status.DUE).amount == E("600000.00")
     assert app.objections.get().decision.kind == "tranche_withhold"
+
+
+# --- revocation and change (4:48 before, 4:49 after the settlement), and the ground of a lower settlement (4:46) ---
+
+
+def test_a_grant_changed_to_a_lower_amount_on_a_4_48_ground_recovers_the_difference_and_cites_it(
+    django_capture_on_commit_callbacks,
+):
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    services.perform(app, "pay_advance", team["reviewer"])  # € 7.500 paid
+    with pytest.raises(Invalid, match="4:48-a, 4:48-b, 4:48-c, 4:48-d"):
+        services.perform(app, "revoke", team["reviewer"], {"ground": "4:49-a", "reason": "Na de vaststelling?"})
+    with pytest.raises(Invalid, match="minder dan € 7.500,00"):
+        services.perform(app, "revoke", team["reviewer"], {"ground": "4:48-a", "amount": "9000", "reason": "x"})
+    data = {"ground": "4:48-a", "amount": "3750.00", "reason": "Eén werknemer is niet met de omscholing begonnen."}
+    services.perform(app, "revoke", team["reviewer"], data)
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.perform(app, "approve_decision", team["senior"])
+    assert app.state == State.GRANTED  # changed, not revoked
+    assert app.amount_granted == E("3750.00")
+    assert ledger(app)[:2] == (E("3750.00"), E("3750.00"))
+    assert due(app, Payment.Kind.RECOVERY) == [E("3750.00")]
+    text = pdf_text(Letter.objects.get(application=app, kind="revocation"))
+    assert "Wij wijzigen de verlening" in text and "€ 3.750,00" in text
+    assert "artikel 4:48, eerste lid, onder a" in text and "niet of niet geheel plaatsgevonden" in text
+    # an objection against the change, upheld: the amount before it returns and the recovery lapses
+    app = object_and_decide(app, team, {"outcome": "upheld"})
+    assert app.state == State.GRANTED and app.amount_granted == E("7500.00")
+    assert due(app, Payment.Kind.RECOVERY) == [] and ledger(app)[:2] == (E("7500.00"), E("7500.00"))
+
+
+def test_after_the_settlement_a_revocation_rests_on_4_49_and_a_lower_settlement_cites_its_4_46_ground(
+    django_capture_on_commit_callbacks,
+):
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    services.perform(app, "pay_advance", team["reviewer"])
+    units = list(app.units.values_list("id", flat=True))
+    services.perform(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
+    services.perform(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.perform(app, "approve_settlement", team["senior"])
+    assert app.decisions.get(kind="settlement").reason_code == "4:46-a"
+    settlement = pdf_text(Letter.objects.get(application=app, kind="settlement"))
+    assert "artikel 4:46, tweede lid, onder a" in settlement
+    with pytest.raises(Invalid, match="artikel 4:49 Awb"):
+        services.perform(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Voor de vaststelling?"})
+    data = {"ground": "4:49-c", "reason": "Het contract is na de vaststelling toch niet verlengd."}
+    services.perform(app, "revoke", team["reviewer"], data)
+    with django_capture_on_commit_callbacks(execute=True):
+        app = services.perform(app, "approve_decision", team["senior"])
+    assert app.state == State.REVOKED and app.amount_settled == E("0.00")
+    text = pdf_text(Letter.objects.get(application=app, kind="revocation"))
+    assert "Wij trekken de vaststelling" in text and "artikel 4:49, eerste lid, onder c" in text

@@ -117,7 +117,10 @@ def data_for(action: str, app: Application) -> dict:
         "return_decision": {"note": "Bedrag nakijken."},
         "request_settlement": {"units_completed": list(app.units.values_list("id", flat=True)), "report": "Klaar."},
         "propose_settlement": {"note": "Alles afgerond."},
-        "revoke": {"reason": "Subsidie onterecht verleend."},
+        "revoke": {
+            "ground": "4:49-b" if app.state == S.SETTLED else "4:48-d",
+            "reason": "Subsidie onterecht verleend.",
+        },
         "propose_tranche": {"tranche": 1, "release": True, "kpi_values": {"bereik": 10}},
         "lodge_objection": {"reason": "Ik ben het er niet mee eens."},
         "decide_objection": {"upheld": False, "note": "Ongegrond."},

@@ -216,7 +216,9 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
         services.perform(app, "propose_settlement", bart, {"note": "Eén traject is niet afgerond."})
         services.perform(app, "approve_settlement", sanne)
         other = granted(opening, employer(), bart, sanne)
-        services.perform(other, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
+        services.perform(
+            other, "revoke", bart, {"ground": "4:48-b", "reason": "Het contract van de werknemer is niet verlengd."}
+        )
         services.perform(other, "approve_decision", sanne)
         refused = rejected(opening, werkgever, bart, sanne, code="ceiling_reached")
         services.perform(refused, "lodge_objection", werkgever, {"reason": "Mijn aanvraag was eerder compleet."})
@@ -288,7 +290,9 @@ def test_a_revocation_recovers_the_advance_and_an_objection_decision_points_to_t
     with django_capture_on_commit_callbacks(execute=True):
         app = granted(opening, werkgever, bart, sanne)
         services.perform(app, "pay_advance", bart)
-        services.perform(app, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
+        services.perform(
+            app, "revoke", bart, {"ground": "4:48-b", "reason": "Het contract van de werknemer is niet verlengd."}
+        )
         app = services.perform(app, "approve_decision", sanne)
     text = pdf_text(only(app, "revocation"))
     assert "Wij trekken de verlening van de subsidie in" in text
