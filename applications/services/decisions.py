@@ -19,7 +19,7 @@ from ..errors import Conflict, Invalid
 from ..models import Application, Decision, Objection, Payment, Tranche
 from ..reasons import NOT_A_REJECTION, REASON_CODES, SETTLEMENT_GROUNDS, revocation_grounds
 from ..states import State
-from . import inputs, money, terms, tranches
+from . import hearing, inputs, money, terms, tranches
 from .actions import Context, handles
 
 
@@ -94,7 +94,8 @@ def _propose_rejection(ctx: Context) -> None:
             _("Kies een geldige reden van afwijzing."),
             {"reason_code": [_("Een van: %(codes)s.") % {"codes": ", ".join(REASON_CODES)}]},
         )
-    propose(ctx, Decision.Kind.REJECTION, reason_code=code)
+    heard = hearing.hearing_status(ctx.application, "rejection", departs=code in hearing.DEPARTS_FROM_APPLICATION)
+    propose(ctx, Decision.Kind.REJECTION, reason_code=code, data={"hearing": heard})
 
 
 @handles("approve_decision")
@@ -173,7 +174,13 @@ def _propose_settlement(ctx: Context) -> None:
         Decision.Kind.SETTLEMENT,
         amount=amount,
         reason_code=ground,
-        data={"computed": computed, "ex_officio": ex_officio, "ground": ground},
+        data={
+            "computed": computed,
+            "ex_officio": ex_officio,
+            "ground": ground,
+            # lower than what the recipient's own report gives: a departure the recipient may answer first (4:7)
+            "hearing": hearing.hearing_status(app, "lower_settlement", departs=amount < computed),
+        },
     )
 
 
@@ -216,7 +223,11 @@ def _revoke(ctx: Context) -> None:
         }
         raise Invalid(message, {"amount": [message]})
     decision = propose(
-        ctx, Decision.Kind.REVOCATION, amount=amount, reason_code=ground, data={"ground": ground, "from": current}
+        ctx,
+        Decision.Kind.REVOCATION,
+        amount=amount,
+        reason_code=ground,
+        data={"ground": ground, "from": current, "hearing": hearing.hearing_status(app, "revocation")},
     )
     ctx.reason = reason
     Decision.objects.filter(pk=decision.pk).update(note=reason)

@@ -83,3 +83,20 @@ def record_intent_reply(application: Application, user: User, reply: str) -> Aud
 
 def last_intent(application: Application) -> AuditEvent | None:
     return application.events.filter(action="send_intent").order_by("-at", "-id").first()
+
+
+# Rejections that rest on a judgment of facts about the applicant, which may depart from what it supplied (4:7 lid 1);
+# a ceiling reached, a score below the minimum or a limit in the applicant's own figures do not.
+DEPARTS_FROM_APPLICATION = {"not_eligible", "other"}
+
+
+def hearing_status(application: Application, proposed: str, *, departs: bool = True) -> str:
+    """Before a negative decision that departs from what the applicant supplied: was the applicant heard (4:7, 4:8)?
+
+    ``heard``: a letter of intent for this kind of decision was sent (its reply, if any, is in the file);
+    ``missing``: not heard — the case screen warns the second reviewer; ``not_needed``: the decision does not depart.
+    """
+    if not departs:
+        return "not_needed"
+    heard = application.events.filter(action="send_intent", data__proposed=proposed).exists()
+    return "heard" if heard else "missing"
