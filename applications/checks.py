@@ -126,6 +126,17 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
     return result
 
 
+# Rules no hardship clause sets aside: the ceiling (Awb 4:25) and the de-minimis limit (EU 2023/2831) are not the
+# scheme's own to waive.
+NOT_WAIVABLE = {"de_minimis_declared", "ceiling"}
+
+
+def waive(result: Computation, rules: list[str]) -> Computation:
+    """The refusals of the rules a hardship decision departs from, set aside (the others stay)."""
+    result.refusals = [r for r in result.refusals if r.field not in rules or r.field in NOT_WAIVABLE]
+    return result
+
+
 def refuse_if(result: Computation, message: str) -> None:
     """A computation with refusals is refused as a whole, each refusal at its field."""
     if not result.ok:

@@ -471,7 +471,20 @@ ACTIONS: tuple[Action, ...] = (
         target=State.DECISION_PROPOSED,
         who=ASSESSOR,
         button=_("Verlening voorstellen"),
-        fields=(Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"), _NOTE),
+        fields=(
+            Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"),
+            _NOTE,
+            Field(
+                "hardship",
+                _("Hardheidsclausule: waarom wijkt u in dit geval af van een regel?"),
+                "textarea",
+                max_length=5000,
+                help=_(
+                    "Alleen als de aanvraag een regel van de regeling niet haalt en toepassing ervan in dit geval "
+                    "onbillijk is; een tweede behandelaar keurt het goed, de brief noemt de afwijking."
+                ),
+            ),
+        ),
     ),
     Action(
         "propose_rejection",

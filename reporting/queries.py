@@ -573,6 +573,17 @@ def _penalty_owed(opening_ids: list[int], day: datetime.date) -> dict:
     }
 
 
+def _hardship_grants(opening_ids: list[int], end: datetime.datetime) -> int:
+    """Grants approved under the hardship clause: a departure from a rule of the scheme in one case."""
+    return Decision.objects.filter(
+        application__opening_id__in=opening_ids,
+        kind=Decision.Kind.GRANT,
+        status=Decision.Status.APPROVED,
+        approved_at__lt=end,
+        data__has_key="hardship",
+    ).count()
+
+
 def _rejected_by_reason(table: str, end: datetime.datetime) -> dict[str, int]:
     """The reason code of the last rejection decision of each application rejected at the date."""
     event = _table(AuditEvent)
@@ -968,6 +979,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         "rejected_by_reason": by_reason,
         "penalty_exposure": penalty,
         "penalty_owed": _penalty_owed(scope.opening_ids or [0], day),
+        "hardship_grants": _hardship_grants(scope.opening_ids or [0], end),
         "breakdowns": {
             dimension: {key: _applications_block(value) for key, value in sorted(values.items())}
             for dimension, values in breakdowns.items()

@@ -45,6 +45,7 @@ LABELS = {
     "penalty_owed.applications": "aanvragen met verbeurde dwangsom",
     "penalty_owed.amount": "verbeurde dwangsom (na het besluit)",
     "penalty_owed.fixed": "waarvan vastgesteld (Awb 4:18)",
+    "hardship_grants": "verleningen met de hardheidsclausule",
     "early_warning.projected_units": "verwacht aantal eenheden bij sluiting",
     "early_warning.projected_amount": "verwacht bedrag bij sluiting",
     "early_warning.projected_pct": "verwacht bereik (%)",

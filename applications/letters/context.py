@@ -223,6 +223,7 @@ def _grant_context(app: Application, decision: Decision | None, rules) -> dict:
         "tranches": tranches,
         "ex_officio_below": money(rules.ex_officio_below) if rules.ex_officio_below else "",
         "ex_officio": bool(rules.ex_officio_below and amount is not None and amount < rules.ex_officio_below),
+        "hardship": ((decision.data or {}).get("hardship") if decision is not None else None) or {},
         "de_minimis": bool(rules.de_minimis),
         "de_minimis_limit": money(DE_MINIMIS_LIMIT),
     }

@@ -74,10 +74,21 @@ def _propose_grant(ctx: Context) -> None:
     app = ctx.application
     amount = inputs.money(ctx.data, "amount")
     result = checks.check_limits(app, amount=amount, on=ctx.today)
+    reasons = inputs.text(ctx.data, "hardship", max_length=5000)
+    hardship = None
+    if reasons:  # the hardship clause: a departure from a rule of the scheme in this one case, with reasons
+        departed = [r for r in result.refusals if r.field not in checks.NOT_WAIVABLE]
+        if not departed:
+            message = _("De aanvraag haalt alle regels die u opzij kunt zetten: de hardheidsclausule is niet nodig.")
+            raise Invalid(message, {"hardship": [message]})
+        hardship = {"rules": sorted({r.field for r in departed}), "departs_from": [r.message for r in departed]}
+        hardship["reasons"] = reasons
+        checks.waive(result, hardship["rules"])
     checks.refuse_if(result, _("Dit besluit kan zo niet worden voorgesteld."))
     if result.amount <= 0:
         raise Invalid(_("Een verlening moet een bedrag hoger dan € 0 hebben."), {"amount": [_("Hoger dan € 0.")]})
-    propose(ctx, Decision.Kind.GRANT, amount=result.amount, data={"steps": result.steps})
+    data = {"steps": result.steps, **({"hardship": hardship} if hardship else {})}
+    propose(ctx, Decision.Kind.GRANT, amount=result.amount, data=data)
 
 
 @handles("propose_rejection")
