@@ -162,6 +162,18 @@ def objection_due(sent_on: datetime.date) -> datetime.date:
     return next_working_day(sent_on + datetime.timedelta(weeks=OBJECTION_TERM_WEEKS))
 
 
+def objection_timely(
+    due: datetime.date, received_on: datetime.date, postmarked_on: datetime.date | None = None
+) -> bool:
+    """Awb 6:9: received within the term, or posted within it and received no later than a week after it."""
+    if received_on <= due:
+        return True
+    return postmarked_on is not None and postmarked_on <= due and received_on <= due + datetime.timedelta(weeks=1)
+
+
+OBJECTION_POSTPONEMENT_WEEKS = 6  # Awb 7:10 lid 3
+
+
 def objection_decision_due(objection_term_end: datetime.date, *, committee: bool = False) -> datetime.date:
     weeks = 12 if committee else OBJECTION_DECISION_WEEKS
     return next_working_day(objection_term_end + datetime.timedelta(weeks=weeks))

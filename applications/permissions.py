@@ -230,3 +230,15 @@ def penalty_to_fix(application: Application, today):
 @condition(_("Er is geen verbeurde dwangsom om vast te stellen (Awb 4:18)."))
 def has_penalty_to_fix(application: Application) -> bool:
     return penalty_to_fix(application, _today(application)) is not None
+
+
+@condition(_("Er loopt al een bezwaar, of er is geen besluit waartegen bezwaar kan worden gemaakt."))
+def objection_can_be_registered(application: Application) -> bool:
+    if application.objection_due is None:
+        return False
+    return not application.objections.filter(outcome="pending").exists()
+
+
+@condition(_("De beslissing op dit bezwaar is al verdaagd of naar een adviescommissie (Awb 7:10)."))
+def objection_term_can_be_extended(application: Application) -> bool:
+    return application.objections.filter(outcome="pending", postponed=False).exists()

@@ -241,7 +241,8 @@ class Field:
 
     name: str
     label: str
-    kind: str = "text"  # text, textarea, number, money, date, reason, ground, settlement_ground, release, outcome, …
+    kind: str = "text"  # text, textarea, number, money, date, reason, ground, settlement_ground, release, outcome,
+    # extension, kpis, file, units
     required: bool = False
     help: str = ""
     max_length: int = 10000
@@ -733,6 +734,50 @@ ACTIONS: tuple[Action, ...] = (
         when=(perms.has_penalty_to_fix,),
         button=_("Dwangsom vaststellen (Awb 4:18)"),
         fields=(_NOTE,),
+    ),
+    Action(
+        "register_objection",
+        log=_("Bezwaar op papier vastleggen"),
+        public_log=_("Bezwaar ontvangen"),
+        sources=OBJECTION_STATES,
+        target=stays(*OBJECTION_STATES),
+        who=REVIEWER,
+        when=(perms.objection_can_be_registered,),
+        button=_("Bezwaar op papier vastleggen"),
+        fields=(
+            Field("received_on", _("Ontvangen op"), "date", required=True, help=_("JJJJ-MM-DD")),
+            Field("postmarked_on", _("Datum poststempel"), "date", help=_("Awb 6:9: op tijd gepost telt")),
+            Field("reason", _("Gronden van het bezwaar"), "textarea", required=True),
+        ),
+    ),
+    Action(
+        "record_objection_hearing",
+        log=_("Horen vastleggen (Awb 7:2)"),
+        public_log=_("Hoorzitting vastgelegd"),
+        sources=OBJECTION_STATES,
+        target=stays(*OBJECTION_STATES),
+        who=REVIEWER,
+        when=(perms.has_open_objection,),
+        button=_("Horen vastleggen (Awb 7:2)"),
+        fields=(
+            Field("held_on", _("Hoorzitting gehouden op"), "date", help=_("JJJJ-MM-DD")),
+            Field("waived", _("Of: afgezien van horen, omdat"), "textarea", help=_("Awb 7:3")),
+        ),
+    ),
+    Action(
+        "extend_objection_term",
+        log=_("Beslistermijn bezwaar verlengen (Awb 7:10)"),
+        public_log=_("Beslistermijn bezwaar verlengd"),
+        email=_("De beslissing op uw bezwaar over {reference} komt later."),
+        sources=OBJECTION_STATES,
+        target=stays(*OBJECTION_STATES),
+        who=REVIEWER,
+        when=(perms.objection_term_can_be_extended,),
+        button=_("Beslistermijn bezwaar verlengen"),
+        fields=(
+            Field("extension", _("Verlenging"), "extension", required=True),
+            Field("reason", _("Reden"), "textarea", required=True),
+        ),
     ),
 )
 

@@ -8,6 +8,7 @@ Objections against a decision are lodged and decided here too (Awb 6:7, 7:10).
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -365,3 +366,93 @@ def _settle_again(app: Application, amount: Decimal | None, ctx: Context) -> dic
     app.payments.filter(status=Payment.Status.DUE, kind__in=[Payment.Kind.FINAL, Payment.Kind.RECOVERY]).delete()
     difference = money.settle(app, amount, ctx)
     return {"previous_amount": previous, "amount": amount, "difference": difference}
+
+
+# --- handling an objection as the law wants it (Awb 6:9, 7:2, 7:3, 7:10) ---------------------------------------
+
+
+@handles("register_objection")
+def _register_objection(ctx: Context) -> None:
+    """An objection received on paper: its date of receipt and postmark decide whether it was in time (6:9)."""
+    app = ctx.application
+    received_on = inputs.date(ctx.data, "received_on", required=True)
+    postmarked_on = inputs.date(ctx.data, "postmarked_on")
+    if received_on > ctx.today or (postmarked_on is not None and postmarked_on > received_on):
+        message = _("De ontvangst ligt niet in de toekomst en het poststempel niet na de ontvangst.")
+        raise Invalid(message, {"received_on": [message]})
+    reason = inputs.text(ctx.data, "reason", required=True)
+    timely = clocks.objection_timely(app.objection_due, received_on, postmarked_on)
+    contested = app.decisions.filter(status=Decision.Status.APPROVED).order_by("-approved_at", "-id").first()
+    objection = Objection.objects.create(
+        application=app,
+        against_state=ctx.from_state,
+        decision=contested,
+        reason=reason,
+        lodged_by=ctx.user,
+        lodged_on=received_on,
+        decide_by=clocks.objection_decision_due(app.objection_due),
+        on_paper=True,
+        postmarked_on=postmarked_on,
+        timely=timely,
+    )
+    ctx.reason = reason
+    ctx.event_data = {
+        "objection": objection.pk,
+        "received_on": received_on,
+        "postmarked_on": postmarked_on,
+        "timely": timely,
+        "decide_by": objection.decide_by,
+    }
+
+
+@handles("record_objection_hearing")
+def _record_objection_hearing(ctx: Context) -> None:
+    """The objector was heard (7:2), or hearing was waived with its reason (7:3)."""
+    objection = ctx.application.objections.get(outcome=Objection.Outcome.PENDING)
+    held_on = inputs.date(ctx.data, "held_on")
+    waived = inputs.text(ctx.data, "waived", max_length=5000)
+    if (held_on is None) == (not waived):
+        message = _("Geef de datum van de hoorzitting, of waarom van horen is afgezien (Awb 7:3) — één van beide.")
+        raise Invalid(message, {"held_on": [message]})
+    if held_on is not None and held_on > ctx.today:
+        message = _("Een hoorzitting legt u vast nadat zij is gehouden.")
+        raise Invalid(message, {"held_on": [message]})
+    objection.hearing_on = held_on
+    objection.hearing_waived = waived
+    objection.save(update_fields=["hearing_on", "hearing_waived"])
+    ctx.reason = waived
+    ctx.event_data = {"objection": objection.pk, "held_on": held_on, "waived": bool(waived)}
+
+
+EXTENSIONS = ("committee", "postpone")
+
+
+@handles("extend_objection_term")
+def _extend_objection_term(ctx: Context) -> None:
+    """An advisory committee makes the term twelve weeks (7:10 lid 1); or the decision is postponed six weeks (lid 3)."""
+    app = ctx.application
+    objection = app.objections.get(outcome=Objection.Outcome.PENDING)
+    extension = ctx.data.get("extension")
+    if extension not in EXTENSIONS:
+        message = _("Kies 'committee' (adviescommissie, 12 weken) of 'postpone' (verdaging, 6 weken).")
+        raise Invalid(message, {"extension": [message]})
+    reason = inputs.text(ctx.data, "reason", required=True)
+    before = objection.decide_by
+    if extension == "committee":
+        if objection.advisory_committee:
+            raise Invalid(_("Dit bezwaar ligt al bij een adviescommissie."), {"extension": [_("Al gedaan.")]})
+        objection.advisory_committee = True
+        objection.decide_by = clocks.objection_decision_due(app.objection_due or objection.lodged_on, committee=True)
+    else:
+        objection.postponed = True
+        objection.decide_by = clocks.next_working_day(
+            objection.decide_by + datetime.timedelta(weeks=clocks.OBJECTION_POSTPONEMENT_WEEKS)
+        )
+    objection.save(update_fields=["advisory_committee", "postponed", "decide_by"])
+    ctx.reason = reason
+    ctx.event_data = {
+        "objection": objection.pk,
+        "extension": extension,
+        "old_due": before,
+        "new_due": objection.decide_by,
+    }
