@@ -56,6 +56,9 @@ SOURCES = {
         S.SETTLEMENT_PROPOSED,
     },
     "fix_penalty": set(State) - {S.DRAFT},  # a penalty stays owed whatever happened since
+    "register_objection": {S.GRANTED, S.REJECTED, S.NOT_CONSIDERED, S.SETTLED, S.REVOKED},
+    "record_objection_hearing": {S.GRANTED, S.REJECTED, S.NOT_CONSIDERED, S.SETTLED, S.REVOKED},
+    "extend_objection_term": {S.GRANTED, S.REJECTED, S.NOT_CONSIDERED, S.SETTLED, S.REVOKED},
 }
 
 APPLICANT_SIDE = {"applicant", "intermediary"}
@@ -76,8 +79,9 @@ PROPOSED_BY_SENIOR_PROPOSER = {S.DECISION_PROPOSED, S.SETTLEMENT_PROPOSED}
 OUTSIDERS = {"other_applicant", "intermediary_revoked", "intermediary_expired", "program_manager"}
 ROLES = sorted(APPLICANT_SIDE | CASE_WORKERS | OUTSIDERS | {"other_scheme_reviewer"})
 
-# actions whose condition is met in none of the states built below: no term has passed, no notice of default came
-NEVER_MET = {"register_default_notice", "fix_penalty"}
+# actions whose condition is met in none of the states built below: no term has passed, no notice of default came,
+# no objection is pending
+NEVER_MET = {"register_default_notice", "fix_penalty", "record_objection_hearing", "extend_objection_term"}
 # actions whose state is right but whose condition is not met in the states built below
 CONDITION_NOT_MET = {
     S.SUPPLEMENT_REQUESTED: {"declare_not_considered", "resume_review"},  # the supplement term has not passed
@@ -126,6 +130,7 @@ def data_for(action: str, app: Application) -> dict:
         "decide_objection": {"upheld": False, "note": "Ongegrond."},
         "postpone_decision": {"new_due": _a_week_later(app), "reason": "Advies van de sectorcommissie nodig."},
         "register_default_notice": {"received_on": timezone.localdate().isoformat()},
+        "register_objection": {"received_on": timezone.localdate().isoformat(), "reason": "Per post ontvangen."},
     }.get(action, {})
 
 
