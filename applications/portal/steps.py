@@ -68,6 +68,10 @@ class StepPage:
         self.steps = steps_for(self.rules)
         self.step = step
         self.index = self.steps.index(step)
+        # the limits per applicant over the organisation's other applications here: shown from the first step
+        self.remaining = checks.remaining_for(
+            application.organisation, application.opening, exclude_application_id=application.pk
+        )
 
     @property
     def next_step(self) -> str | None:
@@ -122,6 +126,7 @@ class StepPage:
                 "computation": computation,
                 "rule_lines": self.rules.explain(),
                 "returning": self.request.GET.get("terug") == "overzicht",
+                "remaining": self.remaining,
                 "rules": self.rules,
                 **context,
             },
@@ -203,10 +208,24 @@ def _judge_rows(rules, rows: RowSet, *, place: bool) -> Computation:
     return computation
 
 
+def _units_left_message(page: StepPage) -> str:
+    left = page.remaining
+    if left.max_units is None:
+        return ""
+    if left.units_held:
+        return _(
+            "Uw organisatie heeft in deze openstelling al %(held)s %(unit)sen aangevraagd; "
+            "u kunt er nog %(left)s aanvragen."
+        ) % {"held": left.units_held, "unit": left.unit_label, "left": left.units_left}
+    return _("U kunt nog %(left)s %(unit)sen aanvragen.") % {"left": left.units_left, "unit": left.unit_label}
+
+
 def step_units(page: StepPage):
     app = page.application
     rules = page.rules
-    maximum = rules.max_units_per_applicant
+    maximum = page.remaining.units_left if page.remaining.max_units is not None else None
+    if maximum is not None:
+        maximum = max(maximum, 1)
     request = page.request
     if request.method != "POST":
         initial = [
@@ -223,7 +242,9 @@ def step_units(page: StepPage):
             for u in app.units.all()
         ]
         rows = RowSet(UnitRowForm, "units", initial=initial, max_rows=maximum)
-        return page.render("portal/step_units.html", {"rows": rows, "errors": []})
+        return page.render(
+            "portal/step_units.html", {"rows": rows, "errors": [], "rows_left_message": _units_left_message(page)}
+        )
     rows = RowSet(UnitRowForm, "units", data=request.POST, max_rows=maximum)
     if "add_row" in request.POST:
         if not rows.add():
@@ -243,13 +264,19 @@ def step_units(page: StepPage):
     if errors:
         rows.attach_errors(errors, "units")
         return _units_page(page, rows)
-    computation = checks.compute_amount(page.application)
-    if request.POST.get("action") == "next" and not computation.ok:
-        rows.attach_errors(computation.errors_by_field(), "units")
+    computation = checks.check_limits(page.application)  # with the applicant's other applications here
+    unit_errors = {k: v for k, v in computation.errors_by_field().items() if k.split(".")[0] == "units"}
+    if request.POST.get("action") == "next" and unit_errors:
+        rows.attach_errors(unit_errors, "units")
         messages.warning(request, _("Uw concept is opgeslagen, maar zo kan het nog niet worden ingediend."))
         return page.render(
             "portal/step_units.html",
-            {"rows": rows, "errors": error_list(rowsets=[(rows, _("Traject"))]), "input_invalid": True},
+            {
+                "rows": rows,
+                "errors": error_list(rowsets=[(rows, _("Traject"))]),
+                "input_invalid": True,
+                "rows_left_message": _units_left_message(page),
+            },
             computation,
         )
     return page.after_save()
@@ -265,7 +292,13 @@ def _units_page(page: StepPage, rows: RowSet, *, show_errors: bool = True):
         errors = [{"href": f"#{rows.prefix}-table", "text": e} for e in rows.errors_outside]
     return page.render(
         "portal/step_units.html",
-        {"rows": rows, "errors": errors, "quiet": not show_errors, "input_invalid": invalid},
+        {
+            "rows": rows,
+            "errors": errors,
+            "quiet": not show_errors,
+            "input_invalid": invalid,
+            "rows_left_message": _units_left_message(page),
+        },
         computation,
     )
 

@@ -234,3 +234,27 @@ def test_on_a_phone_every_error_of_the_trajecten_shows_at_once_and_the_amount_wa
     fits(page)
     no_violations(page)
     assert list(app.units.values_list("participant", "cost")) == [("J. Jansen 1", Decimal("8000.00"))]  # nothing saved
+
+
+def test_on_a_phone_the_limit_per_applicant_shows_before_the_first_step_and_caps_the_trajecten(
+    live_server, transactional_db, phone
+):
+    page = phone
+    opening = f.open_opening(f.omscholing(), code="omscholing-grens")
+    user = f.employer(username="grens-werkgever")
+    f.submitted(opening, user, units=[f.traject(n) for n in range(1, 5)])
+    sign_in(page, live_server, user)
+
+    page.goto(live_server.url + reverse("portal:start", args=[opening.code]))
+    assert "er kunnen er nog 2 bij" in page.inner_text("#remaining")
+    fits(page)
+    button(page, "Start de aanvraag").click()
+    assert "er kunnen er nog 2 bij" in page.inner_text("#remaining")  # the first step says it again
+    button(page, "Opslaan en verder").click()
+
+    assert "u kunt er nog 2 aanvragen" in page.inner_text("#units-left")
+    fill_traject(page, 0, "C. Claassen", "8000")
+    button(page, "+ traject toevoegen").click()
+    assert page.locator("fieldset.os-rowcard").count() == 2
+    assert button(page, "+ traject toevoegen").count() == 0  # two is all that is left
+    fits(page)
