@@ -206,14 +206,15 @@ def _replay(opening: Opening, clock: _Clock) -> int:
         review = rng.uniform(2, 12)
         if item["outcome"] == "withdrawn":
             if rng.random() < 0.5:
+                steps.append((review - 0.01, "declare_no_conflict", reviewer, {}))
                 steps.append((review, "start_review", reviewer, {}))
             steps.append(
                 (review + rng.uniform(1, 10), "withdraw", item["user"], {"reason": rng.choice(WITHDRAW_REASONS)})
             )
         else:
             propose = review + rng.uniform(7, 40)
+            steps.append((review - 0.01, "declare_no_conflict", reviewer, {}))  # before any act on the case
             steps.append((review, "start_review", reviewer, {}))
-            steps.append((review + 0.01, "declare_no_conflict", reviewer, {}))
             if item["reason"] == "incomplete":  # asked to supplement, nothing came: not considered (Awb 4:5)
                 asked = {"reason": "De offerte van de opleider ontbreekt.", "due_days": 14}
                 steps.append((review + 1, "request_supplement", reviewer, asked))
@@ -226,6 +227,7 @@ def _replay(opening: Opening, clock: _Clock) -> int:
                 )
             decide = propose + rng.uniform(1, 6)
             if item["reason"] != "incomplete":
+                steps.append((decide - 0.01, "declare_no_conflict", senior, {}))
                 steps.append((decide, "approve_decision", senior, {}))
             if item["outcome"] == "granted":
                 steps.append((decide + rng.uniform(3, 20), "pay_advance", reviewer, {}))

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
-from applications import services
 from applications.errors import Conflict, Invalid
+from tests.factories import act
 from tests.review.scenario import rejected, team_for
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def refused():
 def test_a_paper_objection_posted_in_time_and_received_a_day_late_is_timely(refused):
     team, app = refused
     data = {"received_on": "2024-04-16", "postmarked_on": "2024-04-15", "reason": "Per brief: ik voldoe wel."}
-    app = services.perform(app, "register_objection", team["reviewer"], data, now=at(D(2024, 4, 17)))
+    app = act(app, "register_objection", team["reviewer"], data, now=at(D(2024, 4, 17)))
     objection = app.objections.get()
     assert objection.on_paper and objection.timely
     assert objection.lodged_on == D(2024, 4, 16) and objection.postmarked_on == D(2024, 4, 15)
@@ -46,9 +46,9 @@ def test_a_paper_objection_posted_in_time_and_received_a_day_late_is_timely(refu
 def test_a_paper_objection_posted_late_is_not_timely_and_can_be_declared_inadmissible(refused):
     team, app = refused
     data = {"received_on": "2024-04-19", "postmarked_on": "2024-04-18", "reason": "Te laat verstuurd."}
-    app = services.perform(app, "register_objection", team["reviewer"], data, now=at(D(2024, 4, 19)))
+    app = act(app, "register_objection", team["reviewer"], data, now=at(D(2024, 4, 19)))
     assert app.objections.get().timely is False
-    app = services.perform(
+    app = act(
         app,
         "decide_objection",
         team["senior"],
@@ -60,24 +60,22 @@ def test_a_paper_objection_posted_late_is_not_timely_and_can_be_declared_inadmis
 
 def test_the_hearing_is_recorded_or_waived_with_a_reason_never_both_or_neither(refused):
     team, app = refused
-    services.perform(app, "lodge_objection", team["employer"], {"reason": "Ik voldoe wel."}, now=at(D(2024, 3, 11)))
+    act(app, "lodge_objection", team["employer"], {"reason": "Ik voldoe wel."}, now=at(D(2024, 3, 11)))
     with pytest.raises(Invalid, match="één van beide"):
-        services.perform(app, "record_objection_hearing", team["reviewer"], {}, now=at(D(2024, 3, 20)))
-    app = services.perform(
-        app, "record_objection_hearing", team["reviewer"], {"held_on": "2024-03-19"}, now=at(D(2024, 3, 20))
-    )
+        act(app, "record_objection_hearing", team["reviewer"], {}, now=at(D(2024, 3, 20)))
+    app = act(app, "record_objection_hearing", team["reviewer"], {"held_on": "2024-03-19"}, now=at(D(2024, 3, 20)))
     assert app.objections.get().hearing_on == D(2024, 3, 19)
 
 
 def test_an_advisory_committee_gives_twelve_weeks_and_a_postponement_six_more_once(refused):
     team, app = refused
-    services.perform(app, "lodge_objection", team["employer"], {"reason": "Ik voldoe wel."}, now=at(D(2024, 3, 11)))
+    act(app, "lodge_objection", team["employer"], {"reason": "Ik voldoe wel."}, now=at(D(2024, 3, 11)))
     assert app.objections.get().decide_by == D(2024, 5, 27)
     data = {"extension": "committee", "reason": "De bezwaaradviescommissie adviseert."}
-    app = services.perform(app, "extend_objection_term", team["reviewer"], data, now=at(D(2024, 3, 12)))
+    app = act(app, "extend_objection_term", team["reviewer"], data, now=at(D(2024, 3, 12)))
     assert app.objections.get().decide_by == D(2024, 7, 8)  # twelve weeks after 15 April
     data = {"extension": "postpone", "reason": "Het advies laat op zich wachten."}
-    app = services.perform(app, "extend_objection_term", team["reviewer"], data, now=at(D(2024, 6, 1)))
+    app = act(app, "extend_objection_term", team["reviewer"], data, now=at(D(2024, 6, 1)))
     assert app.objections.get().decide_by == D(2024, 8, 19)
     with pytest.raises(Conflict, match="al verdaagd"):
-        services.perform(app, "extend_objection_term", team["reviewer"], data, now=at(D(2024, 6, 2)))
+        act(app, "extend_objection_term", team["reviewer"], data, now=at(D(2024, 6, 2)))

@@ -12,10 +12,10 @@ import pytest
 from freezegun import freeze_time
 from pypdf import PdfReader
 
-from applications import services
 from applications.errors import Invalid
 from applications.models import Letter, Objection, Payment, Tranche
 from applications.states import State
+from tests.factories import act
 from tests.review.scenario import OpeningFactory, SchemeFactory, granted, rejected, team_for
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +34,8 @@ def ledger(app) -> tuple:
 
 
 def object_and_decide(app, team, data):
-    services.perform(app, "lodge_objection", team["employer"], {"reason": "Ik ben het er niet mee eens."})
-    return services.perform(app, "decide_objection", team["reviewer"], {"note": "Zie de hoorzitting.", **data})
+    act(app, "lodge_objection", team["employer"], {"reason": "Ik ben het er niet mee eens."})
+    return act(app, "decide_objection", team["reviewer"], {"note": "Zie de hoorzitting.", **data})
 
 
 def pdf_text(letter: Letter) -> str:
@@ -51,9 +51,9 @@ def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cance
 ):
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    services.perform(app, "pay_advance", team["reviewer"])
-    services.perform(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Het contract is niet verlengd."})
-    app = services.perform(app, "approve_decision", team["senior"])
+    act(app, "pay_advance", team["reviewer"])
+    act(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Het contract is niet verlengd."})
+    app = act(app, "approve_decision", team["senior"])
     assert app.state == State.REVOKED
     assert due(app, Payment.Kind.RECOVERY) == [E("7500.00")]
     assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))
@@ -70,17 +70,17 @@ def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cance
 def test_partly_upheld_against_a_lower_settlement_a_new_settlement_with_a_new_balance():
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    services.perform(app, "pay_advance", team["reviewer"])  # € 7.500 paid
+    act(app, "pay_advance", team["reviewer"])  # € 7.500 paid
     units = list(app.units.values_list("id", flat=True))
-    services.perform(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
-    services.perform(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})
-    app = services.perform(app, "approve_settlement", team["senior"])
+    act(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
+    act(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})
+    app = act(app, "approve_settlement", team["senior"])
     assert app.amount_settled == E("3750.00") and due(app, Payment.Kind.RECOVERY) == [E("3750.00")]
     with pytest.raises(Invalid, match="nieuwe vastgestelde bedrag"):
         object_and_decide(app, team, {"outcome": "partly_upheld", "amount": "9000.00"})  # above the grant
     app.refresh_from_db()
     assert app.objections.get().outcome == Objection.Outcome.PENDING  # nothing changed
-    app = services.perform(
+    app = act(
         app, "decide_objection", team["reviewer"], {"outcome": "partly_upheld", "amount": "5625.00", "note": "Half."}
     )
     assert app.state == State.SETTLED
@@ -96,8 +96,8 @@ def test_upheld_against_a_rejection_the_application_is_decided_again_and_granted
     assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))
     app = object_and_decide(app, team, {"outcome": "upheld"})
     assert app.state == State.IN_REVIEW and app.rejection_reason == ""
-    services.perform(app, "propose_grant", team["reviewer"], {"note": "Alsnog."})
-    app = services.perform(app, "approve_decision", team["senior"])
+    act(app, "propose_grant", team["reviewer"], {"note": "Alsnog."})
+    app = act(app, "approve_decision", team["senior"])
     assert app.state == State.GRANTED
     assert ledger(app)[:2] == (E("7500.00"), E("7500.00"))
     assert due(app, Payment.Kind.ADVANCE) == [E("7500.00")]
@@ -109,8 +109,8 @@ def test_a_grant_taken_back_on_objection_and_then_rejected_leaves_nothing_booked
     assert ledger(app)[:2] == (E("3750.00"), E("3750.00")) and due(app, Payment.Kind.ADVANCE) == [E("3750.00")]
     app = object_and_decide(app, team, {"upheld": True})  # the older form of the same outcome
     assert app.state == State.IN_REVIEW
-    services.perform(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible", "note": "Toch niet."})
-    app = services.perform(app, "approve_decision", team["senior"])
+    act(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible", "note": "Toch niet."})
+    app = act(app, "approve_decision", team["senior"])
     assert app.state == State.REJECTED
     assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))  # not € 3.750 committed
     assert due(app, Payment.Kind.ADVANCE) == []  # and no advance due on a rejected application
@@ -162,8 +162,8 @@ def test_a_withheld_tranche_is_a_decision_with_its_letter_and_an_objection_that_
     with freeze_time("2025-03-03 12:00:00+01:00"), django_capture_on_commit_callbacks(execute=True):
         kpis = {"bereik": "40", "instroom": "12"}
         data = {"tranche": 2, "release": False, "kpi_values": kpis, "note": "Het bereik is 40 van de beoogde 100."}
-        services.perform(app, "propose_tranche", team["reviewer"], data)
-        app = services.perform(app, "approve_decision", team["senior"])
+        act(app, "propose_tranche", team["reviewer"], data)
+        app = act(app, "approve_decision", team["senior"])
     assert app.state == State.GRANTED
     gated.refresh_from_db()
     assert gated.status == Tranche.Status.WITHHELD
@@ -191,15 +191,15 @@ def test_a_grant_changed_to_a_lower_amount_on_a_4_48_ground_recovers_the_differe
 ):
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    services.perform(app, "pay_advance", team["reviewer"])  # € 7.500 paid
+    act(app, "pay_advance", team["reviewer"])  # € 7.500 paid
     with pytest.raises(Invalid, match="4:48-a, 4:48-b, 4:48-c, 4:48-d"):
-        services.perform(app, "revoke", team["reviewer"], {"ground": "4:49-a", "reason": "Na de vaststelling?"})
+        act(app, "revoke", team["reviewer"], {"ground": "4:49-a", "reason": "Na de vaststelling?"})
     with pytest.raises(Invalid, match="minder dan € 7.500,00"):
-        services.perform(app, "revoke", team["reviewer"], {"ground": "4:48-a", "amount": "9000", "reason": "x"})
+        act(app, "revoke", team["reviewer"], {"ground": "4:48-a", "amount": "9000", "reason": "x"})
     data = {"ground": "4:48-a", "amount": "3750.00", "reason": "Eén werknemer is niet met de omscholing begonnen."}
-    services.perform(app, "revoke", team["reviewer"], data)
+    act(app, "revoke", team["reviewer"], data)
     with django_capture_on_commit_callbacks(execute=True):
-        app = services.perform(app, "approve_decision", team["senior"])
+        app = act(app, "approve_decision", team["senior"])
     assert app.state == State.GRANTED  # changed, not revoked
     assert app.amount_granted == E("3750.00")
     assert ledger(app)[:2] == (E("3750.00"), E("3750.00"))
@@ -218,21 +218,21 @@ def test_after_the_settlement_a_revocation_rests_on_4_49_and_a_lower_settlement_
 ):
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    services.perform(app, "pay_advance", team["reviewer"])
+    act(app, "pay_advance", team["reviewer"])
     units = list(app.units.values_list("id", flat=True))
-    services.perform(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
-    services.perform(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})
+    act(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
+    act(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})
     with django_capture_on_commit_callbacks(execute=True):
-        app = services.perform(app, "approve_settlement", team["senior"])
+        app = act(app, "approve_settlement", team["senior"])
     assert app.decisions.get(kind="settlement").reason_code == "4:46-a"
     settlement = pdf_text(Letter.objects.get(application=app, kind="settlement"))
     assert "artikel 4:46, tweede lid, onder a" in settlement
     with pytest.raises(Invalid, match="artikel 4:49 Awb"):
-        services.perform(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Voor de vaststelling?"})
+        act(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Voor de vaststelling?"})
     data = {"ground": "4:49-c", "reason": "Het contract is na de vaststelling toch niet verlengd."}
-    services.perform(app, "revoke", team["reviewer"], data)
+    act(app, "revoke", team["reviewer"], data)
     with django_capture_on_commit_callbacks(execute=True):
-        app = services.perform(app, "approve_decision", team["senior"])
+        app = act(app, "approve_decision", team["senior"])
     assert app.state == State.REVOKED and app.amount_settled == E("0.00")
     text = pdf_text(Letter.objects.get(application=app, kind="revocation"))
     assert "Wij trekken de vaststelling" in text and "artikel 4:49, eerste lid, onder c" in text

@@ -19,6 +19,7 @@ from applications.review import selectors as review_selectors
 from applications.selectors import deadlines, next_deadline
 from applications.states import State
 from reporting.queries import kpi_report
+from tests.factories import act
 from tests.review.scenario import OpeningFactory, SchemeFactory, granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
@@ -43,15 +44,15 @@ def in_review_since_4_march_2024(opening=None) -> tuple[dict, object]:
     with freeze_time("2024-03-04 10:00:00+01:00"):
         team = team_for(opening)
         app = submitted(team["opening"], team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
+        act(app, "start_review", team["reviewer"])
         services.declare_conflict_of_interest(application=app, user=team["reviewer"], conflict=False)
     assert app.decision_due == D(2024, 4, 29)
     return team, app
 
 
 def grant_on(app, team, day: datetime.date):
-    services.perform(app, "propose_grant", team["reviewer"], {"note": "Voldoet."}, now=at(day, 9))
-    return services.perform(app, "approve_decision", team["senior"], now=at(day, 11))
+    act(app, "propose_grant", team["reviewer"], {"note": "Voldoet."}, now=at(day, 9))
+    return act(app, "approve_decision", team["senior"], now=at(day, 11))
 
 
 # --- 4:14: postponement, with reasons and a new date, within the term ---------------------------------------
@@ -62,7 +63,7 @@ def test_a_postponement_within_the_term_moves_the_due_date_everywhere_and_sends_
 ):
     team, app = in_review_since_4_march_2024()
     with django_capture_on_commit_callbacks(execute=True):
-        app = services.perform(
+        app = act(
             app,
             "postpone_decision",
             team["reviewer"],
@@ -87,21 +88,19 @@ def test_a_postponement_within_the_term_moves_the_due_date_everywhere_and_sends_
         assert app.reference not in [a.reference for a in queue.rows]
         assert kpi_report("opening", team["opening"].code, "2024-05-01")["overdue"] == 0
     # a supplement asked later adds its days to the postponed date
-    app = services.perform(
+    app = act(
         app, "request_supplement", team["reviewer"], {"reason": "Offerte.", "due_days": 14}, now=at(D(2024, 5, 6))
     )
-    app = services.perform(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2024, 5, 13)))
+    app = act(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2024, 5, 13)))
     assert app.decision_due == D(2024, 6, 17)
 
 
 def test_a_postponement_after_the_term_or_to_an_earlier_date_is_refused():
     team, app = in_review_since_4_march_2024()
     with pytest.raises(Invalid, match="na 29 april 2024"):
-        services.perform(
-            app, "postpone_decision", team["reviewer"], {"new_due": "2024-04-20", "reason": "x"}, now=at(D(2024, 4, 2))
-        )
+        act(app, "postpone_decision", team["reviewer"], {"new_due": "2024-04-20", "reason": "x"}, now=at(D(2024, 4, 2)))
     with pytest.raises(Conflict, match="binnen de beslistermijn"):
-        services.perform(
+        act(
             app, "postpone_decision", team["reviewer"], {"new_due": "2024-06-10", "reason": "x"}, now=at(D(2024, 4, 30))
         )
     app.refresh_from_db()
@@ -116,16 +115,10 @@ def test_a_notice_of_default_runs_a_penalty_until_the_grant_and_a_4_18_decision_
 ):
     team, app = in_review_since_4_march_2024()
     with pytest.raises(Conflict, match="pas na de uiterste beslisdatum"):
-        services.perform(
-            app, "register_default_notice", team["reviewer"], {"received_on": "2024-04-29"}, now=at(D(2024, 4, 29))
-        )
+        act(app, "register_default_notice", team["reviewer"], {"received_on": "2024-04-29"}, now=at(D(2024, 4, 29)))
     with pytest.raises(Invalid, match="pas na de uiterste beslisdatum"):
-        services.perform(
-            app, "register_default_notice", team["reviewer"], {"received_on": "2024-04-29"}, now=at(D(2024, 5, 2))
-        )
-    app = services.perform(
-        app, "register_default_notice", team["reviewer"], {"received_on": "2024-05-01"}, now=at(D(2024, 5, 2))
-    )
+        act(app, "register_default_notice", team["reviewer"], {"received_on": "2024-04-29"}, now=at(D(2024, 5, 2)))
+    app = act(app, "register_default_notice", team["reviewer"], {"received_on": "2024-05-01"}, now=at(D(2024, 5, 2)))
     assert app.default_notice_on == D(2024, 5, 1)
     notice = DefaultNotice.objects.get(application=app)
     assert notice.term_due == D(2024, 4, 29)
@@ -152,9 +145,7 @@ def test_a_notice_of_default_runs_a_penalty_until_the_grant_and_a_4_18_decision_
 
     assert "fix_penalty" in services.available_actions(app, team["reviewer"])
     with django_capture_on_commit_callbacks(execute=True):
-        app = services.perform(
-            app, "fix_penalty", team["reviewer"], {"note": "Te laat beslist."}, now=at(D(2024, 6, 24))
-        )
+        app = act(app, "fix_penalty", team["reviewer"], {"note": "Te laat beslist."}, now=at(D(2024, 6, 24)))
     assert app.state == State.GRANTED
     notice.refresh_from_db()
     assert notice.fixed_on == D(2024, 6, 24) and notice.amount_owed == Decimal("1127.00")
@@ -167,19 +158,17 @@ def test_a_notice_of_default_runs_a_penalty_until_the_grant_and_a_4_18_decision_
         report = kpi_report("opening", team["opening"].code, "2024-06-25")
     assert report["penalty_owed"] == {"applications": 1, "amount": "1127.00", "fixed": "1127.00"}
     with pytest.raises(Conflict, match="geen verbeurde dwangsom"):
-        services.perform(app, "fix_penalty", team["reviewer"], {}, now=at(D(2024, 6, 25)))
+        act(app, "fix_penalty", team["reviewer"], {}, now=at(D(2024, 6, 25)))
 
 
 def test_the_penalty_stops_at_42_days_even_without_a_decision():
     team, app = in_review_since_4_march_2024()
-    app = services.perform(
-        app, "register_default_notice", team["reviewer"], {"received_on": "2024-05-01"}, now=at(D(2024, 5, 2))
-    )
+    app = act(app, "register_default_notice", team["reviewer"], {"received_on": "2024-05-01"}, now=at(D(2024, 5, 2)))
     with freeze_time("2024-09-01 10:00:00+02:00"):
         report = kpi_report("opening", team["opening"].code, "2024-09-01")
     assert report["penalty_exposure"]["amount"] == "1442.00"  # 14 × 23 + 14 × 35 + 14 × 45
     # the 42nd day was 26 June: the 4:18 decision may come before the decision on the application
-    app = services.perform(app, "fix_penalty", team["reviewer"], {}, now=at(D(2024, 7, 1)))
+    app = act(app, "fix_penalty", team["reviewer"], {}, now=at(D(2024, 7, 1)))
     notice = DefaultNotice.objects.get(application=app)
     assert notice.penalty_days == 42 and notice.amount_owed == Decimal("1442.00")
     app = grant_on(app, team, D(2024, 9, 2))
@@ -189,9 +178,7 @@ def test_the_penalty_stops_at_42_days_even_without_a_decision():
 
 def test_a_decision_within_the_two_weeks_owes_nothing():
     team, app = in_review_since_4_march_2024()
-    app = services.perform(
-        app, "register_default_notice", team["reviewer"], {"received_on": "2024-05-01"}, now=at(D(2024, 5, 2))
-    )
+    app = act(app, "register_default_notice", team["reviewer"], {"received_on": "2024-05-01"}, now=at(D(2024, 5, 2)))
     app = grant_on(app, team, D(2024, 5, 14))
     notice = DefaultNotice.objects.get(application=app)
     assert notice.penalty_days == 0 and notice.amount_owed == Decimal("0")
@@ -202,7 +189,7 @@ def test_a_decision_within_the_two_weeks_owes_nothing():
 
 
 def request_settlement_on(app, team, day):
-    return services.perform(
+    return act(
         app,
         "request_settlement",
         team["employer"],
@@ -222,14 +209,12 @@ def test_a_settlement_request_is_decided_within_eight_weeks_or_runs_a_penalty():
     with freeze_time("2024-10-29 10:00:00+01:00"):
         queue = review_selectors.queue(team["reviewer"], review_selectors.QueueFilters(overdue=True))
         assert [a.reference for a in queue.rows] == [app.reference]
-    app = services.perform(
-        app, "register_default_notice", team["reviewer"], {"received_on": "2024-10-30"}, now=at(D(2024, 10, 31))
-    )
+    app = act(app, "register_default_notice", team["reviewer"], {"received_on": "2024-10-30"}, now=at(D(2024, 10, 31)))
     assert DefaultNotice.objects.get(application=app).term == DefaultNotice.Term.SETTLEMENT
     with freeze_time("2024-11-20 10:00:00+01:00"):  # in default from 14 November: 7 days × € 23
         assert kpi_report("opening", team["opening"].code, "2024-11-20")["penalty_exposure"]["amount"] == "161.00"
-    services.perform(app, "propose_settlement", team["reviewer"], {}, now=at(D(2024, 11, 25), 9))
-    app = services.perform(app, "approve_settlement", team["senior"], now=at(D(2024, 11, 25), 11))
+    act(app, "propose_settlement", team["reviewer"], {}, now=at(D(2024, 11, 25), 9))
+    app = act(app, "approve_settlement", team["senior"], now=at(D(2024, 11, 25), 11))
     notice = DefaultNotice.objects.get(application=app)
     assert notice.ended_on == D(2024, 11, 25)
     assert notice.penalty_days == 11 and notice.amount_owed == Decimal("253.00")  # 14 to 24 November
@@ -242,7 +227,7 @@ def test_a_scheme_names_its_own_settlement_term_and_it_can_be_postponed():
         app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
     app = request_settlement_on(app, team, D(2024, 9, 2))
     assert app.settlement_decision_due == D(2024, 12, 2)
-    app = services.perform(
+    app = act(
         app,
         "postpone_decision",
         team["reviewer"],

@@ -10,12 +10,13 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
-from applications import clocks, services
+from applications import clocks
 from applications.review import selectors as review_selectors
 from applications.selectors import deadlines
 from applications.states import State
 from reporting.queries import kpi_report
 from schemes.models import Distribution
+from tests.factories import act
 from tests.review.scenario import OpeningFactory, SchemeFactory, submitted, team_for
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +39,9 @@ def test_a_supplement_26_days_late_suspends_the_term_14_days_not_40():
     with freeze_time("2024-03-04 10:00:00+01:00"):  # a Monday
         team = team_for()
         app = submitted(team["opening"], team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
+        act(app, "start_review", team["reviewer"])
     assert app.decision_due == D(2024, 4, 29)  # eight weeks
-    app = services.perform(
+    app = act(
         app,
         "request_supplement",
         team["reviewer"],
@@ -51,7 +52,7 @@ def test_a_supplement_26_days_late_suspends_the_term_14_days_not_40():
     assert request.due_date == D(2024, 3, 25)
     # until it arrives the due date assumes the whole term is used: 14 days
     assert app.decision_due == D(2024, 5, 13)
-    app = services.perform(app, "supplement", team["employer"], {"note": "Hierbij, te laat."}, now=at(D(2024, 4, 20)))
+    app = act(app, "supplement", team["employer"], {"note": "Hierbij, te laat."}, now=at(D(2024, 4, 20)))
     request.refresh_from_db()
     assert (request.answered_on - request.due_date).days == 26
     assert request.days_suspended == 14  # not the 40 days from the request to the answer
@@ -63,9 +64,9 @@ def test_a_supplement_in_time_suspends_the_days_it_took():
     with freeze_time("2024-03-04 10:00:00+01:00"):
         team = team_for()
         app = submitted(team["opening"], team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
-    app = services.perform(app, "request_supplement", team["reviewer"], {"reason": "Offerte."}, now=at(D(2024, 3, 11)))
-    app = services.perform(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2024, 3, 16)))
+        act(app, "start_review", team["reviewer"])
+    app = act(app, "request_supplement", team["reviewer"], {"reason": "Offerte."}, now=at(D(2024, 3, 11)))
+    app = act(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2024, 3, 16)))
     assert app.suspended_days == 5
     assert app.decision_due == D(2024, 5, 6)  # 29 April + 5 days = 4 May, a Saturday; 5 May a holiday (Atw)
 
@@ -91,7 +92,7 @@ def test_a_slim_application_is_not_overdue_before_its_lottery_and_is_after_the_t
     with freeze_time("2026-03-02 10:00:00+01:00"):
         team = team_for(slim_2026)
         app = submitted(slim_2026, team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
+        act(app, "start_review", team["reviewer"])
     # eight weeks from the close of the window (1 January 2027), not from submission (27 April 2026)
     assert app.decision_due == D(2027, 2, 26)
     with freeze_time("2026-05-01 10:00:00+02:00"):  # eight weeks after submission: the window is still open
@@ -118,9 +119,9 @@ def test_from_completeness_a_supplement_starts_the_term_anew_without_adding_the_
     with freeze_time("2024-03-04 10:00:00+01:00"):
         team = team_for(OpeningFactory(scheme=scheme))
         app = submitted(team["opening"], team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
-    app = services.perform(app, "request_supplement", team["reviewer"], {"reason": "Offerte."}, now=at(D(2024, 3, 11)))
-    app = services.perform(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2024, 3, 18)))
+        act(app, "start_review", team["reviewer"])
+    app = act(app, "request_supplement", team["reviewer"], {"reason": "Offerte."}, now=at(D(2024, 3, 11)))
+    app = act(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2024, 3, 18)))
     assert app.decision_due == D(2024, 5, 13)  # eight weeks from 18 March
 
 
@@ -137,9 +138,9 @@ def test_a_supplement_before_the_close_does_not_suspend_a_term_that_has_not_star
     with freeze_time("2026-03-02 10:00:00+01:00"):
         team = team_for(slim_2026)
         app = submitted(slim_2026, team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
-    app = services.perform(app, "request_supplement", team["reviewer"], {"reason": "KVK."}, now=at(D(2026, 3, 9)))
-    app = services.perform(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2026, 3, 16)))
+        act(app, "start_review", team["reviewer"])
+    app = act(app, "request_supplement", team["reviewer"], {"reason": "KVK."}, now=at(D(2026, 3, 9)))
+    app = act(app, "supplement", team["employer"], {"note": "Hier."}, now=at(D(2026, 3, 16)))
     assert app.supplement_requests.get().days_suspended == 0
     assert app.decision_due == D(2027, 2, 26)
 
@@ -151,8 +152,8 @@ def test_waiting_for_the_applicant_is_not_late_and_runs_no_penalty():
     with freeze_time("2024-03-04 10:00:00+01:00"):
         team = team_for()
         app = submitted(team["opening"], team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
-    app = services.perform(
+        act(app, "start_review", team["reviewer"])
+    app = act(
         app, "request_supplement", team["reviewer"], {"reason": "Offerte.", "due_days": 90}, now=at(D(2024, 4, 22))
     )
     assert app.state == State.SUPPLEMENT_REQUESTED
