@@ -11,7 +11,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Mandate, Organisation, Role, User
 from schemes.models import Distribution, Opening, Scheme, Shape
-from tests.factories import OpeningFactory, SchemeFactory
+from tests.factories import OpeningFactory, SchemeFactory, act
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -153,12 +153,12 @@ def draft(opening: Opening, user: User, *, kvk: str | None = None, **data):
 
 def submitted(opening, user, **data):
     app = draft(opening, user, **data)
-    return services.perform(app, "submit", user)
+    return act(app, "submit", user)
 
 
 def in_review(opening, user, reviewer, **data):
     app = submitted(opening, user, **data)
-    return services.perform(app, "start_review", reviewer)
+    return act(app, "start_review", reviewer)
 
 
 def proposed_grant(opening, user, reviewer, amount=None, **data):
@@ -167,9 +167,9 @@ def proposed_grant(opening, user, reviewer, amount=None, **data):
     body = {"note": "Voldoet aan de voorwaarden."}
     if amount is not None:
         body["amount"] = amount
-    return services.perform(app, "propose_grant", reviewer, body)
+    return act(app, "propose_grant", reviewer, body)
 
 
 def granted(opening, user, reviewer, senior, **data):
     app = proposed_grant(opening, user, reviewer, **data)
-    return services.perform(app, "approve_decision", senior)
+    return act(app, "approve_decision", senior)

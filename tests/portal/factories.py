@@ -11,7 +11,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Mandate, Organisation, Role, User
 from schemes.models import Distribution, Opening, Scheme
-from tests.factories import OpeningFactory, SchemeFactory
+from tests.factories import OpeningFactory, SchemeFactory, act
 
 PASSWORD = "geheim-wachtwoord-123"
 
@@ -173,25 +173,25 @@ def draft(opening: Opening, user: User, *, kvk: str | None = None, **data):
 
 def submitted(opening, user, **data):
     app = draft(opening, user, truthfulness_declared=True, **data)
-    return services.perform(app, "submit", user)
+    return act(app, "submit", user)
 
 
 def in_review(opening, user, reviewer, **data):
-    return services.perform(submitted(opening, user, **data), "start_review", reviewer)
+    return act(submitted(opening, user, **data), "start_review", reviewer)
 
 
 def granted(opening, user, reviewer, senior, **data):
     app = in_review(opening, user, reviewer, **data)
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
-    app = services.perform(app, "propose_grant", reviewer, {"note": "Voldoet."})
-    return services.perform(app, "approve_decision", senior)
+    app = act(app, "propose_grant", reviewer, {"note": "Voldoet."})
+    return act(app, "approve_decision", senior)
 
 
 def rejected(opening, user, reviewer, senior, **data):
     app = in_review(opening, user, reviewer, **data)
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
-    app = services.perform(app, "propose_rejection", reviewer, {"reason_code": "not_eligible", "note": "Nee."})
-    return services.perform(app, "approve_decision", senior)
+    app = act(app, "propose_rejection", reviewer, {"reason_code": "not_eligible", "note": "Nee."})
+    return act(app, "approve_decision", senior)
 
 
 # A real (blank, one-page) PDF: uploads are opened and inspected, so a PDF must be one.

@@ -25,6 +25,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Organisation, Role, User
 from schemes.models import Opening, Scheme
+from tests.factories import act
 
 
 def at(month: int, day: int, hour: int = 10) -> datetime.datetime:
@@ -118,7 +119,7 @@ class Story:
         )
 
     def act(self, app, action, user, moment, **data):
-        return services.perform(app, action, user, data, now=moment)
+        return act(app, action, user, data, now=moment)
 
     def review(self, app, moment):
         app = self.act(app, "start_review", self.reviewer, moment)

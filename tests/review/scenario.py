@@ -1,7 +1,7 @@
 """Factories and small scenarios shared by the reviewer, letter and clock tests.
 
 Everything goes through the services, as a reviewer or an employer would: a
-submitted application is one that ``services.perform(..., "submit")`` accepted.
+submitted application is one that ``act(..., "submit")`` accepted.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Application, Organisation, Role, User
 from schemes.models import Distribution, Opening, Scheme, Shape
+from tests.factories import act
 
 
 class SchemeFactory(factory.django.DjangoModelFactory):
@@ -162,26 +163,24 @@ def submitted(opening, user: User, *, units=2, data=None, kvk=None) -> Applicati
     app = services.create_draft(
         user=user, opening=opening, organisation_kvk=kvk, data={"truthfulness_declared": True, **data}
     )
-    return services.perform(app, "submit", user)
+    return act(app, "submit", user)
 
 
 def granted(opening, applicant: User, first: User, second: User, **kwargs) -> Application:
     """Submitted, reviewed and granted under four eyes."""
     app = submitted(opening, applicant, **kwargs)
-    services.perform(app, "start_review", first)
+    act(app, "start_review", first)
     services.declare_conflict_of_interest(application=app, user=first, conflict=False)
-    services.perform(app, "propose_grant", first, {"note": "Voldoet aan de voorwaarden."})
-    return services.perform(app, "approve_decision", second)
+    act(app, "propose_grant", first, {"note": "Voldoet aan de voorwaarden."})
+    return act(app, "approve_decision", second)
 
 
 def rejected(opening, applicant: User, first: User, second: User, code="not_eligible") -> Application:
     app = submitted(opening, applicant)
-    services.perform(app, "start_review", first)
+    act(app, "start_review", first)
     services.declare_conflict_of_interest(application=app, user=first, conflict=False)
-    services.perform(
-        app, "propose_rejection", first, {"reason_code": code, "note": "Het beroep staat niet op de lijst."}
-    )
-    return services.perform(app, "approve_decision", second)
+    act(app, "propose_rejection", first, {"reason_code": code, "note": "Het beroep staat niet op de lijst."})
+    return act(app, "approve_decision", second)
 
 
 def team_for(opening=None) -> dict:
