@@ -12,8 +12,7 @@ from django.db.models import ProtectedError
 from applications import services
 from applications.models import Application, AuditEvent
 from applications.states import State
-
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

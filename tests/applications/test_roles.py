@@ -19,8 +19,7 @@ from applications.models import Application, AuditEvent, Decision, Role
 from applications.services import ActionError
 from applications.states import State
 from schemes.models import LedgerEntry
-
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

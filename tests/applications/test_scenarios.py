@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
+from freezegun import freeze_time
 
 from applications import services
-from applications.models import AuditEvent, DeMinimisAid, Payment, Role
+from applications.models import AuditEvent, DeMinimisAid, Payment, Role, Tranche
 from applications.services import Conflict, Invalid
+from applications.services.tranches import release_due_tranches
 from applications.states import State
-from schemes.models import LedgerEntry
-
-from . import factories as f
+from schemes import budget
+from schemes.models import LedgerEntry, Opening, TranchePlanItem
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -192,11 +197,6 @@ def test_ceiling_reached_at_grant_is_a_conflict(omscholing, werkgever, reviewer,
 
 @pytest.fixture
 def techkwadraat(db):
-    import datetime
-
-    from django.utils import timezone
-
-    from schemes.models import TranchePlanItem
 
     scheme = f.techkwadraat_scheme()
     opening = f.open_opening(scheme, ceiling="351600000.00")
@@ -223,8 +223,6 @@ def techkwadraat(db):
 
 
 def test_techkwadraat_unconditional_tranche_on_schedule_conditional_after_positive_kpi_review(techkwadraat):
-    from applications.models import Tranche
-    from applications.services.tranches import release_due_tranches
 
     scheme, opening, team = techkwadraat
     penvoerder = f.employer(f.OrganisationFactory(name="ROC Techniek Oost"))
@@ -272,7 +270,6 @@ def test_techkwadraat_unconditional_tranche_on_schedule_conditional_after_positi
 
 
 def test_techkwadraat_conditional_tranche_withheld_after_negative_review_lowers_the_commitment(techkwadraat):
-    from applications.models import Tranche
 
     scheme, opening, team = techkwadraat
     app = f.granted(opening, f.employer(), team["reviewer"], team["senior"], requested_amount="1000000.00")
@@ -298,9 +295,6 @@ def test_tranche_release_without_kpi_values_is_refused(techkwadraat):
 
 def test_the_real_omscholing_2021_opening_during_its_window(catalogue):
     """The catalogue's own omscholing-2021, on a day in October 2021."""
-    from freezegun import freeze_time
-
-    from schemes.models import Opening
 
     with freeze_time("2021-10-04 10:00:00+02:00"):
         opening = Opening.objects.get(code="omscholing-2021")
@@ -341,9 +335,6 @@ def test_slim_limits_are_checked_again_at_the_decision(slim):
 
 def test_the_database_constraint_stops_an_overspend_the_python_check_missed(omscholing, werkgever, reviewer, senior):
     """Should ``fits`` ever be wrong, the check constraint refuses and nothing is booked."""
-    from unittest import mock
-
-    from schemes import budget
 
     opening = f.open_opening(omscholing, code="krap-plafond", ceiling="3750.00", distribution="lottery")
     app = f.proposed_grant(opening, werkgever, reviewer)  # € 7.500 on a ceiling of € 3.750

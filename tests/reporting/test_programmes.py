@@ -12,7 +12,7 @@ from applications.models import Role
 from reporting.queries import kpi_report
 from schemes.models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
 
-from .conftest import at, make_user, organisation
+from .story import at, make_user, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from applications.models import (
     SupplementRequest,
     Unit,
 )
-from tests.review.scenario import OpeningFactory, rejected, submitted, team_for, traject
+from tests.factories import OpeningFactory, rejected, submitted, team_for, traject
 
 pytestmark = pytest.mark.django_db
 
