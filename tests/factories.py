@@ -314,7 +314,8 @@ def unit_rows(*rows: dict, prefix: str = "units") -> dict:
 
 
 def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, **data) -> Application:
-    """A complete draft, declared truthful. ``units``: the trajecten, or how many of ``worker(n)``."""
+    """A complete draft, declared truthful: two trajecten, € 30.000 of costs ending in a year, or € 1 mln
+    for a programme ending in two years. ``units``: the trajecten, or how many of ``worker(n)``."""
     data.setdefault("truthfulness_declared", True)
     shape = opening.published_rules.shape
     if shape == Shape.PER_UNIT:
@@ -322,10 +323,12 @@ def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, *
             units = [worker(n + 1) for n in range(units)]
         data["units"] = units if units is not None else [traject(1), traject(2)]
     elif shape == Shape.SHARE_OF_COSTS:
-        data.setdefault("eligible_costs", "20000.00")
+        data.setdefault("eligible_costs", "30000.00")
         data.setdefault("de_minimis_declared", "0.00")
+        data.setdefault("project_end_date", (timezone.localdate() + datetime.timedelta(days=365)).isoformat())
     else:
         data.setdefault("requested_amount", "1000000.00")
+        data.setdefault("project_end_date", (timezone.localdate() + datetime.timedelta(days=730)).isoformat())
     return services.create_draft(user=user, opening=opening, organisation_kvk=kvk, data=data)
 
 

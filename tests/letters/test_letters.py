@@ -59,7 +59,7 @@ def test_an_employer_with_two_trajecten_gets_a_receipt_and_a_grant_of_7500_euro(
     scheme = opening.scheme
     applicant = employer()
     with django_capture_on_commit_callbacks(execute=True):
-        app = granted(opening, applicant, reviewer([scheme]), senior([scheme]))
+        app = granted(opening, applicant, reviewer([scheme]), senior([scheme]), units=2)
 
     receipt = pdf_text(only(app, "receipt"))
     assert app.reference in receipt
