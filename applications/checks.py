@@ -1,8 +1,9 @@
-"""The limits of a scheme applied to one application.
+"""The limits of a scheme applied to one application, and to its applicant.
 
 Called with the same code at submission, at the decision and at settlement:
-the amount from the published rules, one application per window, de-minimis,
-and who may apply.
+the amount from the published rules, one application per window, the limits per
+applicant over all its applications in the opening (``remaining_for``: also what
+the first step of the form shows), de-minimis, and who may apply.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from schemes.rules import DE_MINIMIS_LIMIT, Computation
 
 from . import clocks
 from .errors import Invalid
-from .models import Application, DeMinimisAid
-from .states import State
+from .models import Application, DeMinimisAid, Unit
+from .states import HOLDING_STATES, State
 
 
 def unit_costs(application) -> list[Decimal]:
@@ -56,6 +57,87 @@ def other_applications_in_window(application):
         Application.objects.filter(opening_id=application.opening_id, organisation_id=application.organisation_id)
         .exclude(pk=application.pk)
         .exclude(state__in=[State.DRAFT, State.WITHDRAWN])
+    )
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """What an applicant still may ask in one opening, over all its applications there."""
+
+    unit_label: str
+    max_units: int | None
+    units_held: int
+    one_per_window: bool
+    applications: int  # submitted in this opening and not withdrawn (a rejected one used the window too)
+
+    @property
+    def units_left(self) -> int | None:
+        if self.max_units is None:
+            return None
+        return max(self.max_units - self.units_held, 0)
+
+    @property
+    def may_apply(self) -> bool:
+        if self.one_per_window and self.applications:
+            return False
+        return self.units_left is None or self.units_left > 0
+
+    @property
+    def refusal(self) -> str:
+        """Why the applicant cannot apply again in this opening ('' if it can)."""
+        if self.one_per_window and self.applications:
+            return _(
+                "Uw organisatie heeft in deze openstelling al een aanvraag ingediend; per openstelling mag dat één keer."
+            )
+        if not self.may_apply:
+            return _(
+                "Uw organisatie heeft in deze openstelling al %(held)s %(unit)sen aangevraagd, het maximum per "
+                "aanvrager; een nieuwe aanvraag kan er niet meer bij."
+            ) % {"held": self.units_held, "unit": self.unit_label}
+        return ""
+
+    def lines(self) -> list[str]:
+        """The count so far, in plain Dutch, for the applicant."""
+        out = []
+        if self.max_units is not None:
+            out.append(
+                _(
+                    "Uw organisatie heeft in deze openstelling %(held)s van ten hoogste %(max)s %(unit)sen "
+                    "aangevraagd; er kunnen er nog %(left)s bij."
+                )
+                % {"held": self.units_held, "max": self.max_units, "unit": self.unit_label, "left": self.units_left}
+            )
+        if self.one_per_window:
+            out.append(
+                _("Per openstelling kan uw organisatie één aanvraag indienen; u heeft er al een.")
+                if self.applications
+                else _("Per openstelling kan uw organisatie één aanvraag indienen.")
+            )
+        return out
+
+
+def remaining_for(organisation, opening, *, exclude_application_id: int | None = None) -> Remaining:
+    """The limits per applicant in ``opening`` and what ``organisation`` has used of them.
+
+    Counted over the organisation's submitted applications (``exclude_application_id``: the one being judged),
+    so three applications of 6 trajecten are 18 trajecten against a limit of 6, not three times 6.
+    """
+    rules = opening.published_rules
+    mine = Application.objects.filter(opening_id=opening.pk, organisation_id=organisation.pk)
+    if exclude_application_id:
+        mine = mine.exclude(pk=exclude_application_id)
+    held = 0
+    if rules.max_units_per_applicant is not None:
+        held = Unit.objects.filter(application__in=mine.filter(state__in=HOLDING_STATES)).count()
+    applications = 0
+    if rules.one_per_window:
+        applications = mine.exclude(state__in=[State.DRAFT, State.WITHDRAWN]).count()
+    return Remaining(
+        unit_label=rules.unit_label or "eenheid",
+        max_units=rules.max_units_per_applicant,
+        units_held=held,
+        one_per_window=rules.one_per_window,
+        applications=applications,
     )
 
 
@@ -105,6 +187,8 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
                 % {"amount": euro(amount), "max": euro(result.amount)},
             )
         result.amount = amount
+    if rules.shape == "per_unit" and rules.max_units_per_applicant is not None:
+        _check_units_per_applicant(application, result)
     if rules.one_per_window and other_applications_in_window(application).exists():
         result.refuse(
             "opening",
@@ -124,6 +208,30 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
                 % {"total": euro(aid.total), "max": euro(DE_MINIMIS_LIMIT)},
             )
     return result
+
+
+def _check_units_per_applicant(application, result: Computation) -> None:
+    """The units of this application together with the applicant's others in the opening."""
+    remaining = remaining_for(application.organisation, application.opening, exclude_application_id=application.pk)
+    if not remaining.units_held:
+        return  # this application alone: the rules' own check said it
+    count = len(unit_costs(application))
+    if remaining.units_held + count > remaining.max_units:
+        result.refuse(
+            "units",
+            _(
+                "Uw organisatie heeft in deze openstelling al %(held)s %(unit)sen aangevraagd; met deze %(count)s "
+                "zijn het er %(total)s, en per aanvrager mogen het er ten hoogste %(max)s zijn (nog %(left)s)."
+            )
+            % {
+                "held": remaining.units_held,
+                "unit": remaining.unit_label,
+                "count": count,
+                "total": remaining.units_held + count,
+                "max": remaining.max_units,
+                "left": remaining.units_left,
+            },
+        )
 
 
 def refuse_if(result: Computation, message: str) -> None:

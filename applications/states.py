@@ -67,6 +67,9 @@ GRANTED_STATES = (
     State.SETTLEMENT_PROPOSED,
     State.SETTLED,
 )
+# Asking for or holding the scheme's money: counted against a limit per applicant (at most 6 trajecten per
+# employer per opening), whichever application the units are in.
+HOLDING_STATES = (*OPEN_STATES, *GRANTED_STATES)
 # The outcomes of a first decision on an application.
 FIRST_DECISION_STATES = (State.GRANTED, State.REJECTED, State.NOT_CONSIDERED)
 DECIDED_STATES = (

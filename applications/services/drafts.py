@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from schemes.models import Opening
 
-from .. import audit, known_rows
+from .. import audit, checks, known_rows
 from .. import permissions as perms
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Application, Channel, CoFinancing, CostLine, Organisation, Partner, Role, Unit, User
@@ -271,6 +271,9 @@ def create_draft(
     moment = now or timezone.now()
     if opening.status_at(moment) == Opening.Status.CLOSED:
         raise Conflict(_("Deze openstelling is gesloten; er kan geen aanvraag meer bij."))
+    remaining = checks.remaining_for(organisation, opening)
+    if not remaining.may_apply:  # at the first step, not after the fifth
+        raise Conflict(remaining.refusal)
     application = Application(
         opening=opening,
         organisation=organisation,

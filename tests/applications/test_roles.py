@@ -129,7 +129,8 @@ class Cast:
     """Everyone who might touch an application of one Omscholing-like opening."""
 
     def __init__(self):
-        self.scheme = f.omscholing_scheme()
+        # many applications of one employer in one opening: no limit per applicant in the way of the roles
+        self.scheme = f.omscholing_scheme(max_units_per_applicant=None)
         self.opening = f.open_opening(self.scheme)
         other_scheme = f.slim_scheme()
         org = f.OrganisationFactory(name="Installatiebedrijf Jansen B.V.")

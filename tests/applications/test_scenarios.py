@@ -113,8 +113,9 @@ def test_slim_at_60_percent_is_capped_at_24999(slim):
 def test_slim_second_application_in_the_same_window_is_refused(slim):
     scheme, opening = slim
     user = f.employer()
-    f.submitted(opening, user, eligible_costs="10000.00")
-    second = f.draft(opening, user, eligible_costs="12000.00")
+    first = f.draft(opening, user, eligible_costs="10000.00")
+    second = f.draft(opening, user, eligible_costs="12000.00")  # both drafts made before either was submitted
+    services.perform(first, "submit", user)
     with pytest.raises(Invalid) as refused:
         services.perform(second, "submit", user)
     assert "al een aanvraag" in refused.value.detail
