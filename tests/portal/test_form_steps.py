@@ -305,7 +305,7 @@ def test_a_draft_attachment_can_be_removed(wclient, werkgever, opening):
 
 
 def test_going_on_without_the_truthfulness_declaration_is_refused(wclient, werkgever, opening):
-    app = f.draft(opening, werkgever)
+    app = f.draft(opening, werkgever, truthfulness_declared=False)
     page = wclient.post(step_url(app, "verklaringen"), {"action": "next"}).content.decode()
     assert "naar waarheid" in page and 'href="#id_truthfulness_declared"' in page
     app.refresh_from_db()
