@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from schemes.formatting import euro
+from schemes.forms import MoneyField
+
 from ..models import CoFinancing, Partner, Unit
 from .forms import TEXT, AccessibleForm, date_field, money_field
 
@@ -12,6 +15,7 @@ from .forms import TEXT, AccessibleForm, date_field, money_field
 
 
 class UnitRowForm(AccessibleForm):
+    summary_fields = ("participant", "occupation", "cost")
     participant = forms.CharField(label=_("Deelnemer"), max_length=255, widget=forms.TextInput(attrs=TEXT))
     occupation = forms.CharField(label=_("Beoogd beroep"), max_length=255, widget=forms.TextInput(attrs=TEXT))
     occupation_sector = forms.ChoiceField(
@@ -43,6 +47,7 @@ class UnitRowForm(AccessibleForm):
 
 
 class CostLineRowForm(AccessibleForm):
+    summary_fields = ("description", "amount")
     description = forms.CharField(label=_("Kostenpost"), max_length=255, widget=forms.TextInput(attrs=TEXT))
     amount = money_field(_("Bedrag"))
 
@@ -51,6 +56,7 @@ class CostLineRowForm(AccessibleForm):
 
 
 class PartnerRowForm(AccessibleForm):
+    summary_fields = ("name", "role")
     name = forms.CharField(label=_("Partner"), max_length=255, widget=forms.TextInput(attrs=TEXT))
     kvk = forms.RegexField(
         label=_("KVK-nummer"),
@@ -100,11 +106,11 @@ class PartnerRowForm(AccessibleForm):
 
 
 class RowSet:
-    """A table of row forms that grows and shrinks without JavaScript.
+    """Row forms, one card each ("add another"), that grow and shrink without JavaScript.
 
     The number of rows travels in a hidden ``<prefix>-TOTAL`` field; the
-    buttons "rij toevoegen" and "verwijder" post the form and come back with
-    one row more or less, keeping everything that was typed.
+    buttons "+ traject toevoegen" and "verwijder" post the form and come back
+    with one row more or less, keeping everything that was typed.
     """
 
     def __init__(self, form_class, prefix: str, *, data=None, initial=None, max_rows=None, min_rows=1):
@@ -179,6 +185,26 @@ class RowSet:
                 )
             else:
                 out.append(form.initial or None)
+        return out
+
+    def summaries(self) -> list[dict]:
+        """One line per row for the list of those added: what the row's first fields say so far."""
+        out = []
+        for index, form in enumerate(self.forms):
+            values = []
+            for name in form.summary_fields:
+                value = form.data.get(f"{form.prefix}-{name}") if form.is_bound else (form.initial or {}).get(name)
+                field = form.fields[name]
+                if value in (None, ""):
+                    continue
+                if isinstance(field, MoneyField):
+                    try:
+                        value = euro(field.to_python(str(value)))
+                    except forms.ValidationError:
+                        pass
+                choices = dict(getattr(field, "choices", ()) or ())
+                values.append(str(choices.get(value, value)))
+            out.append({"index": index, "number": index + 1, "anchor": f"{self.prefix}-{index}", "values": values})
         return out
 
     def quiet(self) -> None:

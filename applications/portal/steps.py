@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from schemes.formatting import datum, euro
+
 from .. import checks, permissions, services
 from ..models import Application, CoFinancing, Role
 from ..services import documents
@@ -79,6 +81,9 @@ class StepPage:
 
     def after_save(self):
         action = self.request.POST.get("action")
+        if action == "next" and self.request.GET.get("terug") == "overzicht":
+            # a change from "check your answers" goes back there, to the answers of this step
+            return redirect(self.url("overzicht") + f"#antwoorden-{self.step}")
         if action == "next" and self.next_step:
             return redirect(self.url(self.next_step))
         if action == "back" and self.previous_step:
@@ -115,6 +120,7 @@ class StepPage:
                 "next_step": self.next_step,
                 "computation": computation,
                 "rule_lines": self.rules.explain(),
+                "returning": self.request.GET.get("terug") == "overzicht",
                 "rules": self.rules,
                 **context,
             },
@@ -460,7 +466,211 @@ def step_declarations(page: StepPage):
     return page.render("portal/step_declarations.html", {"form": form, "errors": error_list(form)})
 
 
-def summary_context(application: Application) -> dict:
+def _lower_first(text) -> str:
+    """ "Deelnemer" -> "deelnemer", for "Wijzig deelnemer"; "IBAN" stays "IBAN"."""
+    text = str(text)
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _answer(key, value, href: str | None, *, change_label=None) -> dict:
+    return {"key": key, "value": value, "href": href, "change_label": change_label or _lower_first(key)}
+
+
+def answers(application: Application, *, applicant_editable: bool) -> list[dict]:
+    """Every answer of the application, each with the link that changes it ("check your answers").
+
+    A change link goes to the field on its step and brings the applicant back to
+    this summary afterwards (``?terug=overzicht``).
+    """
+    rules = application.opening.published_rules
+
+    def href(step_key: str, anchor: str) -> str:
+        return f"{reverse('portal:step', args=[application.reference, step_key])}?terug=overzicht#{anchor}"
+
+    org = application.organisation
+
+    def applicant(key, value, field):
+        return _answer(key, value or "—", href("aanvrager", f"id_{field}") if applicant_editable else None)
+
+    sections = [
+        {
+            "key": "aanvrager",
+            "title": STEP_TITLES["aanvrager"],
+            "rows": [
+                _answer(_("KVK-nummer"), org.kvk, None),
+                applicant(_("Naam"), org.name, "name"),
+                applicant(_("Grootteklasse"), org.get_size_class_display(), "size_class"),
+                applicant(_("Sector"), org.get_sector_display(), "sector"),
+                applicant(_("Provincie"), org.get_province_display(), "province"),
+                applicant("IBAN", org.iban, "iban"),
+                applicant(_("Contactpersoon"), org.contact_name, "contact_name"),
+                applicant(_("E-mailadres"), org.contact_email, "contact_email"),
+                applicant(_("Telefoon"), org.contact_phone, "contact_phone"),
+            ],
+            "note": None
+            if applicant_editable
+            else _("Deze gegevens houdt de werkgever zelf bij in het profiel van de organisatie."),
+        }
+    ]
+    if rules.shape == "per_unit":
+        cards = []
+        for i, unit in enumerate(application.units.all()):
+            noun = f"{_('Traject')} {i + 1}"
+
+            def unit_row(key, value, field, i=i, noun=noun):
+                return _answer(
+                    key,
+                    value,
+                    href("trajecten", f"id_units-{i}-{field}"),
+                    change_label=f"{_lower_first(key)}, {_lower_first(noun)}",
+                )
+
+            cards.append(
+                {
+                    "title": noun,
+                    "rows": [
+                        unit_row(_("Deelnemer"), unit.participant, "participant"),
+                        unit_row(_("Beoogd beroep"), unit.occupation, "occupation"),
+                        unit_row(_("Sector van het beroep"), unit.get_occupation_sector_display(), "occupation_sector"),
+                        unit_row(_("Opleider"), unit.provider, "provider"),
+                        unit_row(_("Kosten"), euro(unit.cost), "cost"),
+                        unit_row(_("Start"), datum(unit.start_date), "start_date"),
+                        unit_row(_("Einde"), datum(unit.end_date), "end_date"),
+                        unit_row(_("Einde contract"), datum(unit.contract_end_date), "contract_end_date"),
+                    ],
+                }
+            )
+        sections.append(
+            {
+                "key": "trajecten",
+                "title": STEP_TITLES["trajecten"],
+                "cards": cards,
+                "empty": _("Nog geen trajecten."),
+                "add": href("trajecten", "units-table"),
+                "add_label": _("Traject toevoegen"),
+            }
+        )
+    elif rules.shape == "share_of_costs":
+        rows = [
+            _answer(
+                line.description,
+                euro(line.amount),
+                href("kosten", f"id_cost_lines-{i}-amount"),
+                change_label=f"{_('kostenpost')} {line.description}",
+            )
+            for i, line in enumerate(application.cost_lines.all())
+        ]
+        rows.append(
+            _answer(_("Subsidiabele kosten"), euro(application.eligible_costs), href("kosten", "cost_lines-table"))
+        )
+        rows.append(
+            _answer(
+                _("Einddatum van het project"),
+                datum(application.project_end_date),
+                href("kosten", "id_project_end_date"),
+            )
+        )
+        if rules.max_amount_partnership:
+            rows.append(
+                _answer(
+                    _("Samenwerkingsverband"),
+                    _("ja") if application.is_partnership else _("nee"),
+                    href("kosten", "id_is_partnership"),
+                )
+            )
+        sections.append({"key": "kosten", "title": STEP_TITLES["kosten"], "rows": rows})
+    else:
+        rows = [
+            _answer(
+                _("Gevraagde programma-toekenning"),
+                euro(application.requested_amount),
+                href("programma", "id_requested_amount"),
+            ),
+            _answer(
+                _("Einddatum van het programma"),
+                datum(application.project_end_date),
+                href("programma", "id_project_end_date"),
+            ),
+        ]
+        cards = []
+        for i, partner in enumerate(application.partners.prefetch_related("cofinancing")):
+            noun = f"{_('Partner')} {i + 1}"
+
+            def partner_row(key, value, field, i=i, noun=noun):
+                return _answer(
+                    key,
+                    value,
+                    href("programma", f"id_partners-{i}-{field}"),
+                    change_label=f"{_lower_first(key)}, {_lower_first(noun)}",
+                )
+
+            cofinancing = "; ".join(
+                f"{co.get_source_display()} {co.get_kind_display()} {euro(co.amount)}"
+                for co in partner.cofinancing.all()
+            )
+            cards.append(
+                {
+                    "title": noun,
+                    "rows": [
+                        partner_row(_("Naam"), partner.name, "name"),
+                        partner_row(_("KVK-nummer"), partner.kvk or "—", "kvk"),
+                        partner_row(_("Rol"), partner.get_role_display(), "role"),
+                        partner_row(_("mkb"), _("ja") if partner.is_sme else _("nee"), "is_sme"),
+                        partner_row(_("Cofinanciering"), cofinancing or "—", "source"),
+                    ],
+                }
+            )
+        sections.append(
+            {
+                "key": "programma",
+                "title": STEP_TITLES["programma"],
+                "rows": rows,
+                "cards": cards,
+                "add": href("programma", "partners-table"),
+                "add_label": _("Partner toevoegen"),
+            }
+        )
+    documents_rows = [
+        _answer(
+            document.get_kind_display(),
+            document,
+            href("bijlagen", f"document-{document.pk}"),
+            change_label=f"{_('bijlage')} {document.original_name}",
+        )
+        for document in application.documents.all()
+    ]
+    sections.append(
+        {
+            "key": "bijlagen",
+            "title": STEP_TITLES["bijlagen"],
+            "rows": documents_rows,
+            "documents": True,
+            "empty": _("Nog geen documenten."),
+            "add": href("bijlagen", "id_file"),
+            "add_label": _("Document toevoegen"),
+        }
+    )
+    declarations = []
+    if rules.de_minimis:
+        declarations.append(
+            _answer(
+                _("De-minimissteun ontvangen in de afgelopen drie jaar"),
+                euro(application.de_minimis_declared),
+                href("verklaringen", "id_de_minimis_declared"),
+            )
+        )
+    declarations.append(
+        _answer(
+            _("Naar waarheid ingevuld"),
+            _("ja, verklaard") if application.truthfulness_declared else _("nog niet verklaard"),
+            href("verklaringen", "id_truthfulness_declared"),
+        )
+    )
+    sections.append({"key": "verklaringen", "title": STEP_TITLES["verklaringen"], "rows": declarations})
+    return sections
+
+
+def summary_context(application: Application, user=None) -> dict:
     result = checks.check_limits(application)
     refusals = []
     steps = steps_for(application.opening.published_rules)
@@ -482,18 +692,17 @@ def summary_context(application: Application) -> dict:
                 + "#id_truthfulness_declared",
             }
         )
+    applicant_editable = user is None or user.role != Role.INTERMEDIARY
     return {
         "check": result,
         "refusals": refusals,
-        "units": application.units.all(),
-        "cost_lines": application.cost_lines.all(),
-        "partners": application.partners.prefetch_related("cofinancing"),
+        "answers": answers(application, applicant_editable=applicant_editable),
         "documents": application.documents.all(),
     }
 
 
 def step_summary(page: StepPage, status: int = 200, extra: dict | None = None):
-    context = summary_context(page.application)
+    context = summary_context(page.application, page.request.user)
     context.update(extra or {})
     return page.render("portal/step_summary.html", context, context["check"], status=status)
 

@@ -88,7 +88,7 @@ def test_the_portal_pages_pass_axe_with_and_without_errors(live_server, transact
             found[url] = problems
     # With errors: a new traject with only a cost below the minimum.
     page.goto(live_server.url + reverse("portal:step", args=[draft.reference, "trajecten"]))
-    page.get_by_role("button", name="+ rij toevoegen").click()
+    page.get_by_role("button", name="+ traject toevoegen").click()
     page.fill("#id_units-2-cost", "5000")
     page.get_by_role("button", name="Opslaan en verder", exact=True).click()
     assert page.evaluate("document.activeElement.id") == "error-summary"

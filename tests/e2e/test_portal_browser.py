@@ -88,9 +88,9 @@ def test_an_employer_applies_for_omscholing_with_two_trajecten_and_downloads_the
     assert page.input_value("#id_name") == "Installatiebedrijf Jansen B.V."  # prefilled from the profile
     button(page, "Opslaan en verder").click()
 
-    # Two trajecten: one row, then "rij toevoegen" without losing it, then the second.
+    # Two trajecten: one row, then "+ traject toevoegen" without losing it, then the second.
     fill_traject(page, 0, "A. de Vries", "8000", "ict")
-    button(page, "+ rij toevoegen").click()
+    button(page, "+ traject toevoegen").click()
     assert page.input_value("#id_units-0-participant") == "A. de Vries"
     fill_traject(page, 1, "B. Bakker", "9.500,00", "techniek")
     # With JavaScript the amount follows the typing (htmx); without it, "Bedrag opnieuw berekenen" does.
