@@ -64,16 +64,30 @@ def reviews(application: Application, user: User) -> bool:
     )
 
 
-def assesses_without_conflict(application: Application, user: User) -> bool:
-    """A reviewer proposes a decision only after declaring no conflict of interest."""
-    if not reviews(application, user):
-        return False
-    return application.assessments.filter(
-        reviewer=user, no_conflict_declared_at__isnull=False, conflict_declared=False
-    ).exists()
+def declaration(application: Application, user: User) -> bool | None:
+    """This user's declaration on this case: False for no conflict, True for a conflict, None for none yet.
+
+    Read from the case's prefetched assessments when a screen fetched them (no query per action), else asked.
+    """
+    prefetched = getattr(application, "_prefetched_objects_cache", {}).get("assessments")
+    if prefetched is not None:
+        mine = next((a for a in prefetched if a.reviewer_id == user.pk), None)
+    else:
+        mine = (
+            application.assessments.filter(reviewer_id=user.pk)
+            .only("conflict_declared", "no_conflict_declared_at")
+            .first()
+        )
+    if mine is None:
+        return None
+    if mine.conflict_declared:
+        return True
+    return False if mine.no_conflict_declared_at is not None else None
 
 
-reviews_settlement = reviews
+def declared_no_conflict(application: Application, user: User) -> bool:
+    """Every act of staff on a case waits for that user's declaration of no conflict of interest on it."""
+    return declaration(application, user) is False
 
 
 def approves_pending_decision(application: Application, user: User) -> bool:

@@ -53,13 +53,27 @@ class LetterKind(models.TextChoices):
 
 @dataclass(frozen=True)
 class Who:
-    """A permission ``(application, user) -> bool`` and the refusal that explains it."""
+    """A permission ``(application, user) -> bool`` and the refusal that explains it.
+
+    ``declares``: the act is staff's, on one case, and waits for that user's declaration of no conflict
+    of interest on that case (Awb 2:4); a declared conflict blocks every such act. This is the one
+    place the rule lives: ``perform``, ``available_actions``, the buttons and the API all ask ``Who``.
+    """
 
     test: Callable
     refusal: Callable  # (application, user) -> str
+    declares: bool = False
 
     def __call__(self, application, user) -> bool:
-        return self.test(application, user)
+        if not self.test(application, user):
+            return False
+        return not self.declares or perms.declared_no_conflict(application, user)
+
+    def refuse(self, application, user) -> str:
+        """What a refused user reads: who may act, else what their declaration lacks."""
+        if self.declares and self.test(application, user):
+            return _declaration_missing(application, user)
+        return self.refusal(application, user)
 
 
 def _not_yours(application, user) -> str:
@@ -74,10 +88,15 @@ def _not_for_you(application, user) -> str:
     return str(_("U mag deze actie niet uitvoeren."))
 
 
-def _declare_first(application, user) -> str:
-    if perms.reviews(application, user):
-        return str(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
-    return _not_yours(application, user)
+def _declaration_missing(application, user) -> str:
+    if perms.declaration(application, user) is True:
+        return str(
+            _(
+                "U heeft belangenverstrengeling gemeld bij deze aanvraag: u handelt er niet op. "
+                "Een collega neemt het over."
+            )
+        )
+    return str(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
 
 
 def _four_eyes(application, user) -> str:
@@ -90,10 +109,9 @@ def _four_eyes(application, user) -> str:
 
 
 APPLICANT = Who(perms.acts_for_applicant, _not_for_you)
-REVIEWER = Who(perms.reviews, _not_yours)
-ASSESSOR = Who(perms.assesses_without_conflict, _declare_first)
-APPROVER = Who(perms.approves_pending_decision, _four_eyes)
-PAYMENTS = Who(perms.handles_payments, _not_yours)
+REVIEWER = Who(perms.reviews, _not_yours, declares=True)
+APPROVER = Who(perms.approves_pending_decision, _four_eyes, declares=True)
+PAYMENTS = Who(perms.handles_payments, _not_yours, declares=True)
 
 
 # --- targets picked by a rule ---------------------------------------------------------------
@@ -286,7 +304,7 @@ class Action(Event):
         return self.target.possible if isinstance(self.target, Rule) else (self.target,)
 
     def refusal(self, application, user) -> str:
-        return self.who.refusal(application, user)
+        return self.who.refuse(application, user)
 
     def failed_condition(self, application):
         """The first condition that does not hold now, or None."""
@@ -400,7 +418,7 @@ ACTIONS: tuple[Action, ...] = (
         log=_("Verlening voorstellen"),
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
-        who=ASSESSOR,
+        who=REVIEWER,
         button=_("Verlening voorstellen"),
         fields=(Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"), _NOTE),
     ),
@@ -409,7 +427,7 @@ ACTIONS: tuple[Action, ...] = (
         log=_("Afwijzing voorstellen"),
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
-        who=ASSESSOR,
+        who=REVIEWER,
         button=_("Afwijzing voorstellen"),
         fields=(Field("reason_code", _("Reden van afwijzing"), "reason", required=True), _NOTE),
     ),

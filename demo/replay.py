@@ -204,14 +204,15 @@ def _replay(opening: Opening, clock: _Clock) -> int:
         review = rng.uniform(2, 12)
         if item["outcome"] == "withdrawn":
             if rng.random() < 0.5:
+                steps.append((review - 0.01, "declare_no_conflict", reviewer, {}))
                 steps.append((review, "start_review", reviewer, {}))
             steps.append(
                 (review + rng.uniform(1, 10), "withdraw", item["user"], {"reason": rng.choice(WITHDRAW_REASONS)})
             )
         else:
             propose = review + rng.uniform(7, 40)
+            steps.append((review - 0.01, "declare_no_conflict", reviewer, {}))  # before any act on the case
             steps.append((review, "start_review", reviewer, {}))
-            steps.append((review + 0.01, "declare_no_conflict", reviewer, {}))
             if item["outcome"] == "granted":
                 steps.append((propose, "propose_grant", reviewer, {"note": "Voldoet aan de voorwaarden."}))
             else:
@@ -219,6 +220,7 @@ def _replay(opening: Opening, clock: _Clock) -> int:
                     (propose, "propose_rejection", reviewer, {"reason_code": item["reason"], "note": "Zie de reden."})
                 )
             decide = propose + rng.uniform(1, 6)
+            steps.append((decide - 0.01, "declare_no_conflict", senior, {}))
             steps.append((decide, "approve_decision", senior, {}))
             if item["outcome"] == "granted":
                 steps.append((decide + rng.uniform(3, 20), "pay_advance", reviewer, {}))

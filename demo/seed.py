@@ -242,6 +242,7 @@ def _demo_applications(report: LoadReport) -> None:
         },
     )
     services.perform(in_review, "submit", intermediair)
+    services.declare_conflict_of_interest(application=in_review, user=behandelaar, conflict=False)
     services.perform(in_review, "start_review", behandelaar)
     granted = services.create_draft(
         user=werkgever,
@@ -249,9 +250,10 @@ def _demo_applications(report: LoadReport) -> None:
         data={"truthfulness_declared": True, "units": [traject("M. Visser", "Netwerkbeheerder", "ict", "8000.00")]},
     )
     services.perform(granted, "submit", werkgever)
-    services.perform(granted, "start_review", behandelaar)
     services.declare_conflict_of_interest(application=granted, user=behandelaar, conflict=False)
+    services.perform(granted, "start_review", behandelaar)
     services.perform(granted, "propose_grant", behandelaar, {"note": "Voldoet aan alle voorwaarden."})
+    services.declare_conflict_of_interest(application=granted, user=senior, conflict=False)
     services.perform(granted, "approve_decision", senior)
     for app in (draft, submitted, in_review, granted):
         Application.objects.filter(pk=app.pk).update(is_demo=True, demo_batch="demo")

@@ -4,7 +4,7 @@ Model factories first (schemes, openings, organisations, users), then the people
 and the openings the scenarios speak of (an employer, a reviewer, an open
 Omscholing opening), then applications walked through the real services as the
 portal and the review desk would: a submitted application is one that
-``services.perform(..., "submit")`` accepted.
+``act(..., "submit")`` accepted; staff declare no conflict of interest before they act, as the rule asks.
 
 Where the tests need another flavour of the same thing, it is a trait or a
 parameter here (``SchemeFactory(slim=True)``, ``traject(participant=...)``),
@@ -19,7 +19,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from applications import services
+from applications import permissions, services
 from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
 from schemes.models import Distribution, Opening, Scheme, Shape
 
@@ -259,6 +259,26 @@ def team_for(opening=None) -> dict:
     return {"opening": opening, "employer": employer(), "reviewer": reviewer([scheme]), "senior": senior([scheme])}
 
 
+# --- acting on a case as staff ------------------------------------------------------------------
+# Every act of staff on a case waits for that user's declaration of no conflict of interest on it
+# (workflow.Who.declares). A test of something else declares for its staff with these, on purpose.
+
+
+def declare_no_conflict(application, *users):
+    """Each of these staff declares no conflict of interest with the applicant (once: a second call adds nothing)."""
+    for user in users:
+        if permissions.declaration(application, user) is not False:
+            services.declare_conflict_of_interest(application=application, user=user, conflict=False)
+    return application
+
+
+def act(application, action: str, user, data: dict | None = None, **kwargs):
+    """Take a workflow action; staff first declare no conflict of interest with the applicant, as the rule asks."""
+    if user is not None and user.is_case_worker:
+        declare_no_conflict(application, user)
+    return services.perform(application, action, user, data, **kwargs)
+
+
 # --- applications, through the services ----------------------------------------------------------
 
 
@@ -334,11 +354,11 @@ def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, *
 
 def submitted(opening, user, **data) -> Application:
     """A complete application, submitted through the service like the portal does."""
-    return services.perform(draft(opening, user, **data), "submit", user)
+    return act(draft(opening, user, **data), "submit", user)
 
 
 def in_review(opening, user, reviewer, **data) -> Application:
-    return services.perform(submitted(opening, user, **data), "start_review", reviewer)
+    return act(submitted(opening, user, **data), "start_review", reviewer)
 
 
 def proposed_grant(opening, user, reviewer, amount=None, **data) -> Application:
@@ -347,12 +367,12 @@ def proposed_grant(opening, user, reviewer, amount=None, **data) -> Application:
     body = {"note": "Voldoet aan de voorwaarden."}
     if amount is not None:
         body["amount"] = amount
-    return services.perform(app, "propose_grant", reviewer, body)
+    return act(app, "propose_grant", reviewer, body)
 
 
 def granted(opening, user, reviewer, senior, **data) -> Application:
     """Submitted, reviewed and granted under four eyes."""
-    return services.perform(proposed_grant(opening, user, reviewer, **data), "approve_decision", senior)
+    return act(proposed_grant(opening, user, reviewer, **data), "approve_decision", senior)
 
 
 def rejected(opening, user, reviewer, senior, code="not_eligible", **data) -> Application:
@@ -360,8 +380,8 @@ def rejected(opening, user, reviewer, senior, code="not_eligible", **data) -> Ap
     app = in_review(opening, user, reviewer, **data)
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
     body = {"reason_code": code, "note": "Het beroep staat niet op de lijst."}
-    services.perform(app, "propose_rejection", reviewer, body)
-    return services.perform(app, "approve_decision", senior)
+    act(app, "propose_rejection", reviewer, body)
+    return act(app, "approve_decision", senior)
 
 
 def owe_since(application, minutes: float) -> Outbox:

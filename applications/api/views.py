@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from schemes.api_errors import errors_for, flatten
 from schemes.models import Opening
 
+from .. import permissions as perms
 from .. import selectors, services, workflow
 from ..errors import ActionError
 from ..models import Application, Letter
@@ -256,11 +257,16 @@ class AssessmentView(APIView):
 
     @extend_schema(
         summary="Every reviewer's declaration and assessment of the case (the second reviewer reads the first's)",
+        description="The other reviewers' checks and scores come only after this user's own declaration of no "
+        "conflict of interest on the case; before it, only this user's own declaration, if any.",
         responses={200: AssessmentSerializer(many=True), **errors_for(403, 404)},
     )
     def get(self, request, reference):
         application = _case(request, reference)
-        return Response(AssessmentSerializer(application.assessments.order_by("id"), many=True).data)
+        rows = application.assessments.order_by("id")
+        if not perms.declared_no_conflict(application, request.user):
+            rows = rows.filter(reviewer=request.user)
+        return Response(AssessmentSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Record this reviewer's assessment: the checklist, a tender's scores, a note",

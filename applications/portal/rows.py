@@ -29,6 +29,12 @@ class UnitRowForm(AccessibleForm):
     end_date = date_field(_("Einde"))
     contract_end_date = date_field(_("Einde contract"))
 
+    def clean_cost(self):
+        cost = self.cleaned_data.get("cost")
+        if cost is not None and cost < 0:
+            raise forms.ValidationError(_("Een bedrag kan niet negatief zijn."))
+        return cost
+
     def clean(self):
         data = super().clean()
         start, end, contract = data.get("start_date"), data.get("end_date"), data.get("contract_end_date")

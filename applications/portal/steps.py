@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schemes.formatting import datum, euro
+from schemes.rules import Computation
 
 from .. import checks, permissions, services
 from ..models import Application, CoFinancing, Role
@@ -67,6 +68,10 @@ class StepPage:
         self.steps = steps_for(self.rules)
         self.step = step
         self.index = self.steps.index(step)
+        # the limits per applicant over the organisation's other applications here: shown from the first step
+        self.remaining = checks.remaining_for(
+            application.organisation, application.opening, exclude_application_id=application.pk
+        )
 
     @property
     def next_step(self) -> str | None:
@@ -121,6 +126,7 @@ class StepPage:
                 "computation": computation,
                 "rule_lines": self.rules.explain(),
                 "returning": self.request.GET.get("terug") == "overzicht",
+                "remaining": self.remaining,
                 "rules": self.rules,
                 **context,
             },
@@ -175,14 +181,51 @@ def step_applicant(page: StepPage):
     )
 
 
-def _preview(rules, rows: list[dict]):
-    return rules.compute(unit_costs=[row["cost"] for row in rows if row.get("cost") is not None])
+def _judge_rows(rules, rows: RowSet, *, place: bool) -> Computation:
+    """The rules on every traject whose cost can be read, even when another field of it is wrong.
+
+    So a step shows every error at once: an empty name and a cost below the minimum in the
+    same traject are two errors, each in its place. A cost that cannot be read counts as the
+    minimum (its own error is already there), so the count of trajecten stays right.
+    """
+    stand_in = rules.min_unit_cost if rules.min_unit_cost is not None else Decimal("0.00")
+    filled = rows.filled()
+    costs = []
+    for form in filled:
+        form.is_valid()
+        cost = form.cleaned_data.get("cost") if "cost" not in form.errors else None
+        costs.append(cost if cost is not None else stand_in)
+    computation = rules.compute(unit_costs=costs)
+    if place:
+        for refusal in computation.refusals:
+            parts = refusal.field.split(".")
+            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(filled):
+                form = filled[int(parts[1])]
+                if "cost" not in form.errors:
+                    form.add_error("cost", refusal.message)
+            elif refusal.message not in rows.errors_outside:
+                rows.errors_outside.append(refusal.message)
+    return computation
+
+
+def _units_left_message(page: StepPage) -> str:
+    left = page.remaining
+    if left.max_units is None:
+        return ""
+    if left.units_held:
+        return _(
+            "Uw organisatie heeft in deze openstelling al %(held)s %(unit)sen aangevraagd; "
+            "u kunt er nog %(left)s aanvragen."
+        ) % {"held": left.units_held, "unit": left.unit_label, "left": left.units_left}
+    return _("U kunt nog %(left)s %(unit)sen aanvragen.") % {"left": left.units_left, "unit": left.unit_label}
 
 
 def step_units(page: StepPage):
     app = page.application
     rules = page.rules
-    maximum = rules.max_units_per_applicant
+    maximum = page.remaining.units_left if page.remaining.max_units is not None else None
+    if maximum is not None:
+        maximum = max(maximum, 1)
     request = page.request
     if request.method != "POST":
         initial = [
@@ -199,7 +242,9 @@ def step_units(page: StepPage):
             for u in app.units.all()
         ]
         rows = RowSet(UnitRowForm, "units", initial=initial, max_rows=maximum)
-        return page.render("portal/step_units.html", {"rows": rows, "errors": []})
+        return page.render(
+            "portal/step_units.html", {"rows": rows, "errors": [], "rows_left_message": _units_left_message(page)}
+        )
     rows = RowSet(UnitRowForm, "units", data=request.POST, max_rows=maximum)
     if "add_row" in request.POST:
         if not rows.add():
@@ -219,25 +264,42 @@ def step_units(page: StepPage):
     if errors:
         rows.attach_errors(errors, "units")
         return _units_page(page, rows)
-    computation = checks.compute_amount(page.application)
-    if request.POST.get("action") == "next" and not computation.ok:
-        rows.attach_errors(computation.errors_by_field(), "units")
+    computation = checks.check_limits(page.application)  # with the applicant's other applications here
+    unit_errors = {k: v for k, v in computation.errors_by_field().items() if k.split(".")[0] == "units"}
+    if request.POST.get("action") == "next" and unit_errors:
+        rows.attach_errors(unit_errors, "units")
         messages.warning(request, _("Uw concept is opgeslagen, maar zo kan het nog niet worden ingediend."))
         return page.render(
-            "portal/step_units.html", {"rows": rows, "errors": error_list(rowsets=[(rows, _("Traject"))])}, computation
+            "portal/step_units.html",
+            {
+                "rows": rows,
+                "errors": error_list(rowsets=[(rows, _("Traject"))]),
+                "input_invalid": True,
+                "rows_left_message": _units_left_message(page),
+            },
+            computation,
         )
     return page.after_save()
 
 
 def _units_page(page: StepPage, rows: RowSet, *, show_errors: bool = True):
-    computation = _preview(page.rules, rows.rows_for_preview())
+    computation = _judge_rows(page.rules, rows, place=show_errors)
+    invalid = not rows.is_valid() or not computation.ok
     if show_errors:
         errors = error_list(rowsets=[(rows, _("Traject"))])
     else:
         rows.quiet()  # a row added or removed is not yet an error
         errors = [{"href": f"#{rows.prefix}-table", "text": e} for e in rows.errors_outside]
     return page.render(
-        "portal/step_units.html", {"rows": rows, "errors": errors, "quiet": not show_errors}, computation
+        "portal/step_units.html",
+        {
+            "rows": rows,
+            "errors": errors,
+            "quiet": not show_errors,
+            "input_invalid": invalid,
+            "rows_left_message": _units_left_message(page),
+        },
+        computation,
     )
 
 
@@ -286,13 +348,17 @@ def step_costs(page: StepPage):
         "total": total,
     }
     if quiet:
+        context["input_invalid"] = not lines.is_valid()
         lines.quiet()
         context["errors"] = []
         context["quiet"] = True
         return page.render("portal/step_costs.html", context, computation)
     valid = form.is_valid() & lines.is_valid()
     if not valid:
+        if lines.is_valid():  # every error at once: the rules on the costs too, when the costs can be read
+            lines.errors_outside.extend(r.message for r in computation.refusals)
         context["errors"] = error_list(form, rowsets=[(lines, _("Kostenpost"))])
+        context["input_invalid"] = True
         return page.render("portal/step_costs.html", context, computation)
     data = {
         "cost_lines": lines.service_rows(),
@@ -314,6 +380,7 @@ def step_costs(page: StepPage):
         lines.errors_outside.extend(r.message for r in computation.refusals)
         messages.warning(request, _("Uw concept is opgeslagen, maar zo kan het nog niet worden ingediend."))
         context["errors"] = error_list(form, rowsets=[(lines, _("Kostenpost"))])
+        context["input_invalid"] = True
         return page.render("portal/step_costs.html", context, computation)
     return page.after_save()
 
@@ -367,11 +434,13 @@ def step_programme(page: StepPage):
     computation = rules.compute(requested_amount=requested, partnership=len(preview) > 1)
     context = {"form": form, "rows": partners, "totals": _cofinancing_totals(preview), "errors": []}
     if quiet:
+        context["input_invalid"] = not (form.is_valid() and partners.is_valid())
         partners.quiet()
         context["quiet"] = True
         return page.render("portal/step_programme.html", context, computation)
     if not (form.is_valid() & partners.is_valid()):
         context["errors"] = error_list(form, rowsets=[(partners, _("Partner"))])
+        context["input_invalid"] = True
         return page.render("portal/step_programme.html", context, computation)
     data = {
         "requested_amount": str(form.cleaned_data["requested_amount"]),

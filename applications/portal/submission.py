@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from schemes.models import Opening
 
-from .. import selectors, services
+from .. import checks, selectors, services
 from ..models import Application, Letter, Role
 from ..states import State
 from .base import error_list, portal_user, visible_application
@@ -46,6 +46,21 @@ def start(request, code):
     employers = _mandating_employers(user, opening) if user.role == Role.INTERMEDIARY else None
     if employers == [] and refusal is None:
         refusal = _("Geen enkele werkgever heeft u voor deze regeling gemachtigd.")
+    # The limits per applicant bite here, before the first step: the same count as submission.
+    remaining = None
+    room = []
+    if employers is None:
+        remaining = checks.remaining_for(user.organisation, opening)
+        if refusal is None and not remaining.may_apply:
+            refusal = remaining.refusal
+    elif refusal is None:
+        room = [(employer, checks.remaining_for(employer, opening)) for employer in employers]
+    drafts = (
+        selectors.visible_applications(user)
+        .filter(opening=opening, state=State.DRAFT)
+        .select_related("organisation")
+        .order_by("id")
+    )
     if request.method == "POST" and refusal is None:
         form = StartForm(request.POST, employers=employers)
         if form.is_valid():
@@ -71,6 +86,9 @@ def start(request, code):
             "rules": rules.explain(),
             "form": form,
             "refusal": refusal,
+            "remaining": remaining,
+            "room": room,
+            "drafts": drafts,
             "errors": error_list(form),
         },
     )

@@ -33,9 +33,11 @@ def _approve_action(decision: Decision) -> str:
 @case_worker_required
 def decisions(request):
     rows = list(review_selectors.proposed_decisions(request.user)[:200])
+    declared = review_selectors.declared_without_conflict(request.user, [d.application_id for d in rows])
     for decision in rows:
         decision.is_own = decision.proposed_by_id == request.user.pk
-        decision.can_approve = request.user.role in APPROVERS and not decision.is_own
+        decision.declared = decision.application_id in declared
+        decision.can_approve = request.user.role in APPROVERS and not decision.is_own and decision.declared
     return render(
         request,
         "review/decisions.html",

@@ -27,6 +27,7 @@ from stdnum import iban as iban_check
 from schemes.formatting import euro
 
 from .. import checks, clocks, letters, selectors, services, workflow
+from ..criteria import checklist_for, criteria_for
 from ..errors import ActionError
 from ..models import Application, Document, Letter, Role, User
 from ..reasons import REASON_CODES
@@ -286,7 +287,11 @@ def _state_label(value: str) -> str:
     return str(State(value).label) if value in State.values else value
 
 
-def _event_row(event) -> dict:
+def _event_row(event, *, declared: bool = True) -> dict:
+    """One line of the file history; a colleague's assessment note only after one's own declaration."""
+    reason = event.reason
+    if event.action == "assess" and not declared:
+        reason = _("(zichtbaar na uw verklaring over belangenverstrengeling)")
     return {
         "at": event.at,
         "actor": event.actor_name,
@@ -294,7 +299,7 @@ def _event_row(event) -> dict:
         "change": ""
         if event.from_state == event.to_state
         else f"{_state_label(event.from_state) or '—'} → {_state_label(event.to_state)}",
-        "reason": event.reason,
+        "reason": reason,
     }
 
 
@@ -321,7 +326,7 @@ def case(request, reference: str):
         "computation": computation,
         "criteria": _criteria_checks(app, computation),
         "deadlines": selectors.deadlines(app),
-        "events": [_event_row(event) for event in app.events.order_by("at", "id")],
+        "events": [_event_row(event, declared=declared) for event in app.events.order_by("at", "id")],
         "actions": action_forms,
         "pending": pending,
         "own_proposal": own_proposal,
@@ -336,10 +341,33 @@ def case(request, reference: str):
         "last_intent": hearing.last_intent(app),
         "reason_codes": REASON_CODES,
         "letters": sorted(app.letters.all(), key=lambda letter: (letter.created_at, letter.pk)),
-        "other_assessments": [a for a in app.assessments.all() if a.reviewer_id != user.pk],
+        # a colleague's checks and scores only after one's own declaration of no conflict
+        "other_assessments": _colleagues(app, user, rules.shape) if declared else [],
+        "colleagues_hidden": not declared and any(a.reviewer_id != user.pk for a in app.assessments.all()),
         "state_label": State(app.state).label,
     }
     return render(request, "review/case.html", context)
+
+
+def _colleagues(app: Application, user: User, shape: str) -> list[dict]:
+    """The other reviewers' declarations, checks (with their labels) and justified scores."""
+    checks_named, criteria_named = dict(checklist_for(shape)), dict(criteria_for(shape))
+    return [
+        {
+            "reviewer": a.reviewer.get_username(),
+            "conflict": a.conflict_declared,
+            "declared_at": a.no_conflict_declared_at,
+            "checks": [(checks_named.get(key, key), done) for key, done in a.checklist.items()],
+            "scores": [
+                (criteria_named.get(key, key), entry.get("score"), entry.get("justification", ""))
+                for key, entry in a.scores.items()
+            ],
+            "score": a.score,
+            "note": a.note,
+        }
+        for a in app.assessments.all()
+        if a.reviewer_id != user.pk
+    ]
 
 
 @require_POST

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit
+from .. import audit, workflow
 from .. import permissions as perms
 from ..criteria import checklist_for, criteria_for
 from ..errors import Forbidden, Invalid
@@ -31,7 +31,7 @@ def declare_conflict_of_interest(
         )
     note = inputs.text({"note": note}, "note", max_length=5000)
     assessment, created = Assessment.objects.select_for_update().get_or_create(application=application, reviewer=user)
-    before = None if created else ("conflict" if assessment.conflict_declared else "no_conflict")
+    before = None if created else _declared_as(assessment)
     assessment.conflict_declared = conflict
     assessment.no_conflict_declared_at = None if conflict else moment
     assessment.note = note or assessment.note
@@ -43,10 +43,17 @@ def declare_conflict_of_interest(
         "declare_conflict" if conflict else "declare_no_conflict",
         reason=note,
         data={"replaces": before} if before else {},
+        changes={"declaration": [before, _declared_as(assessment)]},
         at=moment,
     )
     assessment.replaced = not created
     return assessment
+
+
+def _declared_as(assessment: Assessment) -> str | None:
+    if assessment.conflict_declared:
+        return "conflict"
+    return "no_conflict" if assessment.no_conflict_declared_at is not None else None
 
 
 @transaction.atomic
@@ -60,9 +67,11 @@ def record_assessment(
     now: datetime.datetime | None = None,
 ) -> Assessment:
     moment = now or timezone.now()
-    assessment = Assessment.objects.filter(application=application, reviewer=user).first()
-    if assessment is None or assessment.no_conflict_declared_at is None or assessment.conflict_declared:
-        raise Forbidden(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
+    if not perms.reviews(application, user):
+        raise Forbidden(_("Alleen een behandelaar van deze regeling kan beoordelen."))
+    if not workflow.REVIEWER(application, user):
+        raise Forbidden(workflow.REVIEWER.refuse(application, user))
+    assessment = Assessment.objects.select_for_update().get(application=application, reviewer=user)
     if checklist is not None:
         assessment.checklist = _checklist(application, checklist)
     if scores is not None:

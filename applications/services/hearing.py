@@ -13,7 +13,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import audit, clocks
+from .. import audit, clocks, workflow
 from .. import permissions as perms
 from ..errors import Forbidden, Invalid
 from ..models import Application, AuditEvent, User
@@ -37,6 +37,8 @@ def send_intent(
     """Tell the applicant what negative decision we intend and why, with a term to reply."""
     if not perms.reviews(application, user):
         raise Forbidden(_("Alleen een behandelaar van deze regeling kan een voornemen sturen."))
+    if not workflow.REVIEWER(application, user):
+        raise Forbidden(workflow.REVIEWER.refuse(application, user))
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Schrijf op waarom u dit besluit van plan bent."), {"reason": [_("Dit veld is verplicht.")]})
@@ -72,6 +74,8 @@ def record_intent_reply(application: Application, user: User, reply: str) -> Aud
     """The applicant's zienswijze, given in the portal or recorded by the reviewer who received it."""
     if not (perms.acts_for_applicant(application, user) or perms.reviews(application, user)):
         raise Forbidden(_("U mag voor deze aanvraag geen zienswijze vastleggen."))
+    if perms.reviews(application, user) and not workflow.REVIEWER(application, user):
+        raise Forbidden(workflow.REVIEWER.refuse(application, user))
     reply = (reply or "").strip()
     if not reply:
         raise Invalid(_("Schrijf de zienswijze op."), {"reply": [_("Dit veld is verplicht.")]})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from schemes import budget
 
-from .. import audit, checks, clocks
+from .. import audit, checks, clocks, workflow
 from .. import permissions as perms
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Application, DeMinimisAid, Payment, Tranche, Unit, User
@@ -194,6 +194,8 @@ def record_payment(*, payment: Payment, user: User | None, now: datetime.datetim
     app = Application.objects.select_for_update().get(pk=payment.application_id)
     if user is not None and not perms.handles_payments(app, user):
         raise Forbidden(_("U mag geen betalingen vastleggen voor deze regeling."))
+    if user is not None and not workflow.PAYMENTS(app, user):
+        raise Forbidden(workflow.PAYMENTS.refuse(app, user))
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == Payment.Status.PAID:
         raise Conflict(_("Deze betaling is al vastgelegd."))

@@ -21,6 +21,8 @@ from applications.services import allocation
 from applications.states import State
 from schemes.models import Distribution, TranchePlanItem
 from tests import factories as f
+from tests.factories import act as staff_act
+from tests.factories import declare_no_conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -207,17 +209,20 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
         assert Application.objects.get(reference=ref).state == expected
         return response.json()
 
+    def declare(client):
+        answer = client.post(f"/api/v1/applications/{ref}/conflict-of-interest/", {"conflict": False}, format="json")
+        assert answer.status_code == 201
+
     state(act(employer, ref, "submit"), "submitted")
+    declare(staff)
     state(act(staff, ref, "start_review"), "in_review")
     data = state(
         act(staff, ref, "request_supplement", {"reason": "Opleidingsplan?", "due_days": 10}), "supplement_requested"
     )
     assert data["supplement_due"]
     state(act(employer, ref, "supplement", {"note": "Bijgevoegd."}), "in_review")
-    services.declare_conflict_of_interest(
-        application=Application.objects.get(reference=ref), user=reviewer, conflict=False
-    )
     state(act(staff, ref, "propose_grant", {"amount": "3750.00", "note": "Eén traject"}), "decision_proposed")
+    declare(second)
     state(act(second, ref, "return_decision", {"note": "Twee trajecten voldoen."}), "in_review")
     state(act(staff, ref, "propose_grant", {"note": "Twee trajecten"}), "decision_proposed")
     data = state(act(second, ref, "approve_decision"), "granted")
@@ -229,6 +234,7 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
         "settlement_requested",
     )
     state(act(staff, ref, "propose_settlement", {"note": "Eén niet afgerond."}), "settlement_proposed")
+    declare(client_for(senior2))
     data = state(act(client_for(senior2), ref, "approve_settlement"), "settled")
     assert data["amount_settled"] == "3750.00"
     state(act(employer, ref, "lodge_objection", {"reason": "Traject 2 is wel afgerond."}), "settled")
@@ -236,10 +242,10 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
 
     events = staff.get(f"/api/v1/applications/{ref}/events/").json()
     assert [e["action"] for e in events] == [
-        "create", "submit", "start_review", "request_supplement", "supplement", "declare_no_conflict", "propose_grant",
-        "return_decision",
+        "create", "submit", "declare_no_conflict", "start_review", "request_supplement", "supplement", "propose_grant",
+        "declare_no_conflict", "return_decision",
         "propose_grant", "approve_decision", "pay_advance", "request_settlement", "propose_settlement",
-        "approve_settlement", "lodge_objection", "decide_objection",
+        "declare_no_conflict", "approve_settlement", "lodge_objection", "decide_objection",
     ]  # fmt: skip
     assert events[1]["actor"] == "werkgever" and events[1]["to_state"] == "submitted"
     assert set(events[0]) == {"id", "at", "actor", "action", "from_state", "to_state", "reason", "data"}
@@ -258,7 +264,7 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
 def test_reject_withdraw_revoke_close_and_not_considered_through_the_api(opening, werkgever, reviewer, senior):
     employer, staff, second = client_for(werkgever), client_for(reviewer), client_for(senior)
     rejected = f.in_review(opening, werkgever, reviewer)
-    services.declare_conflict_of_interest(application=rejected, user=reviewer, conflict=False)
+    declare_no_conflict(rejected, reviewer, senior)
     response = act(staff, rejected, "propose_rejection", {"reason_code": "not_eligible", "note": "Geen tekortberoep."})
     assert response.json()["state"] == "decision_proposed"
     assert act(second, rejected, "approve_decision").json()["state"] == "rejected"
@@ -267,6 +273,7 @@ def test_reject_withdraw_revoke_close_and_not_considered_through_the_api(opening
 
     withdrawn = f.submitted(opening, werkgever)
     assert act(employer, withdrawn, "withdraw", {"reason": "Toch niet."}).json()["state"] == "withdrawn"
+    declare_no_conflict(withdrawn, reviewer)
     assert act(staff, withdrawn, "close").json()["state"] == "closed"
 
     granted = f.granted(opening, werkgever, reviewer, senior)
@@ -274,7 +281,7 @@ def test_reject_withdraw_revoke_close_and_not_considered_through_the_api(opening
     assert act(second, granted, "approve_decision").json()["state"] == "revoked"
 
     late = f.in_review(opening, werkgever, reviewer)
-    services.perform(
+    staff_act(
         late,
         "request_supplement",
         reviewer,
@@ -301,7 +308,7 @@ def test_refusals_are_409_403_400_in_plain_words_and_change_nothing(opening, wer
     assert Application.objects.get(pk=app.pk).version == version
     assert Application.objects.get(pk=app.pk).state == State.SUBMITTED
 
-    app = services.perform(app, "start_review", reviewer)
+    app = staff_act(app, "start_review", reviewer)
     response = act(staff, app, "request_supplement", {"due_days": "veertien"})
     assert response.status_code == 400
     assert response.json()["detail"] and response.json()["errors"]
@@ -364,7 +371,7 @@ def test_allocation_is_staff_only_and_anyone_can_recompute_it(omscholing, review
 
 
 def _scored(app, reviewer, score):
-    services.perform(app, "start_review", reviewer)
+    staff_act(app, "start_review", reviewer)
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
     scores = {criterion: {"score": score, "justification": "Gewogen."} for criterion in ("fit", "quality")}
     services.record_assessment(application=app, user=reviewer, scores=scores)
@@ -420,7 +427,7 @@ def test_fcfs_goes_by_day_of_completeness_with_a_lottery_on_the_day_the_ceiling_
             app = services.create_draft(
                 user=user, opening=opening, data={"units": [f.traject(1)], "truthfulness_declared": True}, now=moment
             )
-            by_day.setdefault(day, []).append(services.perform(app, "submit", user, now=moment))
+            by_day.setdefault(day, []).append(staff_act(app, "submit", user, now=moment))
     result = allocation.allocate(opening=opening, seed="2021-09-02", user=reviewer)
     order = [row["reference"] for row in result.order]
     crossing = allocation.lottery_order("2021-09-02", [a.reference for a in by_day[2]])
@@ -471,7 +478,7 @@ def test_the_fast_representation_is_exactly_what_drf_would_give(opening, werkgev
         f.granted(opening, werkgever, reviewer, senior),
     ]
     supplement = f.in_review(opening, werkgever, reviewer)
-    apps.append(services.perform(supplement, "request_supplement", reviewer, {"reason": "Plan?"}))
+    apps.append(staff_act(supplement, "request_supplement", reviewer, {"reason": "Plan?"}))
     for user in (werkgever, reviewer):
         request = RequestFactory().get("/")
         request.user = user

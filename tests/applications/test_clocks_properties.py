@@ -10,10 +10,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from applications import clocks, services
+from applications import clocks
 from applications.states import State
 from schemes.rules import Rules, to_money
 from tests import factories as f
+from tests.factories import act
 
 # The equated days of Atw art. 3 lid 3 are data in the database (the migration seeds 2026 and 2027).
 pytestmark = pytest.mark.django_db
@@ -139,14 +140,14 @@ def test_the_stored_decision_due_counts_every_supplement_period(opening, reviewe
     user = f.employer()
     start = timezone.now()
     app = f.draft(opening, user)
-    app = services.perform(app, "submit", user, now=start)
-    app = services.perform(app, "start_review", reviewer, now=start)
+    app = act(app, "submit", user, now=start)
+    app = act(app, "start_review", reviewer, now=start)
     moment = start
     for gap, length in plan:
         moment += datetime.timedelta(days=gap)
-        app = services.perform(app, "request_supplement", reviewer, {"reason": "Plan.", "due_days": 60}, now=moment)
+        app = act(app, "request_supplement", reviewer, {"reason": "Plan.", "due_days": 60}, now=moment)
         moment += datetime.timedelta(days=length)
-        app = services.perform(app, "supplement", user, {"note": "Hier."}, now=moment)
+        app = act(app, "supplement", user, {"note": "Hier."}, now=moment)
     assert app.state == State.IN_REVIEW
     complete_on = clocks.local_date(start)
     suspended = sum(r.days_suspended for r in app.supplement_requests.all())

@@ -17,6 +17,7 @@ from applications.services import ActionError, Conflict
 from applications.states import State
 from schemes.models import Distribution, LedgerEntry
 from tests import factories as f
+from tests.factories import act
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +61,7 @@ def test_eighty_employers_submit_at_once_against_a_small_ceiling(omscholing):
     drafts = [f.draft(opening, f.employer()) for _ in range(80)]
 
     def submit(app):
-        return services.perform(app, "submit", app.created_by)
+        return act(app, "submit", app.created_by)
 
     outcomes = in_threads(drafts, submit)
 
@@ -113,7 +114,7 @@ def test_two_reviewers_take_the_same_application_at_once_one_wins(omscholing):
     reviewers = [f.staff(Role.REVIEWER, [omscholing], username=f"beh{i}") for i in range(2)]
     app = f.submitted(opening, f.employer())
 
-    outcomes = in_threads(reviewers, lambda reviewer: services.perform(app, "start_review", reviewer))
+    outcomes = in_threads(reviewers, lambda reviewer: act(app, "start_review", reviewer))
 
     wins = [o for o in outcomes if isinstance(o, Application)]
     losses = [o for o in outcomes if isinstance(o, ActionError)]
@@ -133,8 +134,8 @@ def test_withdraw_and_start_review_at_once_one_wins(omscholing):
 
     def act(who):
         if who == "employer":
-            return services.perform(app, "withdraw", user, {"reason": "Toch niet."}, expected_version=version)
-        return services.perform(app, "start_review", reviewer, expected_version=version)
+            return act(app, "withdraw", user, {"reason": "Toch niet."}, expected_version=version)
+        return act(app, "start_review", reviewer, expected_version=version)
 
     outcomes = in_threads(["employer", "reviewer"], act)
 
@@ -151,7 +152,7 @@ def test_double_click_on_submit_submits_once(omscholing):
     user = f.employer()
     app = f.draft(opening, user)
 
-    outcomes = in_threads([1, 2, 3, 4], lambda _i: services.perform(app, "submit", user))
+    outcomes = in_threads([1, 2, 3, 4], lambda _i: act(app, "submit", user))
 
     assert sum(isinstance(o, Application) for o in outcomes) == 1
     assert all(isinstance(o, Conflict) for o in outcomes if not isinstance(o, Application))
@@ -165,7 +166,7 @@ def test_one_slim_application_per_window_even_when_submitted_at_once():
     user = f.employer()
     drafts = [f.draft(opening, user, eligible_costs="10000.00") for _ in range(4)]
 
-    outcomes = in_threads(drafts, lambda app: services.perform(app, "submit", user))
+    outcomes = in_threads(drafts, lambda app: act(app, "submit", user))
 
     assert sum(isinstance(o, Application) for o in outcomes) == 1
     refusals = [o for o in outcomes if not isinstance(o, Application)]

@@ -11,6 +11,7 @@ from applications.models import Application, AuditEvent
 from applications.services import Conflict, Invalid
 from applications.states import State
 from tests import factories as f
+from tests.factories import act
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def test_an_employers_seventh_traject_is_refused_across_two_applications(opening
     second = f.draft(opening, werkgever, units=[f.traject(i) for i in range(4, 7)])
 
     with pytest.raises(Invalid) as refused:
-        services.perform(second, "submit", werkgever)
+        act(second, "submit", werkgever)
 
     assert "al 4 trajecten" in refused.value.detail and "ten hoogste 6" in refused.value.detail
     assert "units" in refused.value.errors
@@ -32,7 +33,7 @@ def test_an_employers_seventh_traject_is_refused_across_two_applications(opening
 
     # two more fit: six in all
     services.update_draft(application=second, user=werkgever, data={"units": [f.traject(5), f.traject(6)]})
-    services.perform(second, "submit", werkgever)
+    act(second, "submit", werkgever)
     assert checks.remaining_for(werkgever.organisation, opening).units_left == 0
 
 
@@ -69,10 +70,10 @@ def test_a_withdrawn_or_rejected_application_gives_its_trajecten_back(opening, w
     rejected = f.in_review(opening, werkgever, reviewer, units=[f.traject(i) for i in range(3)])
     assert checks.remaining_for(werkgever.organisation, opening).units_left == 0
 
-    services.perform(withdrawn, "withdraw", werkgever, {"reason": "Werknemer vertrokken."})
+    act(withdrawn, "withdraw", werkgever, {"reason": "Werknemer vertrokken."})
     services.declare_conflict_of_interest(application=rejected, user=reviewer, conflict=False)
-    services.perform(rejected, "propose_rejection", reviewer, {"reason_code": "not_eligible"})
-    services.perform(rejected, "approve_decision", senior)
+    act(rejected, "propose_rejection", reviewer, {"reason_code": "not_eligible"})
+    act(rejected, "approve_decision", senior)
 
     assert checks.remaining_for(werkgever.organisation, opening).units_left == 6
     again = f.submitted(opening, werkgever, units=[f.traject(i) for i in range(6)])
@@ -82,12 +83,12 @@ def test_a_withdrawn_or_rejected_application_gives_its_trajecten_back(opening, w
 def test_the_limit_per_applicant_is_checked_again_at_the_decision(opening, werkgever, reviewer, senior):
     first = f.in_review(opening, werkgever, reviewer, units=[f.traject(i) for i in range(3)])
     f.submitted(opening, werkgever, units=[f.traject(i) for i in range(3)])
-    services.perform(first, "request_supplement", reviewer, {"reason": "Welk traject nog meer?"})
-    services.perform(first, "supplement", werkgever, {"units": [f.traject(i) for i in range(4)], "note": "Vier."})
+    act(first, "request_supplement", reviewer, {"reason": "Welk traject nog meer?"})
+    act(first, "supplement", werkgever, {"units": [f.traject(i) for i in range(4)], "note": "Vier."})
     services.declare_conflict_of_interest(application=first, user=reviewer, conflict=False)
 
     with pytest.raises(Invalid) as refused:
-        services.perform(first, "propose_grant", reviewer, {"note": "Akkoord."})
+        act(first, "propose_grant", reviewer, {"note": "Akkoord."})
 
     assert "al 3 trajecten" in refused.value.detail and "zijn het er 7" in refused.value.detail
     first.refresh_from_db()

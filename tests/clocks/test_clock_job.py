@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from applications import clock_job, clocks, letters, services
 from applications.models import AuditEvent, ClockRun, Decision, Letter, Tranche
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, granted, submitted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_a_reviewer_is_warned_once_a_day_of_a_decision_due_within_a_week():
     with freeze_time(START):
         team = team_for()
         app = submitted(team["opening"], team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
+        act(app, "start_review", team["reviewer"])
         app.refresh_from_db()
     assert app.assigned_to == team["reviewer"]
     due = app.decision_due
@@ -71,8 +71,8 @@ def test_an_unused_supplement_term_is_flagged_once_and_then_not_considered_is_of
     with freeze_time(START):
         team = team_for()
         app = submitted(team["opening"], team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
-        services.perform(app, "request_supplement", team["reviewer"], {"reason": "Het opleidingsplan ontbreekt."})
+        act(app, "start_review", team["reviewer"])
+        act(app, "request_supplement", team["reviewer"], {"reason": "Het opleidingsplan ontbreekt."})
     request = app.supplement_requests.get()
     assert run_on(request.due_date)["supplement_terms_expired"] == 0
 
@@ -118,7 +118,7 @@ def test_a_late_settlement_request_is_reminded_once_and_settled_ex_officio_after
     # four eyes: the system proposed, a senior reviewer approves
     with freeze_time(f"{day.isoformat()} 11:00:00+02:00"):
         assert "approve_settlement" in services.available_actions(app, team["senior"])
-        app = services.perform(app, "approve_settlement", team["senior"])
+        app = act(app, "approve_settlement", team["senior"])
     assert app.state == State.SETTLED
 
 

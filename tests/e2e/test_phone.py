@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,58 @@ def test_on_a_desktop_six_trajecten_are_six_cards_each_with_its_remove_button_in
     button(page, "Verwijder traject 3").click()
     assert page.locator("fieldset.os-rowcard").count() == 5
     assert page.input_value("#id_units-2-participant") == "J. Jansen 4"
+
+
+def test_on_a_phone_every_error_of_the_trajecten_shows_at_once_and_the_amount_waits(
+    live_server, transactional_db, phone
+):
+    page = phone
+    opening = f.open_opening(f.omscholing_scheme(), code="omscholing-fouten")
+    user = f.employer(username="fouten-werkgever")
+    app = f.draft(opening, user, units=[f.traject(1)])
+    sign_in(page, live_server, user)
+    page.goto(live_server.url + reverse("portal:step", args=[app.reference, "trajecten"]))
+
+    page.fill("#id_units-0-cost", "-100")
+    button(page, "+ traject toevoegen").click()
+    fill_traject(page, 1, "", "5")
+    button(page, "Opslaan en verder").click()
+
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    links = page.locator("#error-summary a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        "#id_units-0-cost",
+        "#id_units-1-participant",
+        "#id_units-1-cost",
+    ]
+    assert page.locator("#id_units-0-cost-error").is_visible()
+    assert page.locator("#id_units-1-participant-error").is_visible()
+    assert "Traject 2 kost € 5,00" in page.inner_text("#id_units-1-cost-error")
+    assert page.inner_text("#amount-value") == "—"
+    fits(page)
+    no_violations(page)
+    assert list(app.units.values_list("participant", "cost")) == [("J. Jansen 1", Decimal("8000.00"))]  # nothing saved
+
+
+def test_on_a_phone_the_limit_per_applicant_shows_before_the_first_step_and_caps_the_trajecten(
+    live_server, transactional_db, phone
+):
+    page = phone
+    opening = f.open_opening(f.omscholing_scheme(), code="omscholing-grens")
+    user = f.employer(username="grens-werkgever")
+    f.submitted(opening, user, units=[f.traject(n) for n in range(1, 5)])
+    sign_in(page, live_server, user)
+
+    page.goto(live_server.url + reverse("portal:start", args=[opening.code]))
+    assert "er kunnen er nog 2 bij" in page.inner_text("#remaining")
+    fits(page)
+    button(page, "Start de aanvraag").click()
+    assert "er kunnen er nog 2 bij" in page.inner_text("#remaining")  # the first step says it again
+    button(page, "Opslaan en verder").click()
+
+    assert "u kunt er nog 2 aanvragen" in page.inner_text("#units-left")
+    fill_traject(page, 0, "C. Claassen", "8000")
+    button(page, "+ traject toevoegen").click()
+    assert page.locator("fieldset.os-rowcard").count() == 2
+    assert button(page, "+ traject toevoegen").count() == 0  # two is all that is left
+    fits(page)

@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from applications import reconcile, services
 from applications.models import Letter, Outbox
-from tests.factories import OpeningFactory, employer, reviewer, senior, submitted, traject
+from tests.factories import OpeningFactory, act, employer, reviewer, senior, submitted, traject
 
 from .processes import Gunicorn, Redis, Worker, environment, mails, wait_for
 
@@ -82,9 +82,9 @@ def approve_over_http(world, reference: str) -> None:
 def proposed_grant(world, user):
     """Submitted and proposed for a grant in this process (its receipt is delivered here, eagerly)."""
     app = submitted(world["opening"], user, units=1)
-    services.perform(app, "start_review", world["reviewer"])
+    act(app, "start_review", world["reviewer"])
     services.declare_conflict_of_interest(application=app, user=world["reviewer"], conflict=False)
-    return services.perform(app, "propose_grant", world["reviewer"], {"note": "Voldoet."})
+    return act(app, "propose_grant", world["reviewer"], {"note": "Voldoet."})
 
 
 def delivered_exactly_once(world, keys: list[str], *, timeout: float = 120) -> None:

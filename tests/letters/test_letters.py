@@ -15,13 +15,14 @@ from django.utils import timezone
 from freezegun import freeze_time
 from pypdf import PdfReader
 
-from applications import letters, outbox, services
+from applications import letters, outbox
 from applications.letters import issuing
 from applications.models import Letter, LetterTemplate, Notification, Outbox
 from applications.services import hearing
 from tests.factories import (
     OpeningFactory,
     SchemeFactory,
+    act,
     employer,
     granted,
     rejected,
@@ -99,11 +100,11 @@ def test_a_settlement_lower_than_the_advance_asks_the_difference_back(django_cap
     opening = team["opening"]
     with django_capture_on_commit_callbacks(execute=True):
         app = granted(opening, team["employer"], team["reviewer"], team["senior"])
-        services.perform(app, "pay_advance", team["reviewer"])
+        act(app, "pay_advance", team["reviewer"])
         unit_ids = list(app.units.values_list("id", flat=True))
-        services.perform(app, "request_settlement", team["employer"], {"units_completed": unit_ids[:1]})
-        services.perform(app, "propose_settlement", team["reviewer"], {"note": "Eén traject afgerond."})
-        app = services.perform(app, "approve_settlement", team["senior"])
+        act(app, "request_settlement", team["employer"], {"units_completed": unit_ids[:1]})
+        act(app, "propose_settlement", team["reviewer"], {"note": "Eén traject afgerond."})
+        app = act(app, "approve_settlement", team["senior"])
     assert app.amount_settled == Decimal("3750.00")
     text = pdf_text(only(app, "settlement"))
     assert "vast op € 3.750,00" in text
@@ -118,10 +119,8 @@ def test_supplement_not_considered_and_intent_letters(django_capture_on_commit_c
     opening = team["opening"]
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(opening, team["employer"])
-        services.perform(app, "start_review", team["reviewer"])
-        services.perform(
-            app, "request_supplement", team["reviewer"], {"reason": "Het opleidingsplan ontbreekt.", "due_days": 14}
-        )
+        act(app, "start_review", team["reviewer"])
+        act(app, "request_supplement", team["reviewer"], {"reason": "Het opleidingsplan ontbreekt.", "due_days": 14})
         hearing.send_intent(app, team["reviewer"], "Het beroep is geen tekortberoep.", reason_code="not_eligible")
     text = pdf_text(only(app, "supplement_request"))
     assert "Het opleidingsplan ontbreekt." in text
@@ -134,7 +133,7 @@ def test_supplement_not_considered_and_intent_letters(django_capture_on_commit_c
     assert app.events.filter(action="intent_reply").count() == 1
 
     with freeze_time("2021-10-20 10:00:00+02:00"), django_capture_on_commit_callbacks(execute=True):
-        app = services.perform(app, "declare_not_considered", team["reviewer"])
+        app = act(app, "declare_not_considered", team["reviewer"])
     text = pdf_text(only(app, "not_considered"))
     assert "artikel 4:5" in text
     assert "18 oktober 2021" in text
@@ -212,22 +211,20 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
     bart, sanne, werkgever = team["reviewer"], team["senior"], team["employer"]
     with django_capture_on_commit_callbacks(execute=True):
         app = granted(opening, werkgever, bart, sanne)
-        services.perform(app, "pay_advance", bart)
+        act(app, "pay_advance", bart)
         unit_ids = list(app.units.values_list("id", flat=True))
-        services.perform(app, "request_settlement", werkgever, {"units_completed": unit_ids[:1]})
-        services.perform(app, "propose_settlement", bart, {"note": "Eén traject is niet afgerond."})
-        services.perform(app, "approve_settlement", sanne)
+        act(app, "request_settlement", werkgever, {"units_completed": unit_ids[:1]})
+        act(app, "propose_settlement", bart, {"note": "Eén traject is niet afgerond."})
+        act(app, "approve_settlement", sanne)
         other = granted(opening, employer(), bart, sanne)
-        services.perform(other, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
-        services.perform(other, "approve_decision", sanne)
+        act(other, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
+        act(other, "approve_decision", sanne)
         refused = rejected(opening, werkgever, bart, sanne, code="ceiling_reached")
-        services.perform(refused, "lodge_objection", werkgever, {"reason": "Mijn aanvraag was eerder compleet."})
-        services.perform(
-            refused, "decide_objection", bart, {"upheld": False, "note": "De volgorde is juist vastgesteld."}
-        )
+        act(refused, "lodge_objection", werkgever, {"reason": "Mijn aanvraag was eerder compleet."})
+        act(refused, "decide_objection", bart, {"upheld": False, "note": "De volgorde is juist vastgesteld."})
         late = submitted(opening, employer())
-        services.perform(late, "start_review", bart)
-        services.perform(late, "request_supplement", bart, {"reason": "De offerte van de opleider ontbreekt."})
+        act(late, "start_review", bart)
+        act(late, "request_supplement", bart, {"reason": "De offerte van de opleider ontbreekt."})
         hearing.send_intent(
             late, bart, "Het beoogde beroep staat niet op de lijst van tekortberoepen.", reason_code="not_eligible"
         )
@@ -284,9 +281,9 @@ def test_a_revocation_recovers_the_advance_and_an_objection_decision_points_to_t
     opening, bart, sanne, werkgever = team["opening"], team["reviewer"], team["senior"], team["employer"]
     with django_capture_on_commit_callbacks(execute=True):
         app = granted(opening, werkgever, bart, sanne)
-        services.perform(app, "pay_advance", bart)
-        services.perform(app, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
-        app = services.perform(app, "approve_decision", sanne)
+        act(app, "pay_advance", bart)
+        act(app, "revoke", bart, {"reason": "Het contract van de werknemer is niet verlengd."})
+        app = act(app, "approve_decision", sanne)
     text = pdf_text(only(app, "revocation"))
     assert "Wij trekken de verlening van de subsidie in" in text
     assert "Het contract van de werknemer is niet verlengd." in text
@@ -295,8 +292,8 @@ def test_a_revocation_recovers_the_advance_and_an_objection_decision_points_to_t
     assert "bezwaar" in text
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.perform(app, "lodge_objection", werkgever, {"reason": "Het contract is wel verlengd, zie bijlage."})
-        app = services.perform(app, "decide_objection", sanne, {"upheld": True, "note": "De verlenging is aangetoond."})
+        act(app, "lodge_objection", werkgever, {"reason": "Het contract is wel verlengd, zie bijlage."})
+        app = act(app, "decide_objection", sanne, {"upheld": True, "note": "De verlenging is aangetoond."})
     text = pdf_text(only(app, "objection_decision"))
     assert "gegrond" in text and "De verlenging is aangetoond." in text
     assert "beroep instellen bij de rechtbank" in text

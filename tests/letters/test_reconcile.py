@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from applications import reconcile, services
+from applications import reconcile
 from applications.models import Application, Finding, Outbox
 from demo.replay import load_replay
 from schemes.models import Opening
-from tests.factories import granted, submitted, team_for
+from tests.factories import act, granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +24,9 @@ def life(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = submitted(team["opening"], team["employer"])
         grant = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-        services.perform(grant, "pay_advance", team["reviewer"])
+        act(grant, "pay_advance", team["reviewer"])
         gone = submitted(team["opening"], team["employer"])
-        services.perform(gone, "withdraw", team["employer"], {"reason": "Toch niet nodig."})
+        act(gone, "withdraw", team["employer"], {"reason": "Toch niet nodig."})
     return {**team, "first": first, "grant": grant}
 
 

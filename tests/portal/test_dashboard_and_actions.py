@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import services
 from applications.models import Application, Document, Letter, Objection, Unit
 from applications.states import State
 from tests import factories as f
+from tests.factories import act
 
 pytestmark = pytest.mark.django_db
 
@@ -95,9 +95,7 @@ def test_a_stale_form_is_refused_when_the_application_changed_meanwhile(wclient,
 
 def test_answering_a_request_for_missing_information_with_a_document(wclient, werkgever, opening, reviewer):
     app = f.in_review(opening, werkgever, reviewer)
-    services.perform(
-        app, "request_supplement", reviewer, {"reason": "Stuur de offerte van de opleider.", "due_days": 14}
-    )
+    act(app, "request_supplement", reviewer, {"reason": "Stuur de offerte van de opleider.", "due_days": 14})
     page = wclient.get(action_url(app, "supplement")).content.decode()
     assert "Stuur de offerte van de opleider." in page
     response = wclient.post(
@@ -112,7 +110,7 @@ def test_answering_a_request_for_missing_information_with_a_document(wclient, we
 
 def test_a_supplement_without_a_note_or_with_a_bad_file_is_refused(wclient, werkgever, opening, reviewer):
     app = f.in_review(opening, werkgever, reviewer)
-    services.perform(app, "request_supplement", reviewer, {"reason": "Offerte.", "due_days": 14})
+    act(app, "request_supplement", reviewer, {"reason": "Offerte.", "due_days": 14})
     page = wclient.post(
         action_url(app, "supplement"), {"note": "", "file": SimpleUploadedFile("x.pdf", b"not a pdf")}
     ).content.decode()
@@ -171,7 +169,7 @@ def test_an_objection_is_lodged_within_its_term_and_not_after(wclient, werkgever
 
 def test_the_detail_page_tells_what_is_missing_and_until_when(wclient, werkgever, opening, reviewer):
     app = f.in_review(opening, werkgever, reviewer)
-    services.perform(app, "request_supplement", reviewer, {"reason": "Het diploma ontbreekt.", "due_days": 14})
+    act(app, "request_supplement", reviewer, {"reason": "Het diploma ontbreekt.", "due_days": 14})
     page = wclient.get(reverse("portal:detail", args=[app.reference])).content.decode()
     assert "Het diploma ontbreekt." in page and "Aanvulling nodig" in page and "Aanvullen uiterlijk" in page
 

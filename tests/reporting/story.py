@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Role
-from tests.factories import OpeningFactory, OrganisationFactory, SchemeFactory, UserFactory
+from tests.factories import OpeningFactory, OrganisationFactory, SchemeFactory, UserFactory, act
 from tests.factories import traject as a_traject
 
 
@@ -115,7 +115,7 @@ class Story:
         )
 
     def act(self, app, action, user, moment, **data):
-        return services.perform(app, action, user, data, now=moment)
+        return act(app, action, user, data, now=moment)
 
     def review(self, app, moment):
         app = self.act(app, "start_review", self.reviewer, moment)

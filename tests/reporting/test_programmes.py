@@ -11,6 +11,7 @@ from applications import services
 from applications.models import Role
 from reporting.queries import kpi_report
 from schemes.models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
+from tests.factories import act
 
 from .story import at, make_user, organisation
 
@@ -86,11 +87,11 @@ def programme(db):
         data={"truthfulness_declared": True, "requested_amount": "1000000.00"},
         now=at(3, 4, 9),
     )
-    app = services.perform(app, "submit", lead, now=at(3, 4))
-    app = services.perform(app, "start_review", reviewer, now=at(3, 11))
+    app = act(app, "submit", lead, now=at(3, 4))
+    app = act(app, "start_review", reviewer, now=at(3, 11))
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
-    app = services.perform(app, "propose_grant", reviewer, now=at(4, 15))
-    app = services.perform(app, "approve_decision", senior, now=at(4, 20))
+    app = act(app, "propose_grant", reviewer, now=at(4, 15))
+    app = act(app, "approve_decision", senior, now=at(4, 20))
     return {"scheme": scheme, "opening": opening, "app": app, "reviewer": reviewer, "senior": senior}
 
 
@@ -103,14 +104,14 @@ def test_tranches_as_of_each_moment_of_the_programme(programme):
     assert report["tranches"]["due"] == {"count": 1, "amount": "600000.00"}
     assert report["tranches"]["planned"] == {"count": 1, "amount": "400000.00"}
 
-    app = services.perform(
+    app = act(
         programme["app"],
         "propose_tranche",
         programme["reviewer"],
         {"tranche": 2, "release": True, "kpi_values": {"leerlingen": 2000}},
         now=at(8, 5),
     )
-    services.perform(app, "approve_decision", programme["senior"], now=at(8, 7))
+    act(app, "approve_decision", programme["senior"], now=at(8, 7))
     assert kpi_report("scheme", "techkwadraat-rapport", "2024-08-06")["tranches"]["due"]["count"] == 1
     after = kpi_report("scheme", "techkwadraat-rapport", "2024-08-08")["tranches"]
     assert after["released"] == {"count": 1, "amount": "600000.00"} and after["due"]["count"] == 0

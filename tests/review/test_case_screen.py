@@ -12,7 +12,16 @@ from django.utils import timezone
 from applications import letters, services
 from applications.models import Decision, InternalNote, Letter, Mandate, Role
 from applications.states import State
-from tests.factories import OpeningFactory, OrganisationFactory, SchemeFactory, UserFactory, employer, submitted
+from tests.factories import (
+    OpeningFactory,
+    OrganisationFactory,
+    SchemeFactory,
+    UserFactory,
+    declare_no_conflict,
+    employer,
+    submitted,
+)
+from tests.factories import act as staff_act
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +37,11 @@ def act(client, app, action, **data):
     )
 
 
+def declare(client, app):
+    """The case screen's declaration of no conflict of interest, before any act on the case."""
+    client.post(reverse("review:conflict", args=[app.reference]), {"conflict": "no"})
+
+
 def messages_of(response) -> str:
     return " ".join(str(m) for m in response.context["messages"])
 
@@ -41,7 +55,10 @@ def test_the_case_screen_shows_the_file_the_computation_the_checks_and_the_deadl
     assert "2 × € 3.750,00 per traject = € 7.500,00" in html
     assert "KVK-nummer" in html and "IBAN" in html and "in orde" in html
     assert "Uiterste beslisdatum" in html
-    assert "In behandeling nemen" in html
+    assert 'value="start_review"' not in html and "Verklaar eerst" in html  # not before the declaration
+    declare(client, app)
+    html = client.get(case_url(app)).content.decode()
+    assert 'value="start_review"' in html and "In behandeling nemen" in html
     assert "Verlening voorstellen" not in html  # not before start_review
     assert "concept aangemaakt" in html and "ingediend" in html  # the audit trail, in words
 
@@ -49,15 +66,15 @@ def test_the_case_screen_shows_the_file_the_computation_the_checks_and_the_deadl
 def test_a_reviewer_declares_no_conflict_assesses_and_proposes_a_grant(client, opening, team):
     app = submitted(opening, team["employer"])
     client.force_login(team["reviewer"])
-    act(client, app, "start_review")
     html = client.get(case_url(app)).content.decode()
     assert "Verklaar eerst" in html
-    response = act(client, app, "propose_grant", note="Alles in orde.")
+    response = act(client, app, "start_review")
     assert "belangenverstrengeling" in messages_of(response)
     app.refresh_from_db()
-    assert app.state == State.IN_REVIEW
+    assert app.state == State.SUBMITTED
 
-    client.post(reverse("review:conflict", args=[app.reference]), {"conflict": "no"})
+    declare(client, app)
+    act(client, app, "start_review")
     html = client.get(case_url(app)).content.decode()
     assert "tekortberoep" in html  # the per-unit checklist
     client.post(
@@ -79,8 +96,8 @@ def test_a_tender_is_scored_per_criterion_each_with_a_justification(client, team
     team["reviewer"].schemes.add(opening.scheme)
     app = submitted(opening, team["employer"])
     client.force_login(team["reviewer"])
+    declare(client, app)
     act(client, app, "start_review")
-    client.post(reverse("review:conflict", args=[app.reference]), {"conflict": "no"})
     missing = client.post(reverse("review:assess", args=[app.reference]), {"score_innovation": "8"}, follow=True)
     assert "niet compleet" in messages_of(missing)
     scores = {"innovation": "8", "effect": "7", "quality": "6", "reach": "9"}
@@ -97,8 +114,8 @@ def test_four_eyes_the_proposer_is_never_offered_approval_and_is_refused_if_forc
     other_senior = UserFactory(role=Role.SENIOR_REVIEWER, username="pieter", schemes=[opening.scheme])
     app = submitted(opening, team["employer"])
     client.force_login(sanne)
+    declare(client, app)
     act(client, app, "start_review")
-    client.post(reverse("review:conflict", args=[app.reference]), {"conflict": "no"})
     act(client, app, "propose_grant", note="Voldoet.")
 
     html = client.get(case_url(app)).content.decode()
@@ -117,6 +134,8 @@ def test_four_eyes_the_proposer_is_never_offered_approval_and_is_refused_if_forc
     assert app.state == State.DECISION_PROPOSED
 
     client.force_login(other_senior)
+    assert 'value="approve_decision"' not in client.get(case_url(app)).content.decode()  # not before declaring
+    declare(client, app)
     assert 'value="approve_decision"' in client.get(case_url(app)).content.decode()
     client.post(reverse("review:decide"), {"decision": [decision.pk], "verdict": "approve"})
     app.refresh_from_db()
@@ -130,10 +149,9 @@ def test_a_second_reviewer_approves_a_selection_and_returns_another_with_a_note(
     apps = []
     for _ in range(3):
         app = submitted(opening, employer())
-        services.perform(app, "start_review", bart)
-        services.declare_conflict_of_interest(application=app, user=bart, conflict=False)
-        services.perform(app, "propose_grant", bart, {"note": "Voldoet."})
-        apps.append(app)
+        staff_act(app, "start_review", bart)
+        staff_act(app, "propose_grant", bart, {"note": "Voldoet."})
+        apps.append(declare_no_conflict(app, sanne))
     client.force_login(sanne)
     ids = [a.pending_decision().pk for a in apps]
     client.post(reverse("review:decide"), {"decision": ids[:2], "verdict": "approve"})
@@ -149,9 +167,9 @@ def test_a_reviewer_cannot_approve_at_all(client, opening, team):
     bart = team["reviewer"]
     app = submitted(opening, team["employer"])
     other = UserFactory(role=Role.REVIEWER, username="kees", schemes=[opening.scheme])
-    services.perform(app, "start_review", other)
+    staff_act(app, "start_review", other)
     services.declare_conflict_of_interest(application=app, user=other, conflict=False)
-    services.perform(app, "propose_grant", other, {})
+    staff_act(app, "propose_grant", other, {})
     client.force_login(bart)
     assert 'value="approve_decision"' not in client.get(case_url(app)).content.decode()
     assert "Alleen een tweede behandelaar" in client.get(reverse("review:decisions")).content.decode()
@@ -160,6 +178,7 @@ def test_a_reviewer_cannot_approve_at_all(client, opening, team):
 def test_an_invalid_action_shows_the_reason_and_changes_nothing(client, opening, team):
     app = submitted(opening, team["employer"])
     client.force_login(team["reviewer"])
+    declare(client, app)
     act(client, app, "start_review")
     response = act(client, app, "request_supplement", reason="", due_days="5")
     assert "Vul 'reason' in" in messages_of(response)
@@ -175,6 +194,7 @@ def test_internal_notes_intent_and_reply_and_a_letter_retry(
 
     app = submitted(opening, team["employer"])
     client.force_login(team["reviewer"])
+    declare(client, app)
     client.post(reverse("review:note", args=[app.reference]), {"text": "Gebeld met de werkgever."})
     assert InternalNote.objects.get(application=app).author == team["reviewer"]
 

@@ -16,7 +16,17 @@ from applications.models import Tranche
 from applications.review import selectors as review_selectors
 from applications.review.selectors import QueueFilters
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, UserFactory, employer, granted, reviewer, senior, submitted
+from tests.factories import (
+    OpeningFactory,
+    SchemeFactory,
+    UserFactory,
+    act,
+    employer,
+    granted,
+    reviewer,
+    senior,
+    submitted,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +36,14 @@ def desk(opening, team):
     """Six Omscholing applications in several states, and one of another scheme the team does not handle."""
     bart, sanne = team["reviewer"], team["senior"]
     apps = [submitted(opening, employer()) for _ in range(6)]
-    services.perform(apps[1], "start_review", bart)
-    services.perform(apps[2], "start_review", sanne)
-    services.perform(apps[3], "start_review", bart)
-    services.perform(apps[3], "request_supplement", bart, {"reason": "Offerte ontbreekt.", "due_days": 5})
-    services.perform(apps[4], "start_review", bart)
+    act(apps[1], "start_review", bart)
+    act(apps[2], "start_review", sanne)
+    act(apps[3], "start_review", bart)
+    act(apps[3], "request_supplement", bart, {"reason": "Offerte ontbreekt.", "due_days": 5})
+    act(apps[4], "start_review", bart)
     services.declare_conflict_of_interest(application=apps[4], user=bart, conflict=False)
-    services.perform(apps[4], "propose_rejection", bart, {"reason_code": "not_eligible"})
-    services.perform(apps[4], "approve_decision", sanne)
+    act(apps[4], "propose_rejection", bart, {"reason_code": "not_eligible"})
+    act(apps[4], "approve_decision", sanne)
     other_scheme = OpeningFactory(scheme=SchemeFactory(code="slim-elders", slim=True))
     foreign = submitted(other_scheme, employer())
     return {"apps": [a.__class__.objects.get(pk=a.pk) for a in apps], "foreign": foreign, "bart": bart, "sanne": sanne}

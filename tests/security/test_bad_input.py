@@ -22,6 +22,7 @@ from applications.services.actions import Context
 from schemes.forms import MoneyField
 from schemes.rules import to_money
 from tests import factories as f
+from tests.factories import act
 
 pytestmark = pytest.mark.django_db
 
@@ -185,10 +186,10 @@ def test_a_traject_ending_on_9999_12_31_is_refused_so_the_grant_can_always_be_de
     app = f.submitted(opening, werkgever, units=[f.traject(1), f.traject(2)])
     reviewer = f.staff(Role.REVIEWER, [opening.scheme], username="behandelaar-invoer")
     senior = f.staff(Role.SENIOR_REVIEWER, [opening.scheme], username="senior-invoer")
-    services.perform(app, "start_review", reviewer, {})
+    act(app, "start_review", reviewer, {})
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
-    services.perform(app, "propose_grant", reviewer, {})
-    services.perform(app, "approve_decision", senior, {})
+    act(app, "propose_grant", reviewer, {})
+    act(app, "approve_decision", senior, {})
     assert app.state == "granted" and app.settlement_due is not None
 
 
@@ -264,13 +265,13 @@ def test_a_settlement_whose_completed_trajecten_are_not_ids_is_refused(opening, 
     app = f.submitted(opening, werkgever, units=[f.traject(1)])
     reviewer = f.staff(Role.REVIEWER, [opening.scheme], username="behandelaar-vaststelling")
     senior = f.staff(Role.SENIOR_REVIEWER, [opening.scheme], username="senior-vaststelling")
-    services.perform(app, "start_review", reviewer, {})
+    act(app, "start_review", reviewer, {})
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
-    services.perform(app, "propose_grant", reviewer, {})
-    services.perform(app, "approve_decision", senior, {})
+    act(app, "propose_grant", reviewer, {})
+    act(app, "approve_decision", senior, {})
     for done in ([[1]], [{"id": {"a": 1}}], ["1"], [True]):
         with pytest.raises(Invalid) as refusal:
-            services.perform(app, "request_settlement", werkgever, {"units_completed": done})
+            act(app, "request_settlement", werkgever, {"units_completed": done})
         assert "units_completed" in refusal.value.errors
     app.refresh_from_db()
     assert app.state == "granted" and set(app.units.values_list("status", flat=True)) == {Unit.Status.PLANNED}

@@ -24,7 +24,7 @@ from applications.models import (
     SupplementRequest,
     Unit,
 )
-from tests.factories import OpeningFactory, rejected, submitted, team_for, worker
+from tests.factories import OpeningFactory, act, rejected, submitted, team_for, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -67,18 +67,16 @@ def old_file(django_capture_on_commit_callbacks):
                     "truthfulness_declared": True,
                 },
             )
-            app = services.perform(app, "submit", team["employer"])
-            services.perform(app, "start_review", team["reviewer"])
-            services.perform(app, "request_supplement", team["reviewer"], {"reason": "De offerte ontbreekt."})
-            services.perform(
-                app, "supplement", team["employer"], {"note": "Hierbij de offerte van Johanna Visser, 06 12345678."}
-            )
+            app = act(app, "submit", team["employer"])
+            act(app, "start_review", team["reviewer"])
+            act(app, "request_supplement", team["reviewer"], {"reason": "De offerte ontbreekt."})
+            act(app, "supplement", team["employer"], {"note": "Hierbij de offerte van Johanna Visser, 06 12345678."})
             services.declare_conflict_of_interest(application=app, user=team["reviewer"], conflict=False)
             services.add_internal_note(application=app, user=team["reviewer"], text="Gebeld met Marieke Jansen.")
-            services.perform(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible"})
-            app = services.perform(app, "approve_decision", team["senior"])
-            services.perform(app, "lodge_objection", team["employer"], {"reason": "Pieter de Boer voldoet wel."})
-            services.perform(app, "decide_objection", team["reviewer"], {"upheld": False, "note": "Niet gegrond."})
+            act(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible"})
+            app = act(app, "approve_decision", team["senior"])
+            act(app, "lodge_objection", team["employer"], {"reason": "Pieter de Boer voldoet wel."})
+            act(app, "decide_objection", team["reviewer"], {"upheld": False, "note": "Niet gegrond."})
         Document.objects.create(
             application=app,
             file=ContentFile(b"%PDF-1.4 Johanna Visser", name="cv-johanna-visser.pdf"),

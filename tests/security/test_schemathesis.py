@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from applications import services
 from applications.models import Role
 from config.wsgi import application as wsgi_application
 from schemes.loader import load_catalogue, read_catalogue
 from tests import factories as f
+from tests.factories import act
 
 MAX_EXAMPLES = 50
 
@@ -42,7 +42,7 @@ def world(db):
     draft = f.draft(oms_open, employer)
     submitted = f.submitted(oms_open, employer, units=[f.traject(1)])
     in_review = f.submitted(slim_open, employer)
-    services.perform(in_review, "start_review", reviewer, {})
+    act(in_review, "start_review", reviewer, {})
     return {
         "tokens": {
             "employer": Token.objects.create(user=employer).key,

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications import services
 from applications.models import Document, Role
 from applications.services import documents
 from tests import factories as f
+from tests.factories import act
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_the_reviewer_downloads_under_the_same_safe_name(client_for, werkgever, 
     )
     assert document.original_name == '"; filename=evil.html .png'
     reviewer = f.staff(Role.REVIEWER, [opening.scheme], username="behandelaar-uploads")
-    services.perform(draft, "submit", werkgever, {"truthfulness_declared": True})
+    act(draft, "submit", werkgever, {"truthfulness_declared": True})
     response = client_for(reviewer).get(reverse("review:document", args=[draft.reference, document.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="bijlage-{document.pk}.png"'
