@@ -146,7 +146,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Pluggable: an eHerkenning backend (a person acting for a KVK number) goes here.
 AUTHENTICATION_BACKENDS = env_list("AUTHENTICATION_BACKENDS", "django.contrib.auth.backends.ModelBackend")
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start-page"  # config/start.py: each role to its own start page
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "nl"

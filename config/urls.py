@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from config import start
+
 urlpatterns = [
     # The health probes and /metrics (ops): for the load balancer, the orchestrator and Prometheus.
     path("", include("ops.urls")),
@@ -13,6 +15,7 @@ urlpatterns = [
     path("beheer/", admin.site.urls),
     path("inloggen/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path("start/", start.start_page, name="start-page"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves Swagger UI's configuration as a script file: no inline script under the CSP
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

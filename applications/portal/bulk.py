@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -58,6 +61,26 @@ REQUIRED = {
     "share_of_costs": ["kvk", "subsidiabele_kosten"],
     "programme": ["kvk", "gevraagd_bedrag"],
 }
+
+
+def example_row(shape: str, today) -> list[str]:
+    """One filled-in row under the column names of the template: what a good row looks like."""
+    start = today + relativedelta(months=1)
+    if shape == "per_unit":
+        return [
+            "12345678",
+            "J. Jansen",
+            "DevOps-engineer",
+            "ict",
+            "Hogeschool Utrecht",
+            "8000,00",
+            start.isoformat(),
+            (start + relativedelta(months=6)).isoformat(),
+            (start + relativedelta(years=2)).isoformat(),
+        ]
+    if shape == "share_of_costs":
+        return ["12345678", "20000,00", (start + relativedelta(years=1)).isoformat(), "0"]
+    return ["12345678", "1000000,00", (start + relativedelta(years=4)).isoformat(), "0"]
 
 
 def columns_for(shape: str) -> dict[str, str]:
@@ -232,9 +255,11 @@ def _create_all(*, user: User, opening: Opening, rows, digest: str) -> list[Appl
         if not kvk:
             errors.extend(RowError(n, "kvk", _("Vul het KVK-nummer van de werkgever in.")) for n, _r in group)
             continue
-        data, row_errors = _draft_data(shape, group)
+        data, row_errors = _draft_data(rules, group)
         if row_errors:
+            # every error of a row, not the first: the rules judge what could be read as well
             errors.extend(row_errors)
+            errors.extend(_rule_errors(rules, group, row_errors))
             continue
         if rules.max_units_per_applicant and shape == "per_unit" and len(group) > rules.max_units_per_applicant:
             errors.append(
@@ -270,7 +295,42 @@ def _create_all(*, user: User, opening: Opening, rows, digest: str) -> list[Appl
     return created
 
 
-def _draft_data(shape: str, group) -> tuple[dict, list[RowError]]:
+def _amount(text: str) -> Decimal | None:
+    try:
+        return money_field("x", required=False).clean(text or "")
+    except ValidationError:
+        return None
+
+
+def _rule_errors(rules, group, found: list[RowError]) -> list[RowError]:
+    """The published rules on the amounts of rows that have other errors, at the cells not already refused."""
+    shape = rules.shape
+    if shape == "per_unit":
+        stand_in = rules.min_unit_cost if rules.min_unit_cost is not None else Decimal("0.00")
+        costs = [_amount(row.get("kosten", "")) for _number, row in group]
+        result = rules.compute(unit_costs=[cost if cost is not None else stand_in for cost in costs])
+    else:
+        row = group[0][1]
+        column = "subsidiabele_kosten" if shape == "share_of_costs" else "gevraagd_bedrag"
+        value = _amount(row.get(column, ""))
+        if value is None:
+            return []
+        if shape == "share_of_costs":
+            result = rules.compute(eligible_costs=value)
+        else:
+            result = rules.compute(requested_amount=value)
+    taken = {(e.row, e.column) for e in found}
+    out = []
+    for field_key, messages in result.errors_by_field().items():
+        number, column = _locate(shape, group, field_key)
+        if (number, column) not in taken:
+            out.extend(RowError(number, column, m) for m in messages)
+    return out
+
+
+def _draft_data(rules, group) -> tuple[dict, list[RowError]]:
+    """What a row says, read by the portal's own forms with the same checks as the steps."""
+    shape = rules.shape
     errors: list[RowError] = []
     if shape == "per_unit":
         units = []
@@ -288,13 +348,13 @@ def _draft_data(shape: str, group) -> tuple[dict, list[RowError]]:
     data: dict = {}
     if shape == "share_of_costs":
         form = CostsForm({"project_end_date": row.get("einddatum_project", "")})
-        form.fields["project_end_date"].required = False
     else:
         form = ProgrammeForm(
             {"requested_amount": row.get("gevraagd_bedrag", ""), "project_end_date": row.get("einddatum_project", "")}
         )
-        form.fields["project_end_date"].required = False
-    declarations = DeclarationsForm({"de_minimis_declared": row.get("de_minimis", "") or "0"}, de_minimis=True)
+    declarations = DeclarationsForm({"de_minimis_declared": row.get("de_minimis", "")}, de_minimis=rules.de_minimis)
+    if rules.de_minimis and not (row.get("de_minimis") or "").strip():
+        errors.append(RowError(number, "de_minimis", DeclarationsForm.de_minimis_message))
     for each in (form, declarations):
         if each.is_valid():
             for key, value in each.cleaned_data.items():

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from schemes.models import Opening
 
-from .. import checks
+from .. import checks, clocks
 from ..models import BulkUpload, Role
 from ..states import PUBLIC_LABELS, State
 from . import bulk
@@ -84,7 +84,10 @@ def _own_upload(request, pk) -> BulkUpload:
 
 @portal_user
 def detail(request, pk):
-    upload_ = _own_upload(request, pk)
+    return _detail_page(request, _own_upload(request, pk))
+
+
+def _detail_page(request, upload_: BulkUpload, *, declaration_error: str = "", status: int = 200):
     applications = upload_.applications.select_related("organisation", "opening__scheme").order_by("id")
     rows = [
         {"application": app, "label": PUBLIC_LABELS[app.state], "amount": checks.compute_amount(app)}
@@ -98,7 +101,10 @@ def detail(request, pk):
             "rows": rows,
             "drafts": sum(1 for r in rows if r["application"].state == State.DRAFT),
             "refusals": request.session.pop(f"bulk-refusals-{upload_.pk}", []),
+            "declaration_error": declaration_error,
+            "errors": [{"href": "#id_truthfulness_declared", "text": declaration_error}] if declaration_error else [],
         },
+        status=status,
     )
 
 
@@ -107,10 +113,9 @@ def detail(request, pk):
 def submit(request, pk):
     upload_ = _own_upload(request, pk)
     if request.POST.get("truthfulness_declared") != "on":
-        messages.error(
-            request, _("Verklaar dat de aanvragen naar waarheid zijn ingevuld; anders kunt u niet indienen.")
-        )
-        return redirect("portal:bulk-detail", pk=upload_.pk)
+        # the app's own error, in place and in the summary (the checkbox has no "required": no browser bubble)
+        message = _("Verklaar dat de aanvragen naar waarheid zijn ingevuld; anders kunt u niet indienen.")
+        return _detail_page(request, upload_, declaration_error=message, status=400)
     refusals = bulk.submit_all(upload=upload_, user=request.user)
     if refusals:
         request.session[f"bulk-refusals-{upload_.pk}"] = [
@@ -127,6 +132,7 @@ def template(request, shape):
     _intermediary(request)
     if shape not in ("per_unit", "share_of_costs", "programme"):
         raise PermissionDenied
-    response = HttpResponse(";".join(bulk.columns_for(shape)) + "\r\n", content_type="text/csv; charset=utf-8")
+    lines = [bulk.columns_for(shape), bulk.example_row(shape, clocks.local_date())]
+    response = HttpResponse("".join(";".join(line) + "\r\n" for line in lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sjabloon-{shape}.csv"'
     return response

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from schemes.forms import MONEY_ATTRS, MoneyField
 
+from .. import clocks
 from ..models import Organisation
 from ..services import inputs
 from ..services.documents import validate_upload
@@ -168,11 +169,21 @@ class StartForm(AccessibleForm):
 # --- the steps -------------------------------------------------------------------------
 
 
-class CostsForm(AccessibleForm):
+class EndDateNotPast:
+    """A project that has already ended is not one to subsidise: the same check in the form and the bulk upload."""
+
+    def clean_project_end_date(self):
+        value = self.cleaned_data.get("project_end_date")
+        if value is not None and value < clocks.local_date():
+            raise forms.ValidationError(_("De einddatum ligt in het verleden; vul een datum vanaf vandaag in."))
+        return value
+
+
+class CostsForm(EndDateNotPast, AccessibleForm):
     project_end_date = date_field(_("Einddatum van het project"))
 
 
-class ProgrammeForm(AccessibleForm):
+class ProgrammeForm(EndDateNotPast, AccessibleForm):
     requested_amount = money_field(
         _("Gevraagde programma-toekenning"), help_text=_("Het totaal dat u over alle tranches vraagt.")
     )
@@ -207,10 +218,16 @@ class DeclarationsForm(AccessibleForm):
         required=False,
     )
 
+    de_minimis_message = _("Vul het bedrag in; vul 0 in als u geen de-minimissteun kreeg.")
+    truthfulness_message = _("Verklaar dat u de aanvraag naar waarheid heeft ingevuld; anders kunt u niet indienen.")
+
     def __init__(self, *args, de_minimis: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if not de_minimis:
             del self.fields["de_minimis_declared"]
+        else:
+            # empty is allowed in a saved draft, not to go on: needed, so not labelled "(niet verplicht)"
+            self.fields["de_minimis_declared"].needed = True
 
     def clean_de_minimis_declared(self):
         value = self.cleaned_data.get("de_minimis_declared")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from schemes.formatting import datum, euro
 from schemes.rules import Computation
 
-from .. import checks, permissions, services
+from .. import checks, clocks, permissions, services
 from ..models import Application, CoFinancing, Role
 from ..services import documents
 from ..states import State
@@ -515,12 +515,9 @@ def step_declarations(page: StepPage):
     if form.is_valid():
         action = request.POST.get("action")
         if rules.de_minimis and action == "next" and form.cleaned_data.get("de_minimis_declared") is None:
-            form.add_error("de_minimis_declared", _("Vul het bedrag in; vul 0 in als u geen de-minimissteun kreeg."))
+            form.add_error("de_minimis_declared", DeclarationsForm.de_minimis_message)
         if action == "next" and not form.cleaned_data.get("truthfulness_declared"):
-            form.add_error(
-                "truthfulness_declared",
-                _("Verklaar dat u de aanvraag naar waarheid heeft ingevuld; anders kunt u niet indienen."),
-            )
+            form.add_error("truthfulness_declared", DeclarationsForm.truthfulness_message)
     if form.is_valid():
         data = {"truthfulness_declared": form.cleaned_data.get("truthfulness_declared", False)}
         if rules.de_minimis:
@@ -751,6 +748,26 @@ def summary_context(application: Application, user=None) -> dict:
             {
                 "message": refusal.message,
                 "url": reverse("portal:step", args=[application.reference, step_key]) + "#main",
+            }
+        )
+    rules = application.opening.published_rules
+    if rules.de_minimis and application.de_minimis_declared is None:
+        refusals.append(
+            {
+                "message": DeclarationsForm.de_minimis_message,
+                "url": reverse("portal:step", args=[application.reference, "verklaringen"]) + "#id_de_minimis_declared",
+            }
+        )
+    if (
+        rules.shape != "per_unit"
+        and application.project_end_date
+        and application.project_end_date < clocks.local_date()
+    ):
+        refusals.append(
+            {
+                "message": _("De einddatum ligt in het verleden; vul een datum vanaf vandaag in."),
+                "url": reverse("portal:step", args=[application.reference, SHAPE_STEP[rules.shape]])
+                + "#id_project_end_date",
             }
         )
     if not application.truthfulness_declared:

@@ -58,6 +58,7 @@ HOW = {
     "set_language": {},
     "login": {},
     "logout": {},
+    "start-page": {},
     "schema": {},
     "api-docs": {},
     "api-redoc": {},
@@ -120,7 +121,7 @@ HOW = {
 # Pages about the user's own work — their lists, their profile, starting their own application in a public
 # opening — that answer, and show the victim nothing.
 OWN_LISTS = {"api-application-list", "portal:home", "portal:profile", "portal:mandates", "portal:bulk", "portal:start"}
-OWN_LISTS |= {"review:queue", "review:decisions", "reporting:dashboard"}
+OWN_LISTS |= {"review:queue", "review:decisions", "reporting:dashboard", "start-page"}
 
 
 def url_names() -> set[str]:
