@@ -1,4 +1,8 @@
-"""Shared fixtures, and the rule for tests that need a service.
+"""Shared fixtures (the team of the scenarios), and the rule for tests that need a service.
+
+The team: an Omscholing opening open now, the employer "werkgever" (Bouwbedrijf De Vries B.V.), a
+reviewer "behandelaar" and seniors "senior" and "senior2" of its scheme; ``team`` gathers them for the
+tests that speak of "the employer" and "the reviewer"; ``client_for(user)`` signs anyone in.
 
 With DATABASE_URL / REDIS_URL set, tests marked ``postgres`` / ``redis`` run
 against those services; without, they are skipped with a reason; with
@@ -12,17 +16,38 @@ import os
 import shutil
 
 import pytest
+import redis
 from django.conf import settings
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+from django.test import Client
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-REQUIRE = os.environ.get("REQUIRE_SERVICES") == "1"
+from applications import clocks
+from schemes.loader import load_catalogue, read_catalogue
+from tests import factories as f
 
-# Properties judge what is computed, never how fast: on a loaded machine generating inputs is slow too.
-hypothesis_settings.register_profile("open-subsidie", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-hypothesis_settings.load_profile("open-subsidie")
+# Hypothesis: "ci" is deterministic (the same examples on every run) and never fails a test because a
+# loaded machine was slow to produce them; "dev" (the default) explores new examples on each run.
+# HYPOTHESIS_PROFILE picks one (.ci/run sets ci).
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+hypothesis_settings.register_profile(
+    "dev",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+REQUIRE = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 
 
@@ -35,8 +60,6 @@ def _redis_available() -> bool:
     if not url:
         return False
     try:
-        import redis
-
         return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
     except Exception:
         return False
@@ -71,7 +94,6 @@ def _media_root(tmp_path, settings):
 @pytest.fixture
 def catalogue(db):
     """Every real scheme and opening, loaded as load_regelingen does."""
-    from schemes.loader import load_catalogue, read_catalogue
 
     load_catalogue(read_catalogue())
 
@@ -79,7 +101,6 @@ def catalogue(db):
 @pytest.fixture(autouse=True)
 def _equated_days_read_afresh():
     """The equated days of the Atw are cached per process: each test reads its own database's."""
-    from applications import clocks
 
     clocks.forget_equated_days()
     yield
@@ -89,7 +110,6 @@ def _equated_days_read_afresh():
 @pytest.fixture(autouse=True)
 def _dutch_first():
     """Every test starts in Dutch: a request in English elsewhere must not leak into the next test."""
-    from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
     yield
@@ -106,3 +126,61 @@ def _test_databases_may_be_flushed(sender, connection, **kwargs):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET open_subsidie.truncate_allowed = on")
+
+
+# --- the team ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def omscholing(db):
+    return f.omscholing_scheme()
+
+
+@pytest.fixture
+def opening(omscholing):
+    """An Omscholing opening, open now, with room for plenty of trajecten."""
+    return f.open_opening(omscholing)
+
+
+@pytest.fixture
+def reviewer(omscholing):
+    return f.reviewer([omscholing], username="behandelaar")
+
+
+@pytest.fixture
+def senior(omscholing):
+    return f.senior([omscholing], username="senior")
+
+
+@pytest.fixture
+def senior2(omscholing):
+    return f.senior([omscholing], username="senior2")
+
+
+@pytest.fixture
+def werkgever(db):
+    return f.employer(f.OrganisationFactory(name="Bouwbedrijf De Vries B.V."), username="werkgever")
+
+
+@pytest.fixture
+def team(opening, werkgever, reviewer, senior):
+    """The opening, its employer, its reviewer and its senior reviewer, by the names the scenarios use."""
+    return {"opening": opening, "employer": werkgever, "reviewer": reviewer, "senior": senior}
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)``: a test client signed in as the user."""
+    return signed_in
+
+
+@pytest.fixture
+def wclient(werkgever):
+    """The employer's signed-in client."""
+    return signed_in(werkgever)

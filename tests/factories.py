@@ -1,4 +1,15 @@
-"""Factories for the test data of every app (factory_boy only)."""
+"""The test data of every app, in one place (factory_boy).
+
+Model factories first (schemes, openings, organisations, users), then the people
+and the openings the scenarios speak of (an employer, a reviewer, an open
+Omscholing opening), then applications walked through the real services as the
+portal and the review desk would: a submitted application is one that
+``act(..., "submit")`` accepted; staff declare no conflict of interest before they act, as the rule asks.
+
+Where the tests need another flavour of the same thing, it is a trait or a
+parameter here (``SchemeFactory(slim=True)``, ``traject(participant=...)``),
+never a second factory.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +20,21 @@ import factory
 from django.utils import timezone
 
 from applications import permissions, services
+from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
 from schemes.models import Distribution, Opening, Scheme, Shape
+
+# The password of every user the factories make (the browser tests sign in with it).
+PASSWORD = "geheim-wachtwoord-123"
+
+EZK = "Ministerie van Economische Zaken en Klimaat (EZK)"
+
+
+# --- schemes and openings ------------------------------------------------------------------------
 
 
 class SchemeFactory(factory.django.DjangoModelFactory):
-    """A per-unit scheme shaped like the Omscholingsregeling."""
+    """A per-unit scheme shaped like the Omscholingsregeling: € 3.750 per traject, each costing at least
+    € 7.500, at most 6; a generic name unless a trait names it."""
 
     class Meta:
         model = Scheme
@@ -31,6 +52,7 @@ class SchemeFactory(factory.django.DjangoModelFactory):
     max_units_per_applicant = 6
 
     class Params:
+        # The shapes, without a name of their own.
         share_of_costs = factory.Trait(
             shape=Shape.SHARE_OF_COSTS,
             unit_label="project",
@@ -49,10 +71,38 @@ class SchemeFactory(factory.django.DjangoModelFactory):
             max_units_per_applicant=None,
             programme_total=Decimal("10000000.00"),
         )
+        # The three schemes as the review desk, the letters and the clocks know them.
+        omscholing = factory.Trait(
+            code=factory.Sequence(lambda n: f"omscholing-test-{n}"),
+            name="Omscholing naar kansrijke beroepen in ICT en techniek",
+            short_name="Omscholingsregeling",
+            reference_prefix="OMS",
+            owner=EZK,
+            advance_pct=Decimal("100"),
+        )
+        slim = factory.Trait(
+            share_of_costs=True,
+            name="SLIM — Stimuleringsregeling leren en ontwikkelen in mkb-ondernemingen",
+            short_name="SLIM",
+            reference_prefix="SLIM",
+            owner=EZK,
+            advance_pct=Decimal("50"),
+            ex_officio_below=Decimal("25000.00"),
+            one_per_window=True,
+            intermediaries_allowed=True,
+        )
+        techkwadraat = factory.Trait(
+            programme=True,
+            name="Nationaal Groeifonds — Techkwadraat",
+            short_name="Techkwadraat",
+            reference_prefix="NGF",
+            owner=EZK,
+            advance_pct=Decimal("0"),
+        )
 
 
 class OpeningFactory(factory.django.DjangoModelFactory):
-    """An opening of a month, open now unless told otherwise."""
+    """An opening open since yesterday for a month, unless told otherwise."""
 
     class Meta:
         model = Opening
@@ -60,11 +110,153 @@ class OpeningFactory(factory.django.DjangoModelFactory):
 
     scheme = factory.SubFactory(SchemeFactory)
     code = factory.Sequence(lambda n: f"openstelling-{n}")
-    name = factory.LazyAttribute(lambda o: f"{o.scheme.name}, openstelling")
+    name = factory.LazyAttribute(lambda o: f"{o.scheme.short_name or o.scheme.name}, openstelling")
     opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
     closes_at = factory.LazyAttribute(lambda o: o.opens_at + datetime.timedelta(days=30))
     budget_ceiling = Decimal("1000000.00")
     distribution = Distribution.FCFS
+
+    class Params:
+        omscholing = factory.Trait(scheme=factory.SubFactory(SchemeFactory, omscholing=True))
+
+
+def omscholing_scheme(**kwargs) -> Scheme:
+    """The Omscholingsregeling of the scenarios (no intermediaries, as the real one)."""
+    kwargs.setdefault("code", "omscholing-test")
+    return SchemeFactory(omscholing=True, decision_term_weeks=8, **kwargs)
+
+
+def slim_scheme(**kwargs) -> Scheme:
+    """SLIM: 60 % of the costs, de minimis, one application per opening, intermediaries allowed."""
+    defaults = dict(
+        code="slim-test",
+        name="SLIM (test)",
+        short_name="SLIM",
+        reference_prefix="SLIM",
+        share_of_costs=True,
+        one_per_window=True,
+        de_minimis=True,
+        intermediaries_allowed=True,
+        advance_pct=Decimal("50"),
+    )
+    defaults.update(kwargs)
+    return SchemeFactory(**defaults)
+
+
+def techkwadraat_scheme(**kwargs) -> Scheme:
+    """A programme shaped like Techkwadraat: a consortium asks an amount, no advance."""
+    defaults = dict(
+        code="techkwadraat-test",
+        name="Techkwadraat (test)",
+        reference_prefix="TK",
+        programme=True,
+        decision_term_weeks=22,
+        advance_pct=Decimal("0"),
+    )
+    defaults.update(kwargs)
+    return SchemeFactory(**defaults)
+
+
+def open_opening(scheme: Scheme, *, ceiling=None, **kwargs) -> Opening:
+    """The scheme's opening, open now (code ``<scheme>-nu``)."""
+    kwargs.setdefault("code", f"{scheme.code}-nu")
+    kwargs.setdefault("budget_ceiling", Decimal(ceiling or "1000000.00"))
+    kwargs.setdefault("distribution", Distribution.FCFS)
+    return OpeningFactory(scheme=scheme, **kwargs)
+
+
+def closed_opening(scheme: Scheme, **kwargs) -> Opening:
+    """The scheme's opening that closed a month ago (code ``<scheme>-dicht``)."""
+    opens = timezone.now() - datetime.timedelta(days=60)
+    kwargs.setdefault("code", f"{scheme.code}-dicht")
+    return open_opening(scheme, opens_at=opens, closes_at=opens + datetime.timedelta(days=30), **kwargs)
+
+
+# --- organisations and people --------------------------------------------------------------------
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """An employer with a complete profile (IBAN and contact person)."""
+
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("kvk",)
+
+    kvk = factory.Sequence(lambda n: f"{30000000 + n:08d}")
+    name = factory.Sequence(lambda n: f"Werkgever {n} B.V.")
+    size_class = "sme"
+    sector = "ict"
+    province = "utrecht"
+    iban = "NL91ABNA0417164300"
+    contact_name = "W. de Werkgever"
+    contact_email = factory.LazyAttribute(lambda o: f"contact{o.kvk}@example.nl")
+
+
+class IntermediaryFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"Opleidingsfonds {n}")
+    is_intermediary = True
+    sector = "onderwijs"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user who can sign in with ``PASSWORD``; ``schemes=[...]`` for the staff's schemes."""
+
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"gebruiker{n}")
+    role = Role.APPLICANT
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.nl")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def schemes(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            if extracted:
+                self.schemes.set(extracted)
+
+
+def employer(organisation=None, **kwargs) -> User:
+    return UserFactory(role=Role.APPLICANT, organisation=organisation or OrganisationFactory(), **kwargs)
+
+
+def intermediary(organisation=None, **kwargs) -> User:
+    return UserFactory(role=Role.INTERMEDIARY, organisation=organisation or IntermediaryFactory(), **kwargs)
+
+
+def staff(role: str, schemes=(), **kwargs) -> User:
+    return UserFactory(role=role, schemes=list(schemes), **kwargs)
+
+
+def reviewer(schemes, **kwargs) -> User:
+    return staff(Role.REVIEWER, schemes, **kwargs)
+
+
+def senior(schemes, **kwargs) -> User:
+    return staff(Role.SENIOR_REVIEWER, schemes, **kwargs)
+
+
+def mandate(principal, agent, schemes, *, valid_from=None, valid_until=None, revoked=False) -> Mandate:
+    today = timezone.localdate()
+    m = Mandate.objects.create(
+        principal=principal,
+        agent=agent,
+        valid_from=valid_from or today - datetime.timedelta(days=30),
+        valid_until=valid_until,
+        revoked_at=timezone.now() if revoked else None,
+    )
+    m.schemes.set(schemes)
+    return m
+
+
+def team_for(opening=None) -> dict:
+    """An opening (open now) with an employer, a reviewer and a senior reviewer of its scheme."""
+    opening = opening or OpeningFactory(omscholing=True)
+    scheme = opening.scheme
+    return {"opening": opening, "employer": employer(), "reviewer": reviewer([scheme]), "senior": senior([scheme])}
 
 
 # --- acting on a case as staff ------------------------------------------------------------------
@@ -85,3 +277,132 @@ def act(application, action: str, user, data: dict | None = None, **kwargs):
     if user is not None and user.is_case_worker:
         declare_no_conflict(application, user)
     return services.perform(application, action, user, data, **kwargs)
+
+
+# --- applications, through the services ----------------------------------------------------------
+
+
+def traject(
+    n: int = 1,
+    cost: str = "8000.00",
+    sector: str = "ict",
+    *,
+    participant: str | None = None,
+    provider: str = "Hogeschool Utrecht",
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    contract_end: datetime.date | None = None,
+) -> dict:
+    """One traject as the form and the API take it: starts in a month and runs half a year, unless told."""
+    start = start or timezone.localdate() + datetime.timedelta(days=30)
+    end = end or start + datetime.timedelta(days=180)
+    return {
+        "participant": participant or f"J. Jansen {n}",
+        "occupation": "DevOps-engineer" if sector == "ict" else "Monteur elektrotechniek",
+        "occupation_sector": sector,
+        "provider": provider,
+        "cost": cost,
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "contract_end_date": (contract_end or start + datetime.timedelta(days=730)).isoformat(),
+    }
+
+
+def worker(n: int, **kwargs) -> dict:
+    """Werknemer n's traject as the review desk's scenarios tell it: € 7.500 from today, for 270 days."""
+    start = timezone.localdate()
+    end = kwargs.pop("end", None) or start + datetime.timedelta(days=270)
+    kwargs.setdefault("cost", "7500.00")
+    kwargs.setdefault("provider", "Techniek Academie")
+    return traject(
+        n,
+        participant=kwargs.pop("participant", f"Werknemer {n}"),
+        start=start,
+        end=end,
+        contract_end=end + datetime.timedelta(days=240),
+        **kwargs,
+    )
+
+
+def unit_rows(*rows: dict, prefix: str = "units") -> dict:
+    """Rows as the trajecten table posts them."""
+    data = {f"{prefix}-TOTAL": str(len(rows))}
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"{prefix}-{index}-{key}"] = value
+    return data
+
+
+def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, **data) -> Application:
+    """A complete draft, declared truthful: two trajecten, € 30.000 of costs ending in a year, or € 1 mln
+    for a programme ending in two years. ``units``: the trajecten, or how many of ``worker(n)``."""
+    data.setdefault("truthfulness_declared", True)
+    shape = opening.published_rules.shape
+    if shape == Shape.PER_UNIT:
+        if isinstance(units, int):
+            units = [worker(n + 1) for n in range(units)]
+        data["units"] = units if units is not None else [traject(1), traject(2)]
+    elif shape == Shape.SHARE_OF_COSTS:
+        data.setdefault("eligible_costs", "30000.00")
+        data.setdefault("de_minimis_declared", "0.00")
+        data.setdefault("project_end_date", (timezone.localdate() + datetime.timedelta(days=365)).isoformat())
+    else:
+        data.setdefault("requested_amount", "1000000.00")
+        data.setdefault("project_end_date", (timezone.localdate() + datetime.timedelta(days=730)).isoformat())
+    return services.create_draft(user=user, opening=opening, organisation_kvk=kvk, data=data)
+
+
+def submitted(opening, user, **data) -> Application:
+    """A complete application, submitted through the service like the portal does."""
+    return act(draft(opening, user, **data), "submit", user)
+
+
+def in_review(opening, user, reviewer, **data) -> Application:
+    return act(submitted(opening, user, **data), "start_review", reviewer)
+
+
+def proposed_grant(opening, user, reviewer, amount=None, **data) -> Application:
+    app = in_review(opening, user, reviewer, **data)
+    services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
+    body = {"note": "Voldoet aan de voorwaarden."}
+    if amount is not None:
+        body["amount"] = amount
+    return act(app, "propose_grant", reviewer, body)
+
+
+def granted(opening, user, reviewer, senior, **data) -> Application:
+    """Submitted, reviewed and granted under four eyes."""
+    return act(proposed_grant(opening, user, reviewer, **data), "approve_decision", senior)
+
+
+def rejected(opening, user, reviewer, senior, code="not_eligible", **data) -> Application:
+    """Submitted, reviewed and rejected under four eyes."""
+    app = in_review(opening, user, reviewer, **data)
+    services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
+    body = {"reason_code": code, "note": "Het beroep staat niet op de lijst."}
+    act(app, "propose_rejection", reviewer, body)
+    return act(app, "approve_decision", senior)
+
+
+def owe_since(application, minutes: float) -> Outbox:
+    """The receipt the submission owes, as an outbox row written ``minutes`` ago (and not delivered)."""
+    event = AuditEvent.objects.get(application=application, action="submit")
+    row, _created = Outbox.objects.get_or_create(  # audit.record writes it where the outbox is wired in
+        key=f"letter:receipt:application:{application.pk}",
+        defaults={"kind": Outbox.Kind.LETTER, "event": event, "application": application},
+    )
+    Outbox.objects.filter(pk=row.pk).update(
+        status=Outbox.Status.OWED, created_at=timezone.now() - datetime.timedelta(minutes=minutes)
+    )
+    return row
+
+
+# --- uploads -------------------------------------------------------------------------------------
+
+# A real (blank, one-page) PDF: uploads are opened and inspected, so a PDF must be one.
+PDF = (
+    b"%PDF-1.3\n1 0 obj\n<< /Pages 2 0 R /Type /Catalog >>\nendobj\n2 0 obj\n<< /Count 1 /Kids [ 3 0 R ] /Type /Pages >>"
+    b"\nendobj\n3 0 obj\n<< /Contents 4 0 R /MediaBox [ 0 0 595 842 ] /Parent 2 0 R /Resources << >> /Type /Page >>"
+    b"\nendobj\n4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\ntrailer << /Root 1 0 R /Size 5 >>\n%%EOF\n"
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

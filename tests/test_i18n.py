@@ -12,6 +12,9 @@ import pytest
 from django.conf import settings
 from django.utils.translation import gettext, override
 
+from applications.models import Application
+from reporting.tables import portfolio_summary
+
 ROOT = Path(settings.BASE_DIR)
 CATALOGUES = [
     ROOT / "locale" / "en" / "LC_MESSAGES",
@@ -88,8 +91,6 @@ def test_a_wrong_password_is_explained_in_english(client):
 
 
 def test_workspace_report_and_model_names_have_english():
-    from applications.models import Application
-    from reporting.tables import portfolio_summary
 
     with override("en"):
         assert gettext("Werkvoorraad") == "Work queue"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.defaults import server_error
 
 from applications.models import Role
-from tests.portal import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,9 @@ def test_a_server_error_page_reassures_in_dutch_and_needs_nothing_that_could_fai
 
 
 def test_the_public_scheme_page_carries_no_internal_source_marks(client):
-    scheme = f.omscholing(sources="Bedrag per traject € 3.750 (000:L1184-1188); doel 19.000 trajecten (000:L1236).")
+    scheme = f.omscholing_scheme(
+        sources="Bedrag per traject € 3.750 (000:L1184-1188); doel 19.000 trajecten (000:L1236)."
+    )
 
     page = client.get(reverse("scheme-detail", args=[scheme.code])).content.decode()
 

@@ -7,19 +7,22 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import RequestFactory
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications import services
+from applications.api.serializers import ApplicationSerializer
 from applications.models import Application, AuditEvent, Channel, Organisation, Role, User
 from applications.services import allocation
 from applications.states import State
-from schemes.models import Distribution
+from schemes.models import Distribution, TranchePlanItem
+from tests import factories as f
 from tests.factories import act as staff_act
 from tests.factories import declare_no_conflict
-
-from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +79,14 @@ def test_an_employer_creates_a_draft(opening, werkgever):
     assert data["units"][0]["cost"] == "8000.00"
 
 
-def test_an_intermediary_with_a_mandate_applies_for_the_employer(opening, werkgever):
+@pytest.fixture
+def opening_for_intermediaries(db):
+    """An Omscholing opening where intermediaries may apply on an employer's behalf."""
+    return f.open_opening(f.omscholing_scheme(code="omscholing-fondsen", intermediaries_allowed=True))
+
+
+def test_an_intermediary_with_a_mandate_applies_for_the_employer(opening_for_intermediaries, werkgever):
+    opening = opening_for_intermediaries
     fonds = f.IntermediaryFactory(name="Opleidingsfonds Metaal")
     f.mandate(werkgever.organisation, fonds, [opening.scheme])
     adviseur = f.UserFactory(role=Role.INTERMEDIARY, organisation=fonds)
@@ -89,7 +99,8 @@ def test_an_intermediary_with_a_mandate_applies_for_the_employer(opening, werkge
     assert response.json()["organisation"] == werkgever.organisation.kvk
 
 
-def test_an_intermediary_without_a_mandate_is_refused(opening, werkgever):
+def test_an_intermediary_without_a_mandate_is_refused(opening_for_intermediaries, werkgever):
+    opening = opening_for_intermediaries
     fonds = f.IntermediaryFactory()
     adviseur = f.UserFactory(role=Role.INTERMEDIARY, organisation=fonds)
     payload = body(opening, organisation=werkgever.organisation.kvk)
@@ -453,7 +464,6 @@ def test_create_user_for_every_role_and_a_token(role, omscholing):
 
 
 def test_create_user_refuses_an_applicant_without_organisation():
-    from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
         call_command("create_user", "los", "--role", "applicant")
@@ -463,10 +473,6 @@ def test_create_user_refuses_an_applicant_without_organisation():
 
 
 def test_the_fast_representation_is_exactly_what_drf_would_give(opening, werkgever, reviewer, senior):
-    from django.test import RequestFactory
-    from rest_framework import serializers
-
-    from applications.api.serializers import ApplicationSerializer
 
     apps = [
         f.draft(opening, werkgever),
@@ -485,7 +491,6 @@ def test_the_fast_representation_is_exactly_what_drf_would_give(opening, werkgev
 
 
 def test_a_gated_tranche_through_the_api_records_its_kpi_values(db):
-    from schemes.models import TranchePlanItem
 
     scheme = f.techkwadraat_scheme()
     opening = f.open_opening(scheme, ceiling="10000000.00")

@@ -15,8 +15,7 @@ from rest_framework.test import APIClient
 from applications.models import Application, AuditEvent
 from applications.states import State
 from schemes.models import LedgerEntry
-
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from applications.models import Assessment, AuditEvent
-from tests.review.scenario import OpeningFactory, SchemeFactory, employer, reviewer, senior, submitted
+from tests.factories import OpeningFactory, SchemeFactory, employer, reviewer, senior, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def client(user=None) -> APIClient:
 
 @pytest.fixture
 def case():
-    opening = OpeningFactory()
+    opening = OpeningFactory(omscholing=True)
     scheme = opening.scheme
     team = {"employer": employer(), "reviewer": reviewer([scheme]), "senior": senior([scheme])}
     return {**team, "opening": opening, "app": submitted(opening, team["employer"])}

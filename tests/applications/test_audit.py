@@ -12,9 +12,8 @@ from django.db.models import ProtectedError
 from applications import services
 from applications.models import Application, AuditEvent
 from applications.states import State
+from tests import factories as f
 from tests.factories import act, declare_no_conflict
-
-from . import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from applications import clocks
 from applications.states import State
 from schemes.rules import Rules, to_money
+from tests import factories as f
 from tests.factories import act
-
-from . import factories as f
 
 # The equated days of Atw art. 3 lid 3 are data in the database (the migration seeds 2026 and 2027).
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,6 @@ def test_per_unit_is_units_times_the_amount_per_unit(costs):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=st.lists(st.tuples(st.integers(0, 10), st.integers(1, 30)), min_size=1, max_size=3))
 def test_the_stored_decision_due_counts_every_supplement_period(opening, reviewer, plan):
-    from django.utils import timezone
 
     user = f.employer()
     start = timezone.now()

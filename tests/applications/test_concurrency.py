@@ -16,9 +16,8 @@ from applications.models import Application, AuditEvent, Role
 from applications.services import ActionError, Conflict
 from applications.states import State
 from schemes.models import Distribution, LedgerEntry
+from tests import factories as f
 from tests.factories import act
-
-from . import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

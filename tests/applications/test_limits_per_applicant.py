@@ -10,9 +10,8 @@ from applications import checks, services
 from applications.models import Application, AuditEvent
 from applications.services import Conflict, Invalid
 from applications.states import State
+from tests import factories as f
 from tests.factories import act
-
-from . import factories as f
 
 pytestmark = pytest.mark.django_db
 

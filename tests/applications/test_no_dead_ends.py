@@ -12,8 +12,7 @@ from freezegun import freeze_time
 
 from applications import services
 from applications.states import State
-from tests.factories import act, declare_no_conflict
-from tests.review.scenario import granted, rejected, submitted, team_for
+from tests.factories import act, declare_no_conflict, granted, rejected, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 

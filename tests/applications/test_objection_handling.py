@@ -11,8 +11,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from applications.errors import Conflict, Invalid
-from tests.factories import act
-from tests.review.scenario import rejected, team_for
+from tests.factories import act, rejected, team_for
 
 pytestmark = pytest.mark.django_db
 

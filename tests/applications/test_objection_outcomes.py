@@ -15,8 +15,7 @@ from pypdf import PdfReader
 from applications.errors import Invalid
 from applications.models import Letter, Objection, Payment, Tranche
 from applications.states import State
-from tests.factories import act
-from tests.review.scenario import OpeningFactory, SchemeFactory, granted, rejected, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, rejected, team_for
 
 pytestmark = pytest.mark.django_db
 

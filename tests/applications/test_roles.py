@@ -19,9 +19,8 @@ from applications.models import Application, AuditEvent, Decision, Role
 from applications.services import ActionError
 from applications.states import State
 from schemes.models import LedgerEntry
+from tests import factories as f
 from tests.factories import declare_no_conflict
-
-from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +159,7 @@ class Cast:
 
     def __init__(self):
         # many applications of one employer in one opening: no limit per applicant in the way of the roles
-        self.scheme = f.omscholing_scheme(max_units_per_applicant=None)
+        self.scheme = f.omscholing_scheme(max_units_per_applicant=None, intermediaries_allowed=True)
         self.opening = f.open_opening(self.scheme)
         other_scheme = f.slim_scheme()
         org = f.OrganisationFactory(name="Installatiebedrijf Jansen B.V.")

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
+from freezegun import freeze_time
 
 from applications import services
-from applications.models import AuditEvent, DeMinimisAid, Payment, Role
+from applications.models import AuditEvent, DeMinimisAid, Payment, Role, Tranche
 from applications.services import Conflict, Invalid
+from applications.services.tranches import release_due_tranches
 from applications.states import State
-from schemes.models import LedgerEntry
+from schemes import budget
+from schemes.models import LedgerEntry, Opening, TranchePlanItem
+from tests import factories as f
 from tests.factories import act, declare_no_conflict
-
-from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -194,11 +199,6 @@ def test_ceiling_reached_at_grant_is_a_conflict(omscholing, werkgever, reviewer,
 
 @pytest.fixture
 def techkwadraat(db):
-    import datetime
-
-    from django.utils import timezone
-
-    from schemes.models import TranchePlanItem
 
     scheme = f.techkwadraat_scheme()
     opening = f.open_opening(scheme, ceiling="351600000.00")
@@ -225,8 +225,6 @@ def techkwadraat(db):
 
 
 def test_techkwadraat_unconditional_tranche_on_schedule_conditional_after_positive_kpi_review(techkwadraat):
-    from applications.models import Tranche
-    from applications.services.tranches import release_due_tranches
 
     scheme, opening, team = techkwadraat
     penvoerder = f.employer(f.OrganisationFactory(name="ROC Techniek Oost"))
@@ -274,7 +272,6 @@ def test_techkwadraat_unconditional_tranche_on_schedule_conditional_after_positi
 
 
 def test_techkwadraat_conditional_tranche_withheld_after_negative_review_lowers_the_commitment(techkwadraat):
-    from applications.models import Tranche
 
     scheme, opening, team = techkwadraat
     app = f.granted(opening, f.employer(), team["reviewer"], team["senior"], requested_amount="1000000.00")
@@ -300,9 +297,6 @@ def test_tranche_release_without_kpi_values_is_refused(techkwadraat):
 
 def test_the_real_omscholing_2021_opening_during_its_window(catalogue):
     """The catalogue's own omscholing-2021, on a day in October 2021."""
-    from freezegun import freeze_time
-
-    from schemes.models import Opening
 
     with freeze_time("2021-10-04 10:00:00+02:00"):
         opening = Opening.objects.get(code="omscholing-2021")
@@ -343,9 +337,6 @@ def test_slim_limits_are_checked_again_at_the_decision(slim):
 
 def test_the_database_constraint_stops_an_overspend_the_python_check_missed(omscholing, werkgever, reviewer, senior):
     """Should ``fits`` ever be wrong, the check constraint refuses and nothing is booked."""
-    from unittest import mock
-
-    from schemes import budget
 
     opening = f.open_opening(omscholing, code="krap-plafond", ceiling="3750.00", distribution="lottery")
     app = declare_no_conflict(f.proposed_grant(opening, werkgever, reviewer), senior)  # € 7.500 on € 3.750

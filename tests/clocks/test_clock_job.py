@@ -11,11 +11,10 @@ from django.core import mail
 from django.core.management import call_command
 from freezegun import freeze_time
 
-from applications import clock_job, clocks, services
+from applications import clock_job, clocks, letters, services
 from applications.models import AuditEvent, ClockRun, Decision, Letter, Tranche
 from applications.states import State
-from tests.factories import act
-from tests.review.scenario import OpeningFactory, SchemeFactory, granted, submitted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +140,7 @@ def test_a_slim_grant_below_25000_is_settled_ex_officio_on_its_due_date():
 
 def test_tranches_are_released_on_their_date_and_gated_ones_put_on_the_queue():
     with freeze_time(START):
-        team = team_for(OpeningFactory(scheme=SchemeFactory(programme=True)))
+        team = team_for(OpeningFactory(scheme=SchemeFactory(techkwadraat=True)))
         app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
         app.tranches.all().delete()
         Tranche.objects.create(
@@ -175,7 +174,6 @@ def test_tranches_are_released_on_their_date_and_gated_ones_put_on_the_queue():
 
 
 def test_the_clock_job_retries_a_failed_letter(monkeypatch, django_capture_on_commit_callbacks):
-    from applications import letters
 
     with freeze_time(START):
         team = team_for()

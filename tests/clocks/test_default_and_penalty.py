@@ -19,8 +19,7 @@ from applications.review import selectors as review_selectors
 from applications.selectors import deadlines, next_deadline
 from applications.states import State
 from reporting.queries import kpi_report
-from tests.factories import act
-from tests.review.scenario import OpeningFactory, SchemeFactory, granted, submitted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 

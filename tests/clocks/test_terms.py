@@ -16,8 +16,7 @@ from applications.selectors import deadlines
 from applications.states import State
 from reporting.queries import kpi_report
 from schemes.models import Distribution
-from tests.factories import act
-from tests.review.scenario import OpeningFactory, SchemeFactory, submitted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 

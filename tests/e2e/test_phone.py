@@ -15,11 +15,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import sync_playwright
 
 from applications.models import Application, Document
 from applications.states import State
+from tests import factories as f
 from tests.conftest import CHROMIUM
-from tests.portal import factories as f
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -49,7 +50,6 @@ RUN_AXE = """async () => (await axe.run(document, {runOnly: {type: 'tag', values
 
 
 def browser_page(viewport):
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -110,7 +110,9 @@ def test_on_a_phone_an_employer_applies_from_the_catalogue_to_the_receipt_withou
     live_server, transactional_db, phone, tmp_path
 ):
     page = phone
-    opening = f.open_opening(f.omscholing(), code="omscholing-telefoon", name="Omscholing, openstelling telefoon")
+    opening = f.open_opening(
+        f.omscholing_scheme(), code="omscholing-telefoon", name="Omscholing, openstelling telefoon"
+    )
     f.closed_opening(opening.scheme, name="Omscholing, september 2021")
     user = f.employer(f.OrganisationFactory(name="Installatiebedrijf Jansen B.V."), username="telefoon-werkgever")
     sign_in(page, live_server, user)
@@ -184,7 +186,7 @@ def test_on_a_desktop_six_trajecten_are_six_cards_each_with_its_remove_button_in
     live_server, transactional_db, desktop
 ):
     page = desktop
-    opening = f.open_opening(f.omscholing(), code="omscholing-breed")
+    opening = f.open_opening(f.omscholing_scheme(), code="omscholing-breed")
     user = f.employer(username="breed-werkgever")
     app = f.draft(opening, user, units=[f.traject(n) for n in range(1, 7)])
     sign_in(page, live_server, user)
@@ -209,7 +211,7 @@ def test_on_a_phone_every_error_of_the_trajecten_shows_at_once_and_the_amount_wa
     live_server, transactional_db, phone
 ):
     page = phone
-    opening = f.open_opening(f.omscholing(), code="omscholing-fouten")
+    opening = f.open_opening(f.omscholing_scheme(), code="omscholing-fouten")
     user = f.employer(username="fouten-werkgever")
     app = f.draft(opening, user, units=[f.traject(1)])
     sign_in(page, live_server, user)
@@ -240,7 +242,7 @@ def test_on_a_phone_the_limit_per_applicant_shows_before_the_first_step_and_caps
     live_server, transactional_db, phone
 ):
     page = phone
-    opening = f.open_opening(f.omscholing(), code="omscholing-grens")
+    opening = f.open_opening(f.omscholing_scheme(), code="omscholing-grens")
     user = f.employer(username="grens-werkgever")
     f.submitted(opening, user, units=[f.traject(n) for n in range(1, 5)])
     sign_in(page, live_server, user)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from playwright.sync_api import sync_playwright
 
+from tests import factories as f
 from tests.conftest import CHROMIUM
-from tests.portal import factories as f
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -36,7 +37,6 @@ RUN_AXE = """async () => (await axe.run(document, {runOnly: {type: 'tag', values
 def page():
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm ci)")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -55,7 +55,7 @@ def violations(page) -> list[str]:
 
 
 def test_the_portal_pages_pass_axe_with_and_without_errors(live_server, transactional_db, page):
-    scheme = f.omscholing(code="omscholing-a11y")
+    scheme = f.omscholing_scheme(code="omscholing-a11y")
     opening = f.open_opening(scheme)
     reviewer = f.staff("reviewer", [scheme], username="a11y-behandelaar")
     senior = f.staff("senior_reviewer", [scheme], username="a11y-senior")

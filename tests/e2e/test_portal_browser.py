@@ -13,11 +13,13 @@ import os
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
 from applications.models import Application, Document
 from applications.states import State
+from tests import factories as f
 from tests.conftest import CHROMIUM
-from tests.portal import factories as f
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -35,7 +37,6 @@ ARGS = [
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -68,9 +69,8 @@ def button(page, name: str):
 def test_an_employer_applies_for_omscholing_with_two_trajecten_and_downloads_the_receipt(
     live_server, transactional_db, page, tmp_path
 ):
-    from pypdf import PdfReader
 
-    opening = f.open_opening(f.omscholing(), code="omscholing-e2e", name="Omscholing, openstelling e2e")
+    opening = f.open_opening(f.omscholing_scheme(), code="omscholing-e2e", name="Omscholing, openstelling e2e")
     user = f.employer(f.OrganisationFactory(name="Installatiebedrijf Jansen B.V."), username="e2e-werkgever")
 
     # Sign in.

@@ -18,8 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from applications import reconcile, services
 from applications.models import Letter, Outbox
-from tests.factories import act
-from tests.review.scenario import OpeningFactory, employer, reviewer, senior, submitted, traject
+from tests.factories import OpeningFactory, act, employer, reviewer, senior, submitted, traject
 
 from .processes import Gunicorn, Redis, Worker, environment, mails, wait_for
 
@@ -34,7 +33,7 @@ def database_url() -> str:
 @pytest.fixture
 def world(tmp_path, settings):
     """A scheme's opening, its team with API tokens, and a Redis, a web server and a worker of our own."""
-    opening = OpeningFactory(code="storing")
+    opening = OpeningFactory(omscholing=True, code="storing")
     scheme = opening.scheme
     team = {
         "opening": opening,

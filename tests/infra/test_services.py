@@ -1,12 +1,20 @@
 """The embedded default and the real services: which one runs, and what happens when one is away."""
 
 import os
+import subprocess
+import sys
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from applications import tasks
+from applications.models import AuditEvent
+from applications.tasks import ping
 from config.celery import app as celery_app
+from schemes.models import LedgerEntry, Opening
+from tests.factories import draft, employer, omscholing_scheme, open_opening
 
 
 def test_without_redis_tasks_run_in_process(settings):
@@ -25,9 +33,6 @@ def test_the_daily_clock_job_is_scheduled_in_the_settings():
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_database_refuses_an_overspent_ceiling_on_postgresql(catalogue):
-    from django.db import IntegrityError, transaction
-
-    from schemes.models import Opening
 
     assert connection.vendor == "postgresql"
     opening = Opening.objects.get(code="omscholing-2021")
@@ -39,9 +44,6 @@ def test_the_database_refuses_an_overspent_ceiling_on_postgresql(catalogue):
 
 @pytest.mark.redis
 def test_a_task_travels_through_redis_to_a_worker():
-    from celery.contrib.testing.worker import start_worker
-
-    from applications.tasks import ping
 
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
@@ -55,7 +57,6 @@ def test_a_task_travels_through_redis_to_a_worker():
 @pytest.mark.django_db
 def test_a_submission_does_not_depend_on_the_broker(monkeypatch):
     """With the broker down the prompt fails fast and is logged; the owed letter stays a row for the sweep."""
-    from applications import tasks
 
     def broken(*args, **kwargs):
         raise ConnectionError("broker down")
@@ -67,11 +68,6 @@ def test_a_submission_does_not_depend_on_the_broker(monkeypatch):
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_postgresql_itself_refuses_to_change_or_delete_the_audit_trail_and_the_ledger():
-    from django.db import DatabaseError, transaction
-
-    from applications.models import AuditEvent
-    from schemes.models import LedgerEntry
-    from tests.applications.factories import draft, employer, omscholing_scheme, open_opening
 
     opening = open_opening(omscholing_scheme())
     application = draft(opening, employer())
@@ -92,8 +88,6 @@ def test_postgresql_itself_refuses_to_change_or_delete_the_audit_trail_and_the_l
 
 def test_the_production_settings_pass_the_deployment_check(monkeypatch):
     """With a real secret and host, `manage.py check --deploy` reports nothing (a fresh interpreter reads the env)."""
-    import subprocess
-    import sys
 
     # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never does
     env = {
@@ -118,8 +112,6 @@ def test_the_production_settings_pass_the_deployment_check(monkeypatch):
 
 
 def test_the_openapi_schema_validates_without_warnings():
-    import subprocess
-    import sys
 
     result = subprocess.run(
         [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", os.devnull],

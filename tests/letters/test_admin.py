@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from applications import letters
 from applications.models import AuditEvent, Letter, LetterTemplate, Role
-from tests.review.scenario import UserFactory, submitted
+from tests.factories import UserFactory, submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Role
-from tests.review.scenario import OrganisationFactory, SchemeFactory, UserFactory, employer, granted
+from tests.factories import OrganisationFactory, SchemeFactory, UserFactory, employer, granted
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from applications import letters, outbox
 from applications.letters.rendering import TEMPLATE_DIR
 from applications.models import Letter, LetterTemplate, Outbox
-from tests.review.scenario import submitted, team_for
+from tests.factories import submitted, team_for
 
 pytestmark = pytest.mark.django_db
 

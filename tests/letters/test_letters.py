@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
+import shutil
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core import mail as django_mail
 from django.utils import timezone
 from freezegun import freeze_time
 from pypdf import PdfReader
 
 from applications import letters, outbox
+from applications.letters import issuing
 from applications.models import Letter, LetterTemplate, Notification, Outbox
 from applications.services import hearing
-from tests.factories import act
-from tests.review.scenario import (
+from tests.factories import (
     OpeningFactory,
     SchemeFactory,
+    act,
     employer,
     granted,
     rejected,
@@ -49,14 +53,14 @@ def only(app, kind) -> Letter:
 @freeze_time("2021-09-06 10:00:00+02:00")
 def test_an_employer_with_two_trajecten_gets_a_receipt_and_a_grant_of_7500_euro(django_capture_on_commit_callbacks):
     opening = OpeningFactory(
-        scheme=SchemeFactory(),
+        scheme=SchemeFactory(omscholing=True),
         opens_at=datetime.datetime(2021, 9, 1, 9, tzinfo=datetime.UTC),
         closes_at=datetime.datetime(2021, 12, 1, 16, tzinfo=datetime.UTC),
     )
     scheme = opening.scheme
     applicant = employer()
     with django_capture_on_commit_callbacks(execute=True):
-        app = granted(opening, applicant, reviewer([scheme]), senior([scheme]))
+        app = granted(opening, applicant, reviewer([scheme]), senior([scheme]), units=2)
 
     receipt = pdf_text(only(app, "receipt"))
     assert app.reference in receipt
@@ -201,8 +205,6 @@ def test_a_scheme_template_overrides_the_default(team, opening, django_capture_o
 
 def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_on_commit_callbacks):
     """Every letter kind renders to a PDF; with LETTERS_OUT=1 they are also written to /tmp/letters-out to look at."""
-    import os
-    import shutil
 
     team = team_for()
     opening = team["opening"]
@@ -249,12 +251,9 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
 def test_a_failed_announcement_is_sent_by_the_retry_and_only_once(
     team, opening, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from django.core import mail as django_mail
-
-    import applications.letters.issuing as module
 
     calls = {"n": 0}
-    real = module.send_mail
+    real = issuing.send_mail
 
     def flaky(**kwargs):
         calls["n"] += 1
@@ -262,7 +261,7 @@ def test_a_failed_announcement_is_sent_by_the_retry_and_only_once(
             raise ConnectionRefusedError("smtp down")
         return real(**kwargs)
 
-    monkeypatch.setattr(module, "send_mail", flaky)
+    monkeypatch.setattr(issuing, "send_mail", flaky)
     django_mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(opening, team["employer"])

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from applications.models import Letter
 from schemes.models import Scheme
-from tests.review.scenario import OpeningFactory, SchemeFactory, granted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, granted, team_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from applications import audit, letters, outbox, tasks
+from applications import audit, clock_job, letters, outbox, tasks
 from applications.admin import OutboxAdmin
 from applications.models import AuditEvent, Decision, Letter, Notification, Outbox
-from tests.review.scenario import granted, submitted, team_for
+from demo.replay import load_replay
+from tests.factories import granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +151,6 @@ def test_a_tranche_decision_owes_an_e_mail_and_no_letter(broker_down, django_cap
 
 
 def test_the_replay_owes_nothing(catalogue):
-    from demo.replay import load_replay
 
     load_replay()
     assert AuditEvent.objects.filter(action="submit").exists()
@@ -167,7 +167,6 @@ def test_an_owed_letter_is_delivered_after_the_commit_when_the_broker_is_up(djan
 
 
 def test_the_clock_job_delivers_what_is_owed(broker_down, django_capture_on_commit_callbacks):
-    from applications import clock_job
 
     team = team_for()
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 
 from applications import reconcile
 from applications.models import Application, Finding, Outbox
+from demo.replay import load_replay
 from schemes.models import Opening
-from tests.factories import act
-from tests.review.scenario import granted, submitted, team_for
+from tests.factories import act, granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,6 @@ def test_a_gap_in_the_queue_is_found(life):
 
 
 def test_the_replay_of_2021_reconciles(catalogue):
-    from demo.replay import load_replay
 
     load_replay()
     assert reconcile.run() == []

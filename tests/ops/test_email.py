@@ -11,7 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.mail import send_mail
 
-from .conftest import employer, fresh_settings, submitted
+from tests.factories import employer, submitted
+
+from .fresh import fresh_settings
 
 
 class Inbox:

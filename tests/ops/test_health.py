@@ -10,8 +10,7 @@ import pytest
 from health_check import Database
 
 from ops import health
-
-from .conftest import owe_since
+from tests.factories import owe_since
 
 LIVE, READY, HEALTH = "/gezondheid/live/", "/gezondheid/klaar/", "/gezondheid/"
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from ops.logs import ContextFilter, JsonFormatter, TextFormatter, carry_request_id, request_id
 from ops.middleware import incoming_or_new
 
-from .conftest import fresh_settings
+from .fresh import fresh_settings
 
 task_logger = logging.getLogger("tests.ops.task")
 

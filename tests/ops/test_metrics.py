@@ -11,8 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from applications.models import Application, Outbox
 from applications.states import State
 from ops import queries
-
-from .conftest import employer, granted, owe_since, submitted, team
+from tests.factories import employer, granted, owe_since, submitted
 
 TOKEN = "scrape-token-for-the-tests-0123456789"
 
@@ -83,8 +82,7 @@ def test_the_owed_letters_and_the_age_of_the_oldest(client, token, opening):
 
 
 @pytest.mark.django_db
-def test_decisions_and_applications_past_their_decision_date(client, token, opening):
-    reviewer, senior = team(opening)
+def test_decisions_and_applications_past_their_decision_date(client, token, opening, reviewer, senior):
     granted(opening, employer(), reviewer, senior)
     late = submitted(opening, employer())
     waiting_for_them = submitted(opening, employer())

@@ -13,8 +13,7 @@ from openpyxl import Workbook
 
 from applications.models import Application, BulkUpload, Channel, Mandate
 from applications.states import State
-
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +21,11 @@ pytestmark = pytest.mark.django_db
 # --- mandates ------------------------------------------------------------------------------------------
 
 
-def test_an_employer_mandates_a_fund_for_a_scheme_that_allows_intermediaries(wclient, werkgever, oms):
-    slim = f.slim(code="slim-mandaat")
+def test_an_employer_mandates_a_fund_for_a_scheme_that_allows_intermediaries(wclient, werkgever, omscholing):
+    slim = f.slim_scheme(code="slim-mandaat")
     fund = f.IntermediaryFactory(name="Opleidingsfonds Bouw")
     page = wclient.get(reverse("portal:mandates")).content.decode()
-    assert slim.name in page and oms.name not in page  # only schemes that allow intermediaries are offered
+    assert slim.name in page and omscholing.name not in page  # only schemes that allow intermediaries are offered
     today = timezone.localdate()
     response = wclient.post(
         reverse("portal:mandates"),
@@ -43,12 +42,19 @@ def test_an_employer_mandates_a_fund_for_a_scheme_that_allows_intermediaries(wcl
     assert mandate.granted_by == werkgever
 
 
-def test_a_mandate_for_a_scheme_without_intermediaries_or_to_a_non_intermediary_is_refused(wclient, werkgever, oms):
+def test_a_mandate_for_a_scheme_without_intermediaries_or_to_a_non_intermediary_is_refused(
+    wclient, werkgever, omscholing
+):
     other_employer = f.OrganisationFactory()
-    f.slim(code="slim-mandaat-2")
+    f.slim_scheme(code="slim-mandaat-2")
     page = wclient.post(
         reverse("portal:mandates"),
-        {"agent_kvk": other_employer.kvk, "schemes": [oms.pk], "valid_from": "2026-01-01", "valid_until": "2025-01-01"},
+        {
+            "agent_kvk": other_employer.kvk,
+            "schemes": [omscholing.pk],
+            "valid_from": "2026-01-01",
+            "valid_until": "2025-01-01",
+        },
     ).content.decode()
     assert not Mandate.objects.exists()
     assert "geen intermediair" in page
@@ -57,7 +63,7 @@ def test_a_mandate_for_a_scheme_without_intermediaries_or_to_a_non_intermediary_
 
 
 def test_an_employer_revokes_a_mandate_and_the_fund_loses_access(client_for):
-    scheme = f.slim(code="slim-intrekken")
+    scheme = f.slim_scheme(code="slim-intrekken")
     opening = f.open_opening(scheme)
     employer = f.employer(username="intrekker")
     fund = f.intermediary(username="fonds-intrekken")
@@ -73,7 +79,7 @@ def test_an_employer_revokes_a_mandate_and_the_fund_loses_access(client_for):
 
 
 def test_an_intermediary_sees_the_mandates_it_received(client_for):
-    scheme = f.slim(code="slim-ontvangen")
+    scheme = f.slim_scheme(code="slim-ontvangen")
     employer = f.employer(username="gever")
     fund = f.intermediary(username="fonds-ontvangen")
     f.mandate(employer.organisation, fund.organisation, [scheme])
@@ -95,8 +101,8 @@ def test_an_intermediary_cannot_apply_where_the_scheme_does_not_allow_it(client_
 @pytest.fixture
 def bulk_world(db):
     """A fund mandated by five employers for a SLIM-like and a per-traject scheme."""
-    slim = f.slim(code="slim-bulk")
-    per_unit = f.omscholing(code="oms-bulk", intermediaries_allowed=True, reference_prefix="OMB")
+    slim = f.slim_scheme(code="slim-bulk")
+    per_unit = f.omscholing_scheme(code="oms-bulk", intermediaries_allowed=True, reference_prefix="OMB")
     fund = f.intermediary(username="fonds-bulk")
     employers = [f.OrganisationFactory(name=f"Bulkwerkgever {n}") for n in range(5)]
     for organisation in employers:

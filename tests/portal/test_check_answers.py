@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.models import Unit
-
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +79,7 @@ def test_a_change_from_the_summary_is_saved_and_brings_the_employer_back_to_the_
 def test_an_intermediary_sees_the_employers_details_without_change_links(client_for):
     employer = f.OrganisationFactory(name="Metaal Oost B.V.")
     agent = f.intermediary()
-    scheme = f.slim()
+    scheme = f.slim_scheme()
     f.mandate(employer, agent.organisation, [scheme])
     app = f.draft(f.open_opening(scheme), agent, kvk=employer.kvk)
 

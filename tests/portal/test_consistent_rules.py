@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application, BulkUpload
+from tests import factories as f
 
-from . import factories as f
 from .test_bulk_and_mandates import as_csv, bulk_world, upload  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def step_url(app, step):
 
 
 def test_the_slim_de_minimis_field_is_not_labelled_optional_and_is_needed_to_go_on(client_for, db):
-    opening = f.open_opening(f.slim())
+    opening = f.open_opening(f.slim_scheme())
     user = f.employer()
     app = f.draft(opening, user, de_minimis_declared=None)
     client = client_for(user)
@@ -39,7 +39,7 @@ def test_the_slim_de_minimis_field_is_not_labelled_optional_and_is_needed_to_go_
 
 
 def test_a_project_that_ended_in_2020_is_refused_on_the_costs_step(client_for, db):
-    opening = f.open_opening(f.slim())
+    opening = f.open_opening(f.slim_scheme())
     user = f.employer()
     app = f.draft(opening, user)
     data = f.unit_rows({"description": "Cursus", "amount": "20000"}, prefix="cost_lines")

@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from applications.models import Application, Document, Letter, Objection, Unit
 from applications.states import State
+from tests import factories as f
 from tests.factories import act
-
-from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,7 @@ def test_mijn_aanvragen_shows_state_deadline_letters_and_actions(wclient, werkge
 
 
 def test_an_intermediary_filters_its_dashboard_by_employer_scheme_and_state(client_for):
-    scheme = f.slim(code="slim-filter")
+    scheme = f.slim_scheme(code="slim-filter")
     opening = f.open_opening(scheme)
     fund = f.intermediary(username="fonds-filter")
     a, b = f.employer(username="filter-a"), f.employer(username="filter-b")
@@ -202,7 +201,7 @@ def test_the_portal_speaks_english_when_asked(wclient, werkgever, opening):
 
 
 def test_an_intermediary_has_the_same_actions_as_the_employer(client_for):
-    scheme = f.slim(code="slim-acties")
+    scheme = f.slim_scheme(code="slim-acties")
     opening = f.open_opening(scheme)
     fund = f.intermediary(username="fonds-acties")
     employer_org = f.OrganisationFactory()

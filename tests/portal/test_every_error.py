@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_a_saved_draft_below_the_minimum_shows_why_instead_of_an_amount(wclient,
 
 
 def test_share_of_costs_shows_a_wrong_line_and_costs_below_the_minimum_together(client_for, db):
-    opening = f.open_opening(f.slim())
+    opening = f.open_opening(f.slim_scheme())
     user = f.employer()
     app = f.draft(opening, user)
     data = f.unit_rows({"description": "Cursus", "amount": "1000"}, prefix="cost_lines")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from pypdf import PdfReader
 
+from applications import services
 from applications.models import Application, AuditEvent, Channel, Document, Unit
 from applications.states import State
-
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +49,8 @@ def test_a_double_click_on_start_makes_one_application(wclient, opening):
     assert first["Location"] == second["Location"]
 
 
-def test_a_closed_opening_cannot_be_started(wclient, oms):
-    closed = f.closed_opening(oms)
+def test_a_closed_opening_cannot_be_started(wclient, omscholing):
+    closed = f.closed_opening(omscholing)
     response = start(wclient, closed)
     assert Application.objects.count() == 0
     assert "niet open" in response.content.decode()
@@ -191,7 +194,7 @@ def test_the_amount_is_recalculated_without_saving(wclient, werkgever, opening):
 
 
 def test_share_of_costs_cost_lines_make_the_eligible_costs(client_for, db):
-    opening = f.open_opening(f.slim())
+    opening = f.open_opening(f.slim_scheme())
     user = f.employer()
     client = client_for(user)
     app = f.draft(opening, user, eligible_costs=None)
@@ -209,7 +212,7 @@ def test_share_of_costs_cost_lines_make_the_eligible_costs(client_for, db):
 
 
 def test_share_of_costs_below_the_minimum_is_refused(client_for, db):
-    opening = f.open_opening(f.slim())
+    opening = f.open_opening(f.slim_scheme())
     user = f.employer()
     app = f.draft(opening, user, eligible_costs=None)
     data = f.unit_rows({"description": "Cursus", "amount": "1000"}, prefix="cost_lines")
@@ -219,7 +222,7 @@ def test_share_of_costs_below_the_minimum_is_refused(client_for, db):
 
 
 def test_a_programme_records_partners_and_cofinancing_per_source(client_for, db):
-    opening = f.open_opening(f.programme())
+    opening = f.open_opening(f.techkwadraat_scheme(max_amount=Decimal("5000000.00")))
     user = f.employer()
     app = f.draft(opening, user)
     data = f.unit_rows(
@@ -248,7 +251,7 @@ def test_a_programme_records_partners_and_cofinancing_per_source(client_for, db)
 
 
 def test_cofinancing_without_a_source_is_refused(client_for, db):
-    opening = f.open_opening(f.programme())
+    opening = f.open_opening(f.techkwadraat_scheme(max_amount=Decimal("5000000.00")))
     user = f.employer()
     app = f.draft(opening, user)
     data = f.unit_rows({"name": "ROC", "role": "lead", "cash": "100"}, prefix="partners")
@@ -268,7 +271,6 @@ def test_a_pdf_is_stored_with_its_sha256(wclient, werkgever, opening):
     assert response.status_code == 302
     document = Document.objects.get(application=app)
     assert document.content_type == "application/pdf" and document.size == len(f.PDF)
-    import hashlib
 
     assert document.sha256 == hashlib.sha256(f.PDF).hexdigest()
     download = wclient.get(reverse("portal:document", args=[app.reference, document.pk]))
@@ -303,7 +305,7 @@ def test_a_draft_attachment_can_be_removed(wclient, werkgever, opening):
 
 
 def test_going_on_without_the_truthfulness_declaration_is_refused(wclient, werkgever, opening):
-    app = f.draft(opening, werkgever)
+    app = f.draft(opening, werkgever, truthfulness_declared=False)
     page = wclient.post(step_url(app, "verklaringen"), {"action": "next"}).content.decode()
     assert "naar waarheid" in page and 'href="#id_truthfulness_declared"' in page
     app.refresh_from_db()
@@ -311,7 +313,7 @@ def test_going_on_without_the_truthfulness_declaration_is_refused(wclient, werkg
 
 
 def test_de_minimis_must_be_declared_where_the_scheme_is_de_minimis(client_for, db):
-    opening = f.open_opening(f.slim())
+    opening = f.open_opening(f.slim_scheme())
     user = f.employer()
     app = f.draft(opening, user, de_minimis_declared=None)
     page = client_for(user).post(step_url(app, "verklaringen"), {"truthfulness_declared": "on", "action": "next"})
@@ -366,9 +368,6 @@ def test_the_receipt_pdf_is_offered_once_the_letter_is_rendered(
     wclient, werkgever, opening, django_capture_on_commit_callbacks
 ):
     pytest.importorskip("applications.letters")
-    import io
-
-    from pypdf import PdfReader
 
     app = f.draft(opening, werkgever, truthfulness_declared=True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -385,7 +384,7 @@ def test_the_receipt_pdf_is_offered_once_the_letter_is_rendered(
 
 
 def test_an_intermediary_starts_for_a_mandating_employer_and_the_channel_is_recorded(client_for):
-    opening = f.open_opening(f.slim(code="slim-start"))
+    opening = f.open_opening(f.slim_scheme(code="slim-start"))
     fund = f.intermediary(username="fonds-start")
     employer_org = f.OrganisationFactory(name="Gemachtigde Werkgever B.V.")
     f.mandate(employer_org, fund.organisation, [opening.scheme])
@@ -401,7 +400,7 @@ def test_an_intermediary_starts_for_a_mandating_employer_and_the_channel_is_reco
 
 
 def test_an_intermediary_must_choose_the_employer(client_for):
-    opening = f.open_opening(f.slim(code="slim-kies"))
+    opening = f.open_opening(f.slim_scheme(code="slim-kies"))
     fund = f.intermediary(username="fonds-kies")
     f.mandate(f.OrganisationFactory(), fund.organisation, [opening.scheme])
     page = client_for(fund).post(reverse("portal:start", args=[opening.code]), {"token": "t"}).content.decode()
@@ -409,7 +408,7 @@ def test_an_intermediary_must_choose_the_employer(client_for):
     assert not Application.objects.exists()
 
 
-@pytest.mark.parametrize("maker", [f.omscholing, f.slim, f.programme])
+@pytest.mark.parametrize("maker", [f.omscholing_scheme, f.slim_scheme, f.techkwadraat_scheme])
 def test_every_step_of_every_shape_renders_with_its_indicator(client_for, maker):
     opening = f.open_opening(maker())
     user = f.employer()
@@ -421,11 +420,10 @@ def test_every_step_of_every_shape_renders_with_its_indicator(client_for, maker)
     ):
         page = client.get(step_url(app, step)).content.decode()
         assert f"Stap {number} van 5" in page and 'aria-current="step"' in page
-    assert client.get(step_url(app, "trajecten" if maker is not f.omscholing else "kosten")).status_code == 404
+    assert client.get(step_url(app, "trajecten" if maker is not f.omscholing_scheme else "kosten")).status_code == 404
 
 
 def test_two_submits_at_the_same_moment_give_the_second_the_receipt(wclient, werkgever, opening, monkeypatch):
-    from applications import services
 
     app = f.draft(opening, werkgever, truthfulness_declared=True)
     real_perform = services.perform
@@ -448,7 +446,7 @@ def test_no_upload_once_the_application_is_submitted(wclient, werkgever, opening
 
 
 def test_an_intermediary_sees_the_employers_profile_but_cannot_change_its_iban(client_for):
-    opening = f.open_opening(f.slim(code="slim-iban"))
+    opening = f.open_opening(f.slim_scheme(code="slim-iban"))
     fund = f.intermediary(username="fonds-iban")
     employer_org = f.OrganisationFactory(iban="NL91ABNA0417164300")
     f.mandate(employer_org, fund.organisation, [opening.scheme])

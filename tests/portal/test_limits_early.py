@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application
-
-from . import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +52,7 @@ def test_three_trajecten_where_two_are_left_are_refused_on_the_trajecten_step(wc
 
 
 def test_one_application_per_opening_is_refused_on_the_start_page_before_any_step(client_for, db):
-    opening = f.open_opening(f.slim())
+    opening = f.open_opening(f.slim_scheme())
     user = f.employer()
     f.submitted(opening, user)
     client = client_for(user)
@@ -77,7 +76,7 @@ def test_a_draft_already_started_is_offered_on_the_start_page(wclient, werkgever
 
 
 def test_an_intermediary_sees_per_employer_what_is_left(client_for, db):
-    scheme = f.omscholing(intermediaries_allowed=True)
+    scheme = f.omscholing_scheme(intermediaries_allowed=True)
     opening = f.open_opening(scheme)
     agent = f.intermediary()
     full = f.OrganisationFactory(name="Vol B.V.")

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import clear_url_caches
 
+import config.urls
 from applications.services import documents
-
-from . import factories as f
+from tests import factories as f
 
 
 @pytest.mark.django_db
 def test_a_document_is_not_served_from_media_url_even_with_debug(client, opening, werkgever):
     app = f.draft(opening, werkgever)
     document = documents.store(application=app, user=werkgever, upload=SimpleUploadedFile("offerte.pdf", f.PDF))
-    import importlib
-
-    import config.urls
 
     with override_settings(DEBUG=True):
         importlib.reload(config.urls)

@@ -16,9 +16,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application, AuditEvent, Document, Letter, Mandate, Role
-
-from . import factories as f
+from applications.models import Application, AuditEvent, BulkUpload, Document, Letter, Mandate, Role
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(db):
     """Employer A mandated fund M; A's applications made by A itself and by M."""
-    scheme = f.slim(code="slim-perm")
+    scheme = f.slim_scheme(code="slim-perm")
     opening = f.open_opening(scheme)
     reviewer = f.staff(Role.REVIEWER, [scheme], username="perm-behandelaar")
     a = f.employer(username="werkgever-a")
@@ -81,7 +80,7 @@ def outsiders(world):
     future = f.intermediary(username="fonds-later")
     f.mandate(a.organisation, future.organisation, [scheme], valid_from=today + datetime.timedelta(days=1))
     other_scheme = f.intermediary(username="fonds-andere-regeling")
-    f.mandate(a.organisation, other_scheme.organisation, [f.slim(code="slim-anders")])
+    f.mandate(a.organisation, other_scheme.organisation, [f.slim_scheme(code="slim-anders")])
     return [other_employer, colleague_elsewhere, no_mandate, revoked, expired, future, other_scheme]
 
 
@@ -184,7 +183,6 @@ def test_mandates_and_bulk_uploads_of_another_organisation_are_out_of_reach(worl
     assert client_for(world["fund"]).post(reverse("portal:mandate-revoke", args=[mandate.pk])).status_code == 403
     mandate.refresh_from_db()
     assert mandate.revoked_at is None
-    from applications.models import BulkUpload
 
     upload = BulkUpload.objects.create(
         uploaded_by=world["fund"], opening=world["opening"], file_name="x.csv", sha256="1" * 64, status="created"

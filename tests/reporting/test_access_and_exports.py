@@ -17,7 +17,7 @@ from reporting.models import ReportJob
 from reporting.queries import kpi_report
 from reporting.tables import flatten
 
-from .conftest import make_user, organisation
+from .story import make_user, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from applications.models import Role
 from reporting.queries import kpi_report
 
-from .conftest import make_user
+from .story import make_user
 from .test_programmes import programme  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db

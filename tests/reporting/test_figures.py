@@ -11,7 +11,7 @@ from applications import services
 from applications.models import Application, AuditEvent
 from reporting.queries import ReportError, kpi_report
 
-from .conftest import at
+from .story import at
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from reporting.queries import kpi_report
 from schemes.models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
 from tests.factories import act
 
-from .conftest import at, make_user, organisation
+from .story import at, make_user, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from applications.models import Application, AuditEvent, Letter, Notification, Organisation
+from applications import audit
+from applications.models import Application, Assessment, AuditEvent, Letter, Notification, Organisation
 from demo import replay
 from reporting.queries import kpi_report
 from schemes.models import LedgerEntry
@@ -104,8 +105,6 @@ def test_kpi_report_command_on_the_replay(catalogue, capsys):
 def test_the_replay_dates_every_act_then_without_patching_the_services(catalogue, django_capture_on_commit_callbacks):
     """The services take the replay's moment as ``now=``, and ``side_effects_suppressed`` keeps the
     letters and e-mails of 2021 from being queued at all."""
-    from applications import audit
-    from applications.models import Assessment
 
     with django_capture_on_commit_callbacks() as callbacks:
         replay.load_replay()

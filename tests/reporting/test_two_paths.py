@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from applications import clocks
 from applications.models import Application
+from demo.replay import load_replay
 from reporting.queries import build_report, end_of_day, kpi_report, resolve_scope
 
-from .conftest import at
+from .story import at
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,6 @@ def test_settled_closed_and_reopened_applications_agree_too(story):
 
 
 def test_the_replay_gives_the_same_report_from_both_paths(catalogue):
-    from demo.replay import load_replay
 
     load_replay()
     assert_same_today(("scheme", "omscholing"), ("opening", "omscholing-2021"), ("portfolio", "all"))

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from applications import services
+from applications import letters, services
 from applications.models import Decision, InternalNote, Letter, Mandate, Role
 from applications.states import State
+from tests.factories import (
+    OpeningFactory,
+    OrganisationFactory,
+    SchemeFactory,
+    UserFactory,
+    declare_no_conflict,
+    employer,
+    submitted,
+)
 from tests.factories import act as staff_act
-from tests.factories import declare_no_conflict
-
-from .scenario import OrganisationFactory, SchemeFactory, UserFactory, employer, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +91,6 @@ def test_a_reviewer_declares_no_conflict_assesses_and_proposes_a_grant(client, o
 
 
 def test_a_tender_is_scored_per_criterion_each_with_a_justification(client, team):
-    from .scenario import OpeningFactory
 
     opening = OpeningFactory(scheme=SchemeFactory(code="mkbidee-test", slim=True), distribution="tender")
     team["reviewer"].schemes.add(opening.scheme)
@@ -184,7 +191,6 @@ def test_an_invalid_action_shows_the_reason_and_changes_nothing(client, opening,
 def test_internal_notes_intent_and_reply_and_a_letter_retry(
     client, opening, team, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from applications import letters
 
     app = submitted(opening, team["employer"])
     client.force_login(team["reviewer"])
@@ -222,11 +228,6 @@ def test_internal_notes_intent_and_reply_and_a_letter_retry(
 
 
 def test_allocation_screen_previews_and_runs_a_lottery_with_a_seed(client, team):
-    import datetime
-
-    from django.utils import timezone
-
-    from .scenario import OpeningFactory
 
     opening = OpeningFactory(
         scheme=team["reviewer"].schemes.get(), distribution="lottery", budget_ceiling=Decimal("15000.00")

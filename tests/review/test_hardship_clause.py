@@ -13,8 +13,7 @@ from applications import services
 from applications.errors import Invalid
 from applications.models import Application, AuditEvent, Letter
 from reporting.queries import kpi_report
-from tests.factories import act
-from tests.review.scenario import submitted, team_for
+from tests.factories import act, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 

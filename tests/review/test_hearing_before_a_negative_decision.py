@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from applications import services
 from applications.services import hearing
-from tests.factories import act
-from tests.review.scenario import granted, submitted, team_for
+from tests.factories import act, granted, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -11,12 +12,21 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from applications import services
+from applications.models import Tranche
 from applications.review import selectors as review_selectors
 from applications.review.selectors import QueueFilters
 from applications.states import State
-from tests.factories import act
-
-from .scenario import OpeningFactory, SchemeFactory, employer, reviewer, senior, submitted
+from tests.factories import (
+    OpeningFactory,
+    SchemeFactory,
+    UserFactory,
+    act,
+    employer,
+    granted,
+    reviewer,
+    senior,
+    submitted,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +167,6 @@ def test_the_queue_page_shows_filters_tabs_and_days_left(client, desk):
 
 
 def test_an_administrator_sees_every_scheme_and_a_senior_only_the_team(desk):
-    from .scenario import UserFactory
 
     admin = UserFactory(role="administrator")
     page = review_selectors.queue(admin, QueueFilters())
@@ -168,14 +177,8 @@ def test_an_administrator_sees_every_scheme_and_a_senior_only_the_team(desk):
 
 
 def test_a_gated_tranche_due_for_review_is_on_its_own_tab(team):
-    import datetime as dt
-    from decimal import Decimal
 
-    from applications.models import Tranche
-
-    from .scenario import granted
-
-    programme = OpeningFactory(scheme=SchemeFactory(code="techkwadraat-test", programme=True))
+    programme = OpeningFactory(scheme=SchemeFactory(code="techkwadraat-test", techkwadraat=True))
     team["reviewer"].schemes.add(programme.scheme)
     team["senior"].schemes.add(programme.scheme)
     app = granted(programme, employer(), team["reviewer"], team["senior"])
@@ -184,7 +187,7 @@ def test_a_gated_tranche_due_for_review_is_on_its_own_tab(team):
         number=9,
         label="Na KPI-beoordeling",
         amount=Decimal("100000.00"),
-        planned_date=dt.date(2030, 1, 1),
+        planned_date=datetime.date(2030, 1, 1),
         gated=True,
         status=Tranche.Status.DUE,
     )

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from applications.models import AuditEvent, OrganisationEvent
 from schemes.models import LedgerEntry
-from tests.review.scenario import submitted, team_for
+from tests.factories import submitted, team_for
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,8 @@ from applications.services import decisions, inputs
 from applications.services.actions import Context
 from schemes.forms import MoneyField
 from schemes.rules import to_money
+from tests import factories as f
 from tests.factories import act
-from tests.portal import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ APPS = "/api/v1/applications/"
 
 @pytest.fixture
 def opening(db):
-    return f.open_opening(f.omscholing(code="oms-invoer", intermediaries_allowed=True))
+    return f.open_opening(f.omscholing_scheme(code="oms-invoer", intermediaries_allowed=True))
 
 
 @pytest.fixture

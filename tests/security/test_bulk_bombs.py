@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 from applications.models import Application, BulkUpload
 from applications.portal import bulk, sheets
-from tests.portal import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 @pytest.fixture
 def world(db):
-    slim = f.slim(code="slim-bommen")
+    slim = f.slim_scheme(code="slim-bommen")
     fund = f.intermediary(username="fonds-bommen")
     employer = f.OrganisationFactory(name="Werkgever Bommen B.V.")
     f.mandate(employer, fund.organisation, [slim])

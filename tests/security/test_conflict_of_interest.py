@@ -23,7 +23,7 @@ from applications.models import Application, Assessment, AuditEvent, Decision, O
 from applications.services import hearing
 from applications.states import State
 from schemes.models import LedgerEntry, TranchePlanItem
-from tests.applications import factories as f
+from tests import factories as f
 from tests.factories import act, declare_no_conflict
 
 pytestmark = pytest.mark.django_db

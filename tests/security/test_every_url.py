@@ -23,7 +23,7 @@ from rest_framework.authtoken.models import Token
 
 from applications.models import Application, AuditEvent, BulkUpload, Document, Letter, Mandate, Role
 from reporting.models import ReportJob
-from tests.portal import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +148,8 @@ def test_every_url_is_walked():
 @pytest.fixture
 def world(db):
     """The victim: organisation B's application in scheme S, with its file; the outsiders of other schemes."""
-    scheme = f.slim(code="slim-walk")
-    other_scheme = f.omscholing(code="oms-walk")
+    scheme = f.slim_scheme(code="slim-walk")
+    other_scheme = f.omscholing_scheme(code="oms-walk")
     opening = f.open_opening(scheme, code="slim-walk-open")
     victim = f.employer(username="slachtoffer")
     victim.organisation.iban = "NL02ABNA0123456789"

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from applications.models import User
-from tests.review.scenario import reviewer, submitted, team_for
+from tests.factories import reviewer, submitted, team_for
 
 
 def settings_in_a_fresh_process(*names: str, **env: str):

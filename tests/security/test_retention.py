@@ -24,8 +24,7 @@ from applications.models import (
     SupplementRequest,
     Unit,
 )
-from tests.factories import act
-from tests.review.scenario import OpeningFactory, rejected, submitted, team_for, traject
+from tests.factories import OpeningFactory, act, rejected, submitted, team_for, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +62,10 @@ def old_file(django_capture_on_commit_callbacks):
             app = services.create_draft(
                 user=team["employer"],
                 opening=opening,
-                data={"units": [traject("Johanna Visser"), traject("Pieter de Boer")], "truthfulness_declared": True},
+                data={
+                    "units": [worker(1, participant="Johanna Visser"), worker(2, participant="Pieter de Boer")],
+                    "truthfulness_declared": True,
+                },
             )
             app = act(app, "submit", team["employer"])
             act(app, "start_review", team["reviewer"])
@@ -117,8 +119,8 @@ def test_after_the_term_nothing_personal_remains_and_the_record_does(old_file):
 def test_a_file_within_its_term_or_with_work_left_is_kept(old_file):
     with freeze_time(timezone.now() - datetime.timedelta(days=365)):  # rejected a year ago: within seven years
         team = team_for(OpeningFactory(scheme=old_file["opening"].scheme))
-        recent = rejected(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    live = submitted(OpeningFactory(scheme=old_file["opening"].scheme), team["employer"])
+        recent = rejected(team["opening"], team["employer"], team["reviewer"], team["senior"], units=2)
+    live = submitted(OpeningFactory(scheme=old_file["opening"].scheme), team["employer"], units=2)
     assert retention.apply() == [old_file["app"].reference]
     for app in (recent, live):
         app.refresh_from_db()

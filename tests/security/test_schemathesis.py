@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 from applications.models import Role
 from config.wsgi import application as wsgi_application
 from schemes.loader import load_catalogue, read_catalogue
+from tests import factories as f
 from tests.factories import act
-from tests.portal import factories as f
 
 MAX_EXAMPLES = 50
 
@@ -34,8 +34,8 @@ MAX_EXAMPLES = 50
 def world(db):
     """The catalogue, an open Omscholing and SLIM opening, an employer's drafts and submissions, a reviewer."""
     load_catalogue(read_catalogue())
-    oms = f.omscholing(code="oms-schemathesis", intermediaries_allowed=True)
-    slim = f.slim(code="slim-schemathesis")
+    oms = f.omscholing_scheme(code="oms-schemathesis", intermediaries_allowed=True)
+    slim = f.slim_scheme(code="slim-schemathesis")
     oms_open, slim_open = f.open_opening(oms), f.open_opening(slim)
     employer = f.employer(f.OrganisationFactory(name="Schemathesis B.V."), username="werkgever-schemathesis")
     reviewer = f.staff(Role.REVIEWER, [oms, slim], username="behandelaar-schemathesis")

@@ -16,15 +16,15 @@ from django.urls import reverse
 
 from applications.models import Document, Role
 from applications.services import documents
+from tests import factories as f
 from tests.factories import act
-from tests.portal import factories as f
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def opening(db):
-    return f.open_opening(f.omscholing(code="oms-uploads"))
+    return f.open_opening(f.omscholing_scheme(code="oms-uploads"))
 
 
 @pytest.fixture
