@@ -41,7 +41,7 @@ def test_the_slim_de_minimis_field_is_not_labelled_optional_and_is_needed_to_go_
 def test_a_project_that_ended_in_2020_is_refused_on_the_costs_step(client_for, db):
     opening = f.open_opening(f.slim_scheme())
     user = f.employer()
-    app = f.draft(opening, user)
+    app = f.draft(opening, user, project_end_date=None)  # no end date yet
     data = f.unit_rows({"description": "Cursus", "amount": "20000"}, prefix="cost_lines")
     data.update({"project_end_date": "2020-06-30", "action": "next"})
 
