@@ -37,6 +37,10 @@ run: setup
 	@DEBUG=1 $(PY) manage.py seed_demo --logins
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# On the embedded default (no DATABASE_URL) the suite runs on every core (pytest-xdist, one SQLite
+# test database per worker); against PostgreSQL (CI) in one process unless PYTEST_ARGS says "-n 2".
+PYTEST_ARGS ?= $(if $(DATABASE_URL),,-n auto)
+
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
