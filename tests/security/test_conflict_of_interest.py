@@ -105,6 +105,54 @@ def _tranche_due(team):
     return app, {"tranche": 2, "release": True, "kpi_values": {"bedrijven": 3}, "note": "KPI's gehaald."}, None
 
 
+def _supplement_long_expired(team):
+    """Four weeks past the supplement's term: the reviewer may decide on what there is (resume_review)."""
+    app = act(team.in_review(), "request_supplement", team.reviewer, {"reason": "Plan ontbreekt.", "due_days": 1})
+    return app, {"note": "Beslissen op wat er ligt."}, timezone.now() + datetime.timedelta(days=40)
+
+
+def _later(app, days: int) -> datetime.datetime:
+    """Ten in the morning, ``days`` after the decision term of ``app`` ends."""
+    day = app.decision_due + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def _postponable(team):
+    app = team.in_review()
+    new_due = app.decision_due + datetime.timedelta(days=42)
+    return app, {"new_due": new_due.isoformat(), "reason": "Advies van een deskundige nodig."}, None
+
+
+def _in_default(team):
+    app = team.in_review()
+    now = _later(app, 2)
+    return app, {"received_on": now.date().isoformat()}, now
+
+
+def _penalty_owed(team):
+    """A notice of default the day after the term, the grant three weeks later: a penalty to fix (4:18)."""
+    app, data, now = _in_default(team)
+    app = act(app, "register_default_notice", team.reviewer, data, now=now)
+    app = act(app, "propose_grant", team.reviewer, {"note": "Voldoet."}, now=_later(app, 20))
+    app = act(app, "approve_decision", team.senior, now=_later(app, 21))
+    return app, {"note": "Te laat beslist."}, _later(app, 22)
+
+
+def _rejected(team):
+    app = act(team.in_review(), "propose_rejection", team.reviewer, {"reason_code": "not_eligible", "note": "Nee."})
+    app = act(app, "approve_decision", team.senior)
+    today = timezone.localdate().isoformat()
+    return app, {"received_on": today, "postmarked_on": today, "reason": "Per brief: ik voldoe wel."}, None
+
+
+def _objected_with(data):
+    def build(team):
+        app, _decision, now = _objected(team)
+        return app, data, now
+
+    return build
+
+
 CASES = {
     "start_review": ("reviewer", lambda t: (t.submitted(), {}, None)),
     "request_supplement": ("reviewer", lambda t: (t.in_review(), {"reason": "Het plan ontbreekt."}, None)),
@@ -116,10 +164,17 @@ CASES = {
     "pay_advance": ("reviewer", lambda t: (t.granted(), {}, None)),
     "propose_settlement": ("reviewer", lambda t: (t.granted(), {"note": "Afgerond."}, None)),
     "approve_settlement": ("senior", _settlement_proposed),
-    "revoke": ("reviewer", lambda t: (t.granted(), {"reason": "Onterecht verleend."}, None)),
+    "revoke": ("reviewer", lambda t: (t.granted(), {"ground": "4:48-b", "reason": "Onterecht verleend."}, None)),
     "propose_tranche": ("reviewer", _tranche_due),
     "close": ("reviewer", _withdrawn),
     "decide_objection": ("senior", _objected),
+    "resume_review": ("reviewer", _supplement_long_expired),
+    "postpone_decision": ("reviewer", _postponable),
+    "register_default_notice": ("reviewer", _in_default),
+    "fix_penalty": ("reviewer", _penalty_owed),
+    "register_objection": ("reviewer", _rejected),
+    "record_objection_hearing": ("reviewer", _objected_with({"held_on": datetime.date.today().isoformat()})),
+    "extend_objection_term": ("reviewer", _objected_with({"extension": "committee", "reason": "Advies gevraagd."})),
 }
 
 
