@@ -17,8 +17,17 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from applications import reconcile, services
-from applications.models import Letter, Outbox
-from tests.factories import OpeningFactory, act, employer, reviewer, senior, submitted, traject
+from applications.models import Application, Letter, Outbox
+from tests.factories import (
+    OpeningFactory,
+    act,
+    declare_no_conflict,
+    employer,
+    reviewer,
+    senior,
+    submitted,
+    traject,
+)
 
 from .processes import Gunicorn, Redis, Worker, environment, mails, wait_for
 
@@ -74,6 +83,8 @@ def submit_over_http(world, user) -> str:
 
 
 def approve_over_http(world, reference: str) -> None:
+    # the second reviewer declares no conflict of interest first, as every staff act on a case asks
+    declare_no_conflict(Application.objects.get(reference=reference), world["senior"])
     path = f"/api/v1/applications/{reference}/actions/approve_decision/"
     status, body = world["web"].request("POST", path, {}, token=world["tokens"][world["senior"].pk])
     assert status == 200, body
