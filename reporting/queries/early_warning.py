@@ -1,0 +1,105 @@
+"""Targets and the early warning: the pace so far projected to the close of each opening."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from schemes.models import Opening, Scheme
+
+from .base import money, pct
+from .scope import Scope
+
+
+def opening_target(opening: Opening) -> int | None:
+    return opening.target_units or opening.capacity_units or None
+
+
+def elapsed_fraction(opening: Opening, end: datetime.datetime) -> float:
+    """How much of the opening's window lies before ``end`` (0 before it opens, 1 after it closes)."""
+    window = (opening.closes_at - opening.opens_at).total_seconds()
+    done = (min(end, opening.closes_at) - opening.opens_at).total_seconds()
+    return max(0.0, min(1.0, done / window)) if window > 0 else 1.0
+
+
+def warning_level(projected_pct: float | None, scheme: Scheme) -> str | None:
+    if projected_pct is None:
+        return None
+    if projected_pct < float(scheme.warning_red_pct):
+        return "red"
+    if projected_pct < float(scheme.warning_amber_pct):
+        return "amber"
+    return "green"
+
+
+LEVEL_ORDER = {"red": 0, "amber": 1, "green": 2}
+
+
+def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
+    """Linear projection to the close of each opening that has opened: pace so far ÷ elapsed share.
+
+    The pace counts the units and amounts of applications submitted and not
+    dropped (open or granted). The level compares the projected units with the
+    target (the projected amount with the ceiling when there is no target)
+    against the scheme's amber and red thresholds.
+    """
+    projected_units = Decimal("0")
+    projected_amount = Decimal("0")
+    target_total, ceiling_total, started = 0, Decimal("0"), False
+    levels = []
+    per_unit_target = True
+    details = []
+    for opening in openings:
+        fraction = elapsed_fraction(opening, end)
+        if fraction <= 0:
+            continue
+        started = True
+        figures = per_opening.get(opening.pk, {})
+        units = Decimal(figures.get("pace_units", 0)) / Decimal(str(fraction))
+        amount = figures.get("pace_amount", Decimal("0")) / Decimal(str(fraction))
+        projected_units += units
+        projected_amount += amount
+        target = opening_target(opening)
+        if target is None:
+            per_unit_target = False
+        target_total += target or 0
+        ceiling_total += ceilings.get(opening.pk, Decimal("0"))
+        scheme = schemes_by_id[opening.scheme_id]
+        level_pct = pct(units, target) if target else pct(amount, ceilings.get(opening.pk))
+        level = warning_level(level_pct, scheme)
+        if level:
+            levels.append(level)
+        details.append(
+            {
+                "opening": opening.code,
+                "elapsed_pct": round(fraction * 100, 2),
+                "projected_units": int(units.to_integral_value(ROUND_HALF_UP)),
+                "projected_amount": money(amount),
+                "projected_pct": level_pct,
+                "level": level,
+            }
+        )
+    if not started:
+        return {"projected_units": None, "projected_amount": None, "level": None, "openings": []}
+    if len(details) == 1:
+        level, level_pct = details[0]["level"], details[0]["projected_pct"]
+    else:
+        base = pct(projected_units, target_total) if per_unit_target and target_total else None
+        level_pct = base if base is not None else pct(projected_amount, ceiling_total)
+        scheme_levels = {warning_level(level_pct, s) for s in schemes_by_id.values()} - {None}
+        level = min(scheme_levels | set(levels), key=LEVEL_ORDER.get) if (scheme_levels or levels) else None
+    return {
+        "projected_units": int(projected_units.to_integral_value(ROUND_HALF_UP)),
+        "projected_amount": money(projected_amount),
+        "projected_pct": level_pct,
+        "level": level,
+        "openings": details,
+    }
+
+
+def _target(scope: Scope) -> int | None:
+    if scope.kind == "opening":
+        return opening_target(scope.opening) or scope.scheme.target_units
+    if scope.kind == "scheme":
+        return scope.scheme.target_units or sum(opening_target(o) or 0 for o in scope.openings) or None
+    return sum(s.target_units or 0 for s in scope.schemes) or None

@@ -1,0 +1,180 @@
+"""The report: every figure of a scope at the end of a day, as one dict of plain JSON values."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+
+from applications import clocks
+from schemes.models import Opening
+
+from .as_of import (
+    _application_groups,
+    _granted_organisations,
+    _penalty_exposure,
+    _rejected_by_reason,
+    _units_by_occupation_sector,
+    application_states,
+)
+from .base import CATEGORY, OPEN, _report_session, end_of_day, parse_as_of, pct
+from .budget import _budget_block, _ceilings, _ledger, _ledger_now, _sum_ledgers
+from .early_warning import _early_warning, _target, elapsed_fraction, opening_target
+from .funnel import _applications_block, _empty_counts, _funnel, _hardship_grants
+from .portfolio import _portfolio_groups
+from .programmes import _kpis, _tranches
+from .scope import Scope, resolve_scope
+from .terms import _lead_times, _penalty_owed
+from .today import (
+    _decisions_now,
+    _granted_organisations_now,
+    _groups_now,
+    _occupation_sectors,
+    _units_now,
+    current_states,
+)
+
+
+def kpi_report(scope: str, code: str, as_of=None, *, schemes=None) -> dict:
+    """The report as a dict of plain JSON values: the one shape the API, the command and the pages share."""
+    day = parse_as_of(as_of)
+    resolved = resolve_scope(scope, code, schemes=schemes)
+    end = end_of_day(day)
+    return build_report(resolved, day, end)
+
+
+def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, current: bool | None = None) -> dict:
+    """The figures of ``scope`` at the end of ``day``.
+
+    As of today (the default for dashboards) from the current state columns and
+    the openings' running totals; for a past date from the audit trail and the
+    ledger. ``current`` forces one path (True only makes sense for today: the
+    tests and the benchmark compare both paths on the same data).
+    """
+    openings = scope.openings
+    opening_ids = scope.opening_ids or [0]
+    schemes_by_id = {s.pk: s for s in scope.schemes}
+    for opening in openings:
+        schemes_by_id.setdefault(opening.scheme_id, opening.scheme)
+    per_unit = any(s.shape == "per_unit" for s in schemes_by_id.values())
+    now = current if current is not None else day >= clocks.local_date()
+    if now:
+        # today: the state columns and the openings' running totals (see current_states)
+        states = current_states(opening_ids)
+    else:
+        states = application_states(opening_ids, end, per_unit=per_unit)
+    with transaction.atomic(), _report_session(now=now), states as table:
+        if now:
+            groups, penalty, by_reason = _groups_now(opening_ids, day)
+            unit_rows = _units_now(opening_ids) if per_unit else []
+            by_occupation = _occupation_sectors(unit_rows)
+        else:
+            groups = _application_groups(table, day)
+            penalty = _penalty_exposure(table, day)
+            by_reason = _rejected_by_reason(table, end)
+            by_occupation = _units_by_occupation_sector(table) if per_unit else {}
+            unit_rows = []
+        if now:
+            orgs_granted, orgs_by_sector = _granted_organisations_now(opening_ids)
+            lead = _lead_times(_decisions_now(opening_ids))
+        else:
+            orgs_granted, orgs_by_sector = _granted_organisations(table)
+            lead = _lead_times(table)
+    ledger = _ledger_now(scope.opening_ids) if now else _ledger(scope.opening_ids, end)
+    ceilings = _ceilings(openings, end)
+
+    counts = _empty_counts()
+    per_opening: dict[int, dict] = defaultdict(lambda: {"counts": _empty_counts(), "units": 0})
+    breakdowns: dict[str, dict] = {
+        d: defaultdict(_empty_counts) for d in ("sector", "size_class", "province", "channel")
+    }
+    units_granted = overdue = 0
+    for row in groups:
+        cat, n = row["category"], row["n"]
+        counts[cat] += n
+        target = per_opening[row["opening_id"]]
+        target["counts"][cat] += n
+        if cat == "granted":
+            units_granted += row["units"]
+            target["units"] += row["units"]
+        if cat in (OPEN, "granted"):
+            target["pace_units"] = target.get("pace_units", 0) + row["units"]
+            target["pace_amount"] = target.get("pace_amount", Decimal("0")) + row["amount"]
+        overdue += row["overdue"]
+        target["overdue"] = target.get("overdue", 0) + row["overdue"]
+        for dimension in breakdowns:
+            breakdowns[dimension][row[dimension]][cat] += n
+    for opening_id, state, _sector, n in unit_rows:  # today: units counted apart from the applications
+        cat = CATEGORY.get(state, OPEN)
+        target = per_opening[opening_id]
+        if cat == "granted":
+            units_granted += n
+            target["units"] += n
+        if cat in (OPEN, "granted"):
+            target["pace_units"] = target.get("pace_units", 0) + n
+
+    total_ledger = _sum_ledgers(ledger.values())
+    ceiling = sum(ceilings.values(), Decimal("0"))
+    target = _target(scope)
+    applications = _applications_block(counts)
+    decision_terms = sorted({s.decision_term_weeks for s in schemes_by_id.values()})
+    report = {
+        "scope": scope.kind,
+        "code": scope.code,
+        "name": scope.name,
+        "as_of": day.isoformat(),
+        "applications": applications,
+        "units": {
+            "granted": units_granted,
+            "target": target,
+            "uptake_pct": pct(units_granted, target),
+            "capacity": sum(o.capacity_units or 0 for o in openings) or None,
+            "capacity_pct": pct(units_granted, sum(o.capacity_units or 0 for o in openings)),
+        },
+        "budget": _budget_block(total_ledger, ceiling),
+        "organisations": {"granted": orgs_granted, "by_sector": orgs_by_sector},
+        "units_by_occupation_sector": by_occupation,
+        "lead_time_days": {
+            **lead,
+            "decision_term_days": decision_terms[0] * 7 if len(decision_terms) == 1 else None,
+        },
+        "overdue": overdue,
+        "early_warning": _early_warning(openings, per_opening, ceilings, end, schemes_by_id),
+        "funnel": _funnel(applications),
+        "rejected_by_reason": by_reason,
+        "penalty_exposure": penalty,
+        "penalty_owed": _penalty_owed(scope.opening_ids or [0], day),
+        "hardship_grants": _hardship_grants(scope.opening_ids or [0], end),
+        "breakdowns": {
+            dimension: {key: _applications_block(value) for key, value in sorted(values.items())}
+            for dimension, values in breakdowns.items()
+        },
+        "openings": [
+            _opening_block(o, per_opening.get(o.pk), ledger.get(o.pk, {}), ceilings.get(o.pk), end) for o in openings
+        ],
+    }
+    programmes = [s for s in schemes_by_id.values() if s.shape == "programme"]
+    if programmes:
+        report["tranches"] = _tranches(scope.opening_ids, day, end)
+        report["kpis"] = _kpis(programmes, day)
+    if scope.kind == "portfolio":
+        report["groups"] = _portfolio_groups(scope, per_opening, ledger, ceilings, end)
+    return report
+
+
+def _opening_block(opening: Opening, figures, ledger, ceiling, end) -> dict:
+    figures = figures or {"counts": _empty_counts(), "units": 0}
+    target = opening_target(opening)
+    return {
+        "code": opening.code,
+        "name": opening.name,
+        "opens_at": opening.opens_at.isoformat(),
+        "closes_at": opening.closes_at.isoformat(),
+        "elapsed_pct": round(elapsed_fraction(opening, end) * 100, 2),
+        "applications": _applications_block(figures["counts"]),
+        "units": {"granted": figures["units"], "target": target, "uptake_pct": pct(figures["units"], target)},
+        "budget": _budget_block(ledger, ceiling or Decimal("0")),
+        "overdue": figures.get("overdue", 0),
+    }
