@@ -7,7 +7,6 @@ Run alone with ``pytest -m browser``; Playwright drives Debian's Chromium.
 from __future__ import annotations
 
 import datetime
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,25 +14,15 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 
 from applications.models import Application, Document
 from applications.states import State
 from tests import factories as f
-from tests.conftest import CHROMIUM
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-gpu",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # The page itself, and every box that would scroll on its own (a table in a wrapper), must fit the width.
@@ -49,26 +38,16 @@ RUN_AXE = """async () => (await axe.run(document, {runOnly: {type: 'tag', values
     .violations.map(v => v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
 
 
-def browser_page(viewport):
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="nl-NL", viewport=viewport, bypass_csp=True)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        yield page
-        context.close()
-        browser.close()
+@pytest.fixture
+def phone(page):
+    page.set_viewport_size(PHONE)
+    return page
 
 
 @pytest.fixture
-def phone():
-    yield from browser_page(PHONE)
-
-
-@pytest.fixture
-def desktop():
-    yield from browser_page(DESKTOP)
+def desktop(page):
+    page.set_viewport_size(DESKTOP)
+    return page
 
 
 def fits(page) -> None:
@@ -80,13 +59,6 @@ def no_violations(page) -> None:
     if AXE.exists():
         page.add_script_tag(path=str(AXE))
         assert page.evaluate(RUN_AXE) == [], page.url
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/inloggen/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", f.PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
 
 
 def fill_traject(page, index: int, name: str, cost: str) -> None:
@@ -115,7 +87,7 @@ def test_on_a_phone_an_employer_applies_from_the_catalogue_to_the_receipt_withou
     )
     f.closed_opening(opening.scheme, name="Omscholing, september 2021")
     user = f.employer(f.OrganisationFactory(name="Installatiebedrijf Jansen B.V."), username="telefoon-werkgever")
-    sign_in(page, live_server, user)
+    login(page, live_server, user)
 
     page.goto(f"{live_server.url}/regelingen/")
     fits(page)
@@ -189,7 +161,7 @@ def test_on_a_desktop_six_trajecten_are_six_cards_each_with_its_remove_button_in
     opening = f.open_opening(f.omscholing_scheme(), code="omscholing-breed")
     user = f.employer(username="breed-werkgever")
     app = f.draft(opening, user, units=[f.traject(n) for n in range(1, 7)])
-    sign_in(page, live_server, user)
+    login(page, live_server, user)
 
     page.goto(live_server.url + reverse("portal:step", args=[app.reference, "trajecten"]))
 
@@ -214,7 +186,7 @@ def test_on_a_phone_every_error_of_the_trajecten_shows_at_once_and_the_amount_wa
     opening = f.open_opening(f.omscholing_scheme(), code="omscholing-fouten")
     user = f.employer(username="fouten-werkgever")
     app = f.draft(opening, user, units=[f.traject(1)])
-    sign_in(page, live_server, user)
+    login(page, live_server, user)
     page.goto(live_server.url + reverse("portal:step", args=[app.reference, "trajecten"]))
 
     page.fill("#id_units-0-cost", "-100")
@@ -245,7 +217,7 @@ def test_on_a_phone_the_limit_per_applicant_shows_before_the_first_step_and_caps
     opening = f.open_opening(f.omscholing_scheme(), code="omscholing-grens")
     user = f.employer(username="grens-werkgever")
     f.submitted(opening, user, units=[f.traject(n) for n in range(1, 5)])
-    sign_in(page, live_server, user)
+    login(page, live_server, user)
 
     page.goto(live_server.url + reverse("portal:start", args=[opening.code]))
     assert "er kunnen er nog 2 bij" in page.inner_text("#remaining")

@@ -6,47 +6,27 @@ Run alone with ``pytest -m browser``; needs Chromium and ``npm ci`` (axe-core).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from playwright.sync_api import sync_playwright
 
 from tests import factories as f
-from tests.conftest import CHROMIUM
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-gpu",
-]
 RUN_AXE = """async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}))
     .violations.map(v => v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
 
 
-@pytest.fixture
-def page():
+@pytest.fixture(autouse=True)
+def _axe_installed():
+    """Before the browser starts (autouse fixtures come first)."""
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm ci)")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        # the test injects axe and waits on script of its own: past our Content-Security-Policy, the pages not
-        context = browser.new_context(locale="nl-NL", bypass_csp=True)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def violations(page) -> list[str]:
@@ -63,10 +43,7 @@ def test_the_portal_pages_pass_axe_with_and_without_errors(live_server, transact
     draft = f.draft(opening, user)
     granted = f.granted(f.open_opening(scheme, code="omscholing-a11y-2"), user, reviewer, senior)
 
-    page.goto(f"{live_server.url}/inloggen/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", f.PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    login(page, live_server, user)
 
     urls = [
         reverse("portal:home"),

@@ -9,44 +9,17 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 
 from applications.models import Application, Document
 from applications.states import State
 from tests import factories as f
-from tests.conftest import CHROMIUM
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.browser
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-gpu",
-]
-
-
-@pytest.fixture
-def page():
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        # the test waits on script of its own: past our Content-Security-Policy, the pages not
-        context = browser.new_context(locale="nl-NL", accept_downloads=True, bypass_csp=True)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def fill_traject(page, index: int, name: str, cost: str, sector: str) -> None:
@@ -74,10 +47,7 @@ def test_an_employer_applies_for_omscholing_with_two_trajecten_and_downloads_the
     user = f.employer(f.OrganisationFactory(name="Installatiebedrijf Jansen B.V."), username="e2e-werkgever")
 
     # Sign in.
-    page.goto(f"{live_server.url}/inloggen/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", f.PASSWORD)
-    page.locator("main").get_by_role("button", name="Inloggen").click()
+    login(page, live_server, user)
     assert "/mijn/" in page.url or page.url.rstrip("/") == live_server.url
 
     # From the catalogue to the start of an application.
