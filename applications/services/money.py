@@ -33,6 +33,21 @@ def release_reservation(app: Application, ctx: Context, note: str) -> None:
         budget.set_reservation(opening, app, Decimal("0.00"), note=note, at=ctx.now)
 
 
+def _book_advance(app: Application, amount: Decimal, ctx: Context) -> None:
+    """The advance of a grant of ``amount`` (the scheme's ``advance_pct``), due six weeks on; one per application."""
+    rules = app.opening.published_rules
+    if rules.advance_pct and not app.payments.filter(kind=Payment.Kind.ADVANCE).exists():
+        advance = (amount * rules.advance_pct / Decimal(100)).quantize(Decimal("0.01"))
+        if advance > 0:
+            Payment.objects.create(
+                application=app,
+                kind=Payment.Kind.ADVANCE,
+                amount=advance,
+                due_date=clocks.payment_due(ctx.today),
+                created_at=ctx.now,
+            )
+
+
 def grant(app: Application, decision, ctx: Context) -> None:
     """The grant's money: committed against the ceiling, the advance due, the tranches planned, de-minimis kept."""
     result = checks.check_limits(app, amount=decision.amount, on=ctx.today)
@@ -47,17 +62,8 @@ def grant(app: Application, decision, ctx: Context) -> None:
     end = app.project_end()
     if end:
         app.settlement_due = clocks.settlement_request_due(end)
+    _book_advance(app, decision.amount, ctx)
     rules = app.opening.published_rules
-    if rules.advance_pct and not app.payments.filter(kind=Payment.Kind.ADVANCE).exists():
-        advance = (decision.amount * rules.advance_pct / Decimal(100)).quantize(Decimal("0.01"))
-        if advance > 0:
-            Payment.objects.create(
-                application=app,
-                kind=Payment.Kind.ADVANCE,
-                amount=advance,
-                due_date=clocks.payment_due(ctx.today),
-                created_at=ctx.now,
-            )
     if rules.shape == "programme" and not app.tranches.exists():
         tranches.plan(app, decision.amount)
     if rules.de_minimis:
@@ -114,17 +120,8 @@ def undo_revocation(app: Application, ctx: Context, revocation=None) -> dict:
         app.amount_granted = restored
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(opening, app, restored, note="bezwaar gegrond: intrekking herroepen", at=ctx.now)
-    rules = app.opening.published_rules
-    if app.settled_at is None and rules.advance_pct and not app.payments.filter(kind=Payment.Kind.ADVANCE).exists():
-        advance = (restored * rules.advance_pct / Decimal(100)).quantize(Decimal("0.01"))  # the intrekking dropped it
-        if advance > 0:
-            Payment.objects.create(
-                application=app,
-                kind=Payment.Kind.ADVANCE,
-                amount=advance,
-                due_date=clocks.payment_due(ctx.today),
-                created_at=ctx.now,
-            )
+    if app.settled_at is None:
+        _book_advance(app, restored, ctx)  # the intrekking dropped it
     return {"recovery_cancelled": cancelled_amount, "committed": restored}
 
 
