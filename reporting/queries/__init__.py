@@ -1,8 +1,9 @@
 """The KPI figures of an opening, a scheme or the portfolio, as of any date.
 
-Everything is computed in the database from the audit trail and the ledger,
-never from the current state columns, so a report rerun for a moment in the
-past gives the same answer after later changes:
+Everything is computed in the database. A report for a past date comes from
+the audit trail and the ledger alone, so it gives the same answer after later
+changes; today's report reads the current state columns and running totals
+(``today``), and a test proves both paths agree on today:
 
 - the state of an application at a date is the ``to_state`` of its last
   state-changing audit event at or before the end of that day (for ``closed``
