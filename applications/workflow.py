@@ -104,10 +104,34 @@ def _declaration_missing(application, user) -> str:
     return str(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
 
 
+def _involved(application, user) -> str:
+    """Awb 7:5 (hearing) and 10:3 lid 3 (deciding): not by whoever prepared or took the contested decision."""
+    involvement = perms.involvement(application, user) if not user.is_applicant_side else ""
+    if involvement == "proposed":
+        return str(
+            _(
+                "U heeft het besluit voorgesteld waartegen bezwaar is gemaakt. Een behandelaar die niet bij dat "
+                "besluit betrokken was, hoort de bezwaarmaker en beslist op het bezwaar (artikel 7:5 en 10:3, "
+                "derde lid, Awb)."
+            )
+        )
+    if involvement == "approved":
+        return str(
+            _(
+                "U heeft het besluit goedgekeurd waartegen bezwaar is gemaakt. Een behandelaar die niet bij dat "
+                "besluit betrokken was, hoort de bezwaarmaker en beslist op het bezwaar (artikel 7:5 en 10:3, "
+                "derde lid, Awb)."
+            )
+        )
+    return _not_yours(application, user)
+
+
 def _four_eyes(application, user) -> str:
     if user.is_applicant_side:
         return _not_yours(application, user)
     pending = application.pending_decision()
+    if pending is not None and pending.proposed_by_id != user.pk and perms.involvement(application, user):
+        return _involved(application, user)
     if pending is not None and pending.proposed_by_id == user.pk:
         return str(_("Vier ogen: u heeft dit besluit zelf voorgesteld; een andere behandelaar moet het goedkeuren."))
     return str(_("Alleen een tweede behandelaar van deze regeling mag een besluit goedkeuren."))
@@ -117,6 +141,8 @@ APPLICANT = Who(perms.acts_for_applicant, _not_for_you)
 REVIEWER = Who(perms.reviews, _not_yours, declares=True)
 APPROVER = Who(perms.approves_pending_decision, _four_eyes, declares=True)
 PAYMENTS = Who(perms.handles_payments, _not_yours, declares=True)
+# An objection, and the decision taken again after it is upheld, by someone not involved in the contested decision.
+UNINVOLVED = Who(perms.reviews_uninvolved, _involved, declares=True)
 
 
 # --- targets picked by a rule ---------------------------------------------------------------
@@ -488,7 +514,7 @@ ACTIONS: tuple[Action, ...] = (
         log=_("Verlening voorstellen"),
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
-        who=REVIEWER,
+        who=UNINVOLVED,
         button=_("Verlening voorstellen"),
         fields=(
             Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"),
@@ -510,7 +536,7 @@ ACTIONS: tuple[Action, ...] = (
         log=_("Afwijzing voorstellen"),
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
-        who=REVIEWER,
+        who=UNINVOLVED,
         button=_("Afwijzing voorstellen"),
         fields=(Field("reason_code", _("Reden van afwijzing"), "reason", required=True), _NOTE),
     ),
@@ -690,7 +716,7 @@ ACTIONS: tuple[Action, ...] = (
         email=_("Er is een beslissing op uw bezwaar over {reference}."),
         sources=OBJECTION_STATES,
         target=OBJECTION_OUTCOME,
-        who=REVIEWER,
+        who=UNINVOLVED,
         when=(perms.has_open_objection,),
         button=_("Beslissen op bezwaar"),
         fields=(
@@ -774,7 +800,7 @@ ACTIONS: tuple[Action, ...] = (
         public_log=_("Hoorzitting vastgelegd"),
         sources=OBJECTION_STATES,
         target=stays(*OBJECTION_STATES),
-        who=REVIEWER,
+        who=UNINVOLVED,
         when=(perms.has_open_objection,),
         button=_("Horen vastleggen (Awb 7:2)"),
         fields=(
