@@ -51,6 +51,7 @@ class LetterKind(models.TextChoices):
     POSTPONEMENT = "postponement", _("verdaging van de beslistermijn")
     PENALTY = "penalty", _("beschikking dwangsom")
     TRANCHE_WITHHELD = "tranche_withheld", _("besluit inhouding tranche")
+    TRANCHE_REDUCED = "tranche_reduced", _("besluit verlaging tranche")
 
 
 # --- who may act, and what a refused user reads -------------------------------------------
@@ -221,9 +222,10 @@ def _objection_outcome(application, data) -> str:
     pending = application.objections.filter(outcome="pending").select_related("decision").first()
     contested = pending.decision if pending is not None else None
     if contested is not None and (
-        contested.kind == "tranche_withhold" or (contested.kind == "revocation" and contested.amount)
+        contested.kind in ("tranche_withhold", "tranche_reduce")
+        or (contested.kind == "revocation" and contested.amount)
     ):
-        return application.state  # the tranche is released, the amount restored; the grant stands
+        return application.state  # the tranche is released (in full), the amount restored; the grant stands
     if application.state == State.REVOKED:
         return state_before_revocation(application)
     if application.state in REOPENABLE_STATES:
@@ -244,7 +246,7 @@ BY_DECISION = Rule(
         State.SETTLEMENT_REQUESTED: (State.REVOKED, State.SETTLEMENT_REQUESTED),
         State.SETTLED: (State.REVOKED, State.SETTLED),
     },
-    _("verlening, afwijzing of intrekking; een tranchebesluit houdt de status"),
+    _("verlening, afwijzing of intrekking; een tranchebesluit (vrijgeven, inhouden, verlagen) houdt de status"),
 )
 BACK = Rule(
     "terug",
@@ -320,6 +322,7 @@ def letter(kind: str, key: str) -> Callable:
 
 _DECISION_LETTERS = {
     "tranche_withhold": LetterKind.TRANCHE_WITHHELD,
+    "tranche_reduce": LetterKind.TRANCHE_REDUCED,
     "grant": LetterKind.GRANT,
     "rejection": LetterKind.REJECTION,
     "revocation": LetterKind.REVOCATION,
@@ -328,7 +331,8 @@ _DECISION_LETTERS = {
 
 
 def decision_letter(event) -> LetterSpec | None:
-    """The beschikking of the approved decision; a withheld tranche is one too, a released tranche is paid."""
+    """The beschikking of the approved decision; a withheld or reduced tranche is one too, a released tranche is
+    paid."""
     decision = event.application.decisions.filter(pk=(event.data or {}).get("decision")).first()
     kind = _DECISION_LETTERS.get(decision.kind) if decision is not None else None
     if kind is None:
@@ -336,7 +340,7 @@ def decision_letter(event) -> LetterSpec | None:
     return LetterSpec(kind, f"{kind}:decision:{decision.pk}", decision.pk)
 
 
-decision_letter.kind = "grant, rejection, revocation, settlement, tranche_withheld"
+decision_letter.kind = "grant, rejection, revocation, settlement, tranche_withheld, tranche_reduced"
 
 
 @dataclass(frozen=True)
@@ -673,8 +677,17 @@ ACTIONS: tuple[Action, ...] = (
         fields=(
             Field("tranche", _("Tranche (nummer)"), "number", required=True),
             Field("release", _("Besluit"), "release", required=True),
+            Field(
+                "amount",
+                _("Lager bedrag vrijgeven (verlaging; leeg: de hele tranche)"),
+                "money",
+                help=_(
+                    "Alleen bij vrijgeven: meer dan € 0 en minder dan de tranche. Het verschil houdt u in; "
+                    "dat is een besluit met een brief en een bezwaartermijn. Geef de redenen in de toelichting."
+                ),
+            ),
             Field("kpi_values", _("KPI-waarden (één per regel: code=waarde)"), "kpis", required=True),
-            _NOTE,
+            Field("note", _("Toelichting (bij inhouden of verlagen: de redenen voor de brief)"), "textarea"),
         ),
     ),
     Action(

@@ -690,7 +690,7 @@ def _tranches(opening_ids: list[int], day: datetime.date, end: datetime.datetime
         .filter(Exists(granted_by_then))
         .annotate(status_at=status)
         .values("status_at")
-        .annotate(n=Count("id"), amount=Sum("amount"))
+        .annotate(n=Count("id"), amount=Sum(F("amount") - F("withheld_amount")))  # a reduced tranche: what it paid
         .order_by()
     )
     result = {key: {"count": 0, "amount": money(0)} for key in ("planned", "released", "withheld", "due")}

@@ -236,9 +236,10 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
         slim = team_for(OpeningFactory(scheme=SchemeFactory(slim=True)))
         granted(slim["opening"], slim["employer"], slim["reviewer"], slim["senior"])
     # not_considered needs a supplement term to run out: test_supplement_not_considered_and_intent_letters;
-    # postponement and penalty need a term to pass (tests/clocks/test_default_and_penalty.py), a withheld tranche a
-    # programme (tests/applications/test_objection_outcomes.py)
-    expected = set(LetterTemplate.Kind.values) - {"not_considered", "postponement", "penalty", "tranche_withheld"}
+    # postponement and penalty need a term to pass (tests/clocks/test_default_and_penalty.py), a withheld or reduced
+    # tranche a programme (tests/applications/test_objection_outcomes.py, tests/applications/test_tranche_reduced.py)
+    tranches = {"tranche_withheld", "tranche_reduced"}
+    expected = set(LetterTemplate.Kind.values) - {"not_considered", "postponement", "penalty", *tranches}
     assert set(Letter.objects.values_list("kind", flat=True)) == expected
     for letter in Letter.objects.all():
         assert letter.status == Letter.Status.RENDERED, letter.error
