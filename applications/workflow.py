@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, transition
 
 from . import permissions as perms
+from .roles import APPROVER_ROLES
 from .states import (
     CLOSABLE_STATES,
     FILED_STATES,
@@ -131,8 +132,9 @@ def _four_eyes(application, user) -> str:
     if user.is_applicant_side:
         return _not_yours(application, user)
     pending = application.pending_decision()
-    if pending is not None and pending.proposed_by_id != user.pk and perms.involvement(application, user):
-        return _involved(application, user)
+    redecision = pending is not None and pending.kind in ("grant", "rejection") and pending.proposed_by_id != user.pk
+    if redecision and user.role in APPROVER_ROLES and perms.involvement(application, user):
+        return _involved(application, user)  # the decision taken again after an objection: not theirs (7:5)
     if pending is not None and pending.proposed_by_id == user.pk:
         return str(_("Vier ogen: u heeft dit besluit zelf voorgesteld; een andere behandelaar moet het goedkeuren."))
     return str(_("Alleen een tweede behandelaar van deze regeling mag een besluit goedkeuren."))
