@@ -97,7 +97,46 @@ def approves_pending_decision(application: Application, user: User) -> bool:
         return False
     pending = application.pending_decision()
     # no pending decision is a matter of state (the condition answers 409), not of who
-    return pending is None or pending.proposed_by_id != user.pk
+    if pending is not None and pending.proposed_by_id == user.pk:
+        return False
+    return pending is None or pending.kind not in ("grant", "rejection") or not involvement(application, user)
+
+
+# --- Awb 7:5 and 10:3 lid 3: an objection is handled by someone not involved in the contested decision ---------
+
+
+def contested_decision(application: Application):
+    """The decision an objection contests while it is handled: the pending objection's; or, after an upheld
+    objection reopened the case, the one decided again, until the new decision is taken (7:11)."""
+    objections = application.objections.select_related("decision")
+    pending = objections.filter(outcome="pending").first()
+    if pending is not None:
+        return pending.decision
+    if application.state not in ("in_review", "supplement_requested", "decision_proposed"):
+        return None
+    last = objections.filter(decided_at__isnull=False).order_by("-decided_at", "-id").first()
+    if last is None or last.outcome not in ("upheld", "partly_upheld") or last.decision is None:
+        return None
+    if application.decisions.filter(status="approved", approved_at__gt=last.decided_at).exists():
+        return None  # decided again: the objection's handling is over
+    return last.decision
+
+
+def involvement(application: Application, user: User) -> str:
+    """How this user took part in the contested decision: "proposed", "approved", or "" for not at all."""
+    contested = contested_decision(application)
+    if contested is None or user.pk is None:
+        return ""
+    if contested.proposed_by_id == user.pk:
+        return "proposed"
+    if contested.approved_by_id == user.pk:
+        return "approved"
+    return ""
+
+
+def reviews_uninvolved(application: Application, user: User) -> bool:
+    """A reviewer of the scheme who neither proposed nor approved the contested decision."""
+    return reviews(application, user) and not involvement(application, user)
 
 
 def handles_payments(application: Application, user: User) -> bool:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, transition
 
 from . import permissions as perms
+from .roles import APPROVER_ROLES
 from .states import (
     CLOSABLE_STATES,
     FILED_STATES,
@@ -51,6 +52,7 @@ class LetterKind(models.TextChoices):
     POSTPONEMENT = "postponement", _("verdaging van de beslistermijn")
     PENALTY = "penalty", _("beschikking dwangsom")
     TRANCHE_WITHHELD = "tranche_withheld", _("besluit inhouding tranche")
+    TRANCHE_REDUCED = "tranche_reduced", _("besluit verlaging tranche")
 
 
 # --- who may act, and what a refused user reads -------------------------------------------
@@ -104,10 +106,35 @@ def _declaration_missing(application, user) -> str:
     return str(_("Verklaar eerst dat u geen belangenverstrengeling heeft met deze aanvrager."))
 
 
+def _involved(application, user) -> str:
+    """Awb 7:5 (hearing) and 10:3 lid 3 (deciding): not by whoever prepared or took the contested decision."""
+    involvement = perms.involvement(application, user) if not user.is_applicant_side else ""
+    if involvement == "proposed":
+        return str(
+            _(
+                "U heeft het besluit voorgesteld waartegen bezwaar is gemaakt. Een behandelaar die niet bij dat "
+                "besluit betrokken was, hoort de bezwaarmaker en beslist op het bezwaar (artikel 7:5 en 10:3, "
+                "derde lid, Awb)."
+            )
+        )
+    if involvement == "approved":
+        return str(
+            _(
+                "U heeft het besluit goedgekeurd waartegen bezwaar is gemaakt. Een behandelaar die niet bij dat "
+                "besluit betrokken was, hoort de bezwaarmaker en beslist op het bezwaar (artikel 7:5 en 10:3, "
+                "derde lid, Awb)."
+            )
+        )
+    return _not_yours(application, user)
+
+
 def _four_eyes(application, user) -> str:
     if user.is_applicant_side:
         return _not_yours(application, user)
     pending = application.pending_decision()
+    redecision = pending is not None and pending.kind in ("grant", "rejection") and pending.proposed_by_id != user.pk
+    if redecision and user.role in APPROVER_ROLES and perms.involvement(application, user):
+        return _involved(application, user)  # the decision taken again after an objection: not theirs (7:5)
     if pending is not None and pending.proposed_by_id == user.pk:
         return str(_("Vier ogen: u heeft dit besluit zelf voorgesteld; een andere behandelaar moet het goedkeuren."))
     return str(_("Alleen een tweede behandelaar van deze regeling mag een besluit goedkeuren."))
@@ -117,6 +144,8 @@ APPLICANT = Who(perms.acts_for_applicant, _not_for_you)
 REVIEWER = Who(perms.reviews, _not_yours, declares=True)
 APPROVER = Who(perms.approves_pending_decision, _four_eyes, declares=True)
 PAYMENTS = Who(perms.handles_payments, _not_yours, declares=True)
+# An objection, and the decision taken again after it is upheld, by someone not involved in the contested decision.
+UNINVOLVED = Who(perms.reviews_uninvolved, _involved, declares=True)
 
 
 # --- targets picked by a rule ---------------------------------------------------------------
@@ -195,9 +224,10 @@ def _objection_outcome(application, data) -> str:
     pending = application.objections.filter(outcome="pending").select_related("decision").first()
     contested = pending.decision if pending is not None else None
     if contested is not None and (
-        contested.kind == "tranche_withhold" or (contested.kind == "revocation" and contested.amount)
+        contested.kind in ("tranche_withhold", "tranche_reduce")
+        or (contested.kind == "revocation" and contested.amount)
     ):
-        return application.state  # the tranche is released, the amount restored; the grant stands
+        return application.state  # the tranche is released (in full), the amount restored; the grant stands
     if application.state == State.REVOKED:
         return state_before_revocation(application)
     if application.state in REOPENABLE_STATES:
@@ -218,7 +248,7 @@ BY_DECISION = Rule(
         State.SETTLEMENT_REQUESTED: (State.REVOKED, State.SETTLEMENT_REQUESTED),
         State.SETTLED: (State.REVOKED, State.SETTLED),
     },
-    _("verlening, afwijzing of intrekking; een tranchebesluit houdt de status"),
+    _("verlening, afwijzing of intrekking; een tranchebesluit (vrijgeven, inhouden, verlagen) houdt de status"),
 )
 BACK = Rule(
     "terug",
@@ -294,6 +324,7 @@ def letter(kind: str, key: str) -> Callable:
 
 _DECISION_LETTERS = {
     "tranche_withhold": LetterKind.TRANCHE_WITHHELD,
+    "tranche_reduce": LetterKind.TRANCHE_REDUCED,
     "grant": LetterKind.GRANT,
     "rejection": LetterKind.REJECTION,
     "revocation": LetterKind.REVOCATION,
@@ -302,7 +333,8 @@ _DECISION_LETTERS = {
 
 
 def decision_letter(event) -> LetterSpec | None:
-    """The beschikking of the approved decision; a withheld tranche is one too, a released tranche is paid."""
+    """The beschikking of the approved decision; a withheld or reduced tranche is one too, a released tranche is
+    paid."""
     decision = event.application.decisions.filter(pk=(event.data or {}).get("decision")).first()
     kind = _DECISION_LETTERS.get(decision.kind) if decision is not None else None
     if kind is None:
@@ -310,7 +342,7 @@ def decision_letter(event) -> LetterSpec | None:
     return LetterSpec(kind, f"{kind}:decision:{decision.pk}", decision.pk)
 
 
-decision_letter.kind = "grant, rejection, revocation, settlement, tranche_withheld"
+decision_letter.kind = "grant, rejection, revocation, settlement, tranche_withheld, tranche_reduced"
 
 
 @dataclass(frozen=True)
@@ -488,7 +520,7 @@ ACTIONS: tuple[Action, ...] = (
         log=_("Verlening voorstellen"),
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
-        who=REVIEWER,
+        who=UNINVOLVED,
         button=_("Verlening voorstellen"),
         fields=(
             Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"),
@@ -510,7 +542,7 @@ ACTIONS: tuple[Action, ...] = (
         log=_("Afwijzing voorstellen"),
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
-        who=REVIEWER,
+        who=UNINVOLVED,
         button=_("Afwijzing voorstellen"),
         fields=(Field("reason_code", _("Reden van afwijzing"), "reason", required=True), _NOTE),
     ),
@@ -647,8 +679,17 @@ ACTIONS: tuple[Action, ...] = (
         fields=(
             Field("tranche", _("Tranche (nummer)"), "number", required=True),
             Field("release", _("Besluit"), "release", required=True),
+            Field(
+                "amount",
+                _("Lager bedrag vrijgeven (verlaging; leeg: de hele tranche)"),
+                "money",
+                help=_(
+                    "Alleen bij vrijgeven: meer dan € 0 en minder dan de tranche. Het verschil houdt u in; "
+                    "dat is een besluit met een brief en een bezwaartermijn. Geef de redenen in de toelichting."
+                ),
+            ),
             Field("kpi_values", _("KPI-waarden (één per regel: code=waarde)"), "kpis", required=True),
-            _NOTE,
+            Field("note", _("Toelichting (bij inhouden of verlagen: de redenen voor de brief)"), "textarea"),
         ),
     ),
     Action(
@@ -690,7 +731,7 @@ ACTIONS: tuple[Action, ...] = (
         email=_("Er is een beslissing op uw bezwaar over {reference}."),
         sources=OBJECTION_STATES,
         target=OBJECTION_OUTCOME,
-        who=REVIEWER,
+        who=UNINVOLVED,
         when=(perms.has_open_objection,),
         button=_("Beslissen op bezwaar"),
         fields=(
@@ -774,7 +815,7 @@ ACTIONS: tuple[Action, ...] = (
         public_log=_("Hoorzitting vastgelegd"),
         sources=OBJECTION_STATES,
         target=stays(*OBJECTION_STATES),
-        who=REVIEWER,
+        who=UNINVOLVED,
         when=(perms.has_open_objection,),
         button=_("Horen vastleggen (Awb 7:2)"),
         fields=(

@@ -253,10 +253,17 @@ def mandate(principal, agent, schemes, *, valid_from=None, valid_until=None, rev
 
 
 def team_for(opening=None) -> dict:
-    """An opening (open now) with an employer, a reviewer and a senior reviewer of its scheme."""
+    """An opening (open now) with an employer, a reviewer and a senior reviewer of its scheme, and a reviewer who
+    takes no part in their decisions and so may handle an objection against them (Awb 7:5, 10:3 lid 3)."""
     opening = opening or OpeningFactory(omscholing=True)
     scheme = opening.scheme
-    return {"opening": opening, "employer": employer(), "reviewer": reviewer([scheme]), "senior": senior([scheme])}
+    return {
+        "opening": opening,
+        "employer": employer(),
+        "reviewer": reviewer([scheme]),
+        "senior": senior([scheme]),
+        "objection_handler": reviewer([scheme]),
+    }
 
 
 # --- acting on a case as staff ------------------------------------------------------------------

@@ -38,6 +38,7 @@ OBJECTION_KINDS = {
     Kind.REVOCATION,
     Kind.PENALTY,
     Kind.TRANCHE_WITHHELD,
+    Kind.TRANCHE_REDUCED,
 }
 APPEAL_KINDS = {Kind.OBJECTION_DECISION}
 
@@ -154,7 +155,7 @@ def context_for(letter: Letter) -> dict:
         ctx.update(_objection_context(app, event))
     elif kind == Kind.INTENT:
         ctx.update(_intent_context(event))
-    elif kind == Kind.TRANCHE_WITHHELD:
+    elif kind in (Kind.TRANCHE_WITHHELD, Kind.TRANCHE_REDUCED):
         ctx.update(_tranche_context(app, decision))
     elif kind == Kind.POSTPONEMENT:
         ctx.update(_postponement_context(app, event))
@@ -332,6 +333,8 @@ def _objection_context(app: Application, event: AuditEvent | None) -> dict:
         if "difference" in data and Decimal(str(data["difference"])) < 0
         else "",
         "reopened": bool(data.get("reopened")),
+        "tranche_number": data.get("tranche") or "",
+        "tranche_paid": money(data["released"]) if data.get("released") else "",
         "objection_lodged_on": datum(objection.lodged_on if objection else None),
         "objection_reason": objection.reason if objection else "",
         "objection_note": (objection.note if objection else "") or (event.reason if event else ""),
@@ -419,6 +422,9 @@ def _tranche_context(app: Application, decision: Decision | None) -> dict:
         "tranche_amount": money(tranche.amount),
         "tranche_review": tranche.review_kind,
         "tranche_reasons": decision.note,
+        # reduced: released at the decision's lower amount, the rest withheld
+        "tranche_released": money(decision.amount),
+        "tranche_withheld": money(tranche.amount - (decision.amount or 0)),
         "kpi_values": [{"code": code, "value": value} for code, value in kpis.items()],
         "amount_granted": money(app.amount_granted),
         "amount_committed": money(app.amount_committed),

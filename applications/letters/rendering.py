@@ -46,6 +46,7 @@ DEFAULT_SUBJECTS = {
     Kind.POSTPONEMENT: "Verdaging van de beslistermijn voor {{ reference }}",
     Kind.PENALTY: "Besluit over de dwangsom bij niet tijdig beslissen, {{ reference }}",
     Kind.TRANCHE_WITHHELD: "Inhouding van tranche {{ tranche_number }}, {{ reference }}",
+    Kind.TRANCHE_REDUCED: "Verlaging van tranche {{ tranche_number }}, {{ reference }}",
 }
 
 

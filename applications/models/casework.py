@@ -88,6 +88,7 @@ class Decision(models.Model):
         REVOCATION = "revocation", _("intrekking")
         TRANCHE_RELEASE = "tranche_release", _("vrijgave tranche")
         TRANCHE_WITHHOLD = "tranche_withhold", _("inhouding tranche")
+        TRANCHE_REDUCE = "tranche_reduce", _("verlaging tranche")
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("voorgesteld")
@@ -178,6 +179,13 @@ class Tranche(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     kpi_values = models.JSONField(default=dict, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Released at a lower amount (a partial withholding, itself a decision): the part of ``amount`` not paid out.
+    withheld_amount = models.DecimalField(_("ingehouden deel"), default=0, **MONEY)
+
+    @property
+    def released_amount(self):
+        """What this tranche pays out once released: its amount, less what a reduction withheld."""
+        return self.amount - self.withheld_amount
 
     class Meta:
         ordering = ["application", "number"]

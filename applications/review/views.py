@@ -321,6 +321,7 @@ def case(request, reference: str):
         for name in available
     ]
     context = {
+        "unavailable": _not_for_you(app, user, available) if declared else [],
         "app": app,
         "rules": rules,
         "computation": computation,
@@ -351,6 +352,18 @@ def case(request, reference: str):
         "state_label": State(app.state).label,
     }
     return render(request, "review/case.html", context)
+
+
+def _not_for_you(app: Application, user: User, available: list[str]) -> list[dict]:
+    """The actions the case is ready for that someone else must take, each with why (four eyes, Awb 7:5)."""
+    rows = []
+    for name in REVIEW_ACTIONS:
+        declared = workflow.action(name)
+        if name in available or app.state not in declared.sources or declared.who(app, user):
+            continue
+        if declared.failed_condition(app) is None:
+            rows.append({"label": declared.button, "reason": declared.refusal(app, user)})
+    return rows
 
 
 def _colleagues(app: Application, user: User, shape: str) -> list[dict]:

@@ -127,9 +127,9 @@ def _approve_decision(ctx: Context) -> None:
     elif decision.kind == Decision.Kind.REVOCATION:
         money.revoke(app, ctx, to=decision.amount)
         decided(app, ctx)
-    elif decision.kind in (Decision.Kind.TRANCHE_RELEASE, Decision.Kind.TRANCHE_WITHHOLD):
+    elif decision.kind in tranches.DECISION_KINDS:
         tranches.decide(app, decision, ctx)
-        if decision.kind == Decision.Kind.TRANCHE_WITHHOLD:  # a decision with its letter and six weeks to object
+        if decision.kind in tranches.OBJECTABLE:  # withheld or reduced: a decision with its letter and six weeks
             app.objection_due = clocks.objection_due(ctx.today)  # (the first decision's moment stays as it was)
     _approved(decision, ctx)
     ctx.event_data = {
@@ -270,10 +270,19 @@ def _propose_tranche(ctx: Context) -> None:
             _("Leg de KPI-waarden vast waarop dit besluit rust."),
             {"kpi_values": [_("Een object met KPI-code en waarde.")]},
         )
-    kind = Decision.Kind.TRANCHE_RELEASE if release else Decision.Kind.TRANCHE_WITHHOLD
-    propose(
-        ctx, kind, amount=tranche.amount, tranche=tranche, data={"kpi_values": kpi_values, "tranche": tranche.number}
-    )
+    reduced = inputs.money(ctx.data, "amount")
+    data = {"kpi_values": kpi_values, "tranche": tranche.number}
+    if reduced is None:
+        kind = Decision.Kind.TRANCHE_RELEASE if release else Decision.Kind.TRANCHE_WITHHOLD
+        amount = tranche.amount
+    else:  # released at a lower amount: the rest is withheld, by a decision with reasons (its letter says them)
+        tranches.check_reduction(tranche, reduced, release=release)
+        if not inputs.text(ctx.data, "note"):
+            message = _("Geef de redenen van de verlaging in de toelichting: zij staan in de brief.")
+            raise Invalid(message, {"note": [message]})
+        kind, amount = Decision.Kind.TRANCHE_REDUCE, reduced
+        data.update({"from": tranche.amount, "withheld": tranche.amount - reduced})
+    propose(ctx, kind, amount=amount, tranche=tranche, data=data)
     tranche.status = Tranche.Status.DUE
     tranche.save()
 
@@ -331,8 +340,10 @@ def _decide_objection(ctx: Context) -> None:
     objection.save()
     effect: dict = {}
     contested = objection.decision
-    if upheld and contested is not None and contested.kind == Decision.Kind.TRANCHE_WITHHOLD:
-        effect = tranches.release_on_objection(app, contested.tranche, ctx)
+    if upheld and contested is not None and contested.kind in tranches.OBJECTABLE:
+        effect = tranches.release_on_objection(
+            app, contested, ctx, amount=amount if outcome == "partly_upheld" else None
+        )
     elif upheld and contested is not None and contested.kind == Decision.Kind.REVOCATION:
         effect = money.undo_revocation(app, ctx, contested)
     elif upheld and ctx.from_state == State.SETTLED:

@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,7 +157,9 @@ def settlement_amount(app: Application, *, state: str | None = None) -> Decimal:
     """
     granted = app.amount_granted or Decimal("0.00")
     if app.opening.published_rules.shape == "programme":
-        released = app.tranches.filter(status=Tranche.Status.RELEASED).aggregate(s=Sum("amount"))["s"]
+        released = app.tranches.filter(status=Tranche.Status.RELEASED).aggregate(  # less what a reduction withheld
+            s=Sum(F("amount") - F("withheld_amount"))
+        )["s"]
         return min(granted, released or Decimal("0.00")) if app.tranches.exists() else granted
     if (state or app.state) == State.GRANTED and app.settlement_requested_at is None:
         return granted  # ex officio, nothing reported: as granted

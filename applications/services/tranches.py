@@ -1,8 +1,11 @@
 """The tranches of a programme award: planned at the grant, released on schedule or by a decision.
 
 A gated tranche waits for a four-eyes decision (``propose_tranche`` and
-``approve_decision``); an unconditional one is released by the daily clock job
-on its planned date. Running the release twice releases nothing twice.
+``approve_decision``): released, withheld, or released at a lower amount (reduced:
+the rest withheld). Withheld and reduced are decisions with a letter and an
+objection term; an upheld objection pays what was held back. An unconditional
+tranche is released by the daily clock job on its planned date. Running the
+release twice releases nothing twice.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schemes import budget
+from schemes.formatting import euro
 from schemes.models import TranchePlanItem
 
 from .. import audit, clocks
-from ..models import Application, Payment, Tranche
+from ..errors import Invalid
+from ..models import Application, Decision, Payment, Tranche
 from ..states import RELEASING_STATES
 from .actions import Context
 
@@ -53,42 +58,86 @@ def plan(app: Application, amount: Decimal) -> None:
         )
 
 
+DECISION_KINDS = (Decision.Kind.TRANCHE_RELEASE, Decision.Kind.TRANCHE_WITHHOLD, Decision.Kind.TRANCHE_REDUCE)
+# Not (all) of the tranche is paid: a decision with a letter and six weeks to object (Awb 6:7).
+OBJECTABLE = (Decision.Kind.TRANCHE_WITHHOLD, Decision.Kind.TRANCHE_REDUCE)
+
+
+def check_reduction(tranche: Tranche, amount: Decimal, *, release: bool) -> None:
+    """A reduction releases more than nothing and less than the tranche; refused with a message otherwise."""
+    if not release:
+        message = _("Een lager bedrag geeft u vrij: kies 'vrijgeven' met dat bedrag, of 'inhouden' zonder bedrag.")
+        raise Invalid(message, {"amount": [message]})
+    if not Decimal("0.00") < amount < tranche.amount:
+        message = _(
+            "Een verlaagde tranche geeft meer dan € 0 en minder dan de tranche (%(amount)s) vrij; "
+            "de hele tranche vrijgeven of inhouden doet u zonder bedrag."
+        ) % {"amount": euro(tranche.amount)}
+        raise Invalid(message, {"amount": [message]})
+
+
 def decide(app: Application, decision, ctx: Context) -> None:
-    """An approved tranche decision takes effect: released, or withheld."""
-    release = decision.kind == "tranche_release"
-    release_tranche(app, decision.tranche, release=release, ctx=ctx, kpi_values=decision.data.get("kpi_values", {}))
+    """An approved tranche decision takes effect: released, withheld, or released at the lower amount."""
+    kpi_values = decision.data.get("kpi_values", {})
+    if decision.kind == Decision.Kind.TRANCHE_REDUCE:
+        release_tranche(app, decision.tranche, release=True, ctx=ctx, kpi_values=kpi_values, amount=decision.amount)
+        return
+    release = decision.kind == Decision.Kind.TRANCHE_RELEASE
+    release_tranche(app, decision.tranche, release=release, ctx=ctx, kpi_values=kpi_values)
 
 
-def release_tranche(app: Application, tranche: Tranche, *, release: bool, ctx: Context, kpi_values=None) -> None:
-    """Released: its payment is due. Withheld: its amount is no longer committed."""
+def release_tranche(
+    app: Application, tranche: Tranche, *, release: bool, ctx: Context, kpi_values=None, amount: Decimal | None = None
+) -> None:
+    """Released: its payment is due — of ``amount`` if lower, the rest no longer committed. Withheld: its amount is
+    no longer committed."""
     tranche.status = Tranche.Status.RELEASED if release else Tranche.Status.WITHHELD
     tranche.kpi_values = kpi_values or {}
     tranche.decided_at = ctx.now
+    withheld = tranche.amount if not release else tranche.amount - (tranche.amount if amount is None else amount)
+    tranche.withheld_amount = withheld if release else Decimal("0.00")  # a withheld tranche keeps its whole amount
     tranche.save()
     if release:
-        Payment.objects.create(
-            application=app,
-            kind=Payment.Kind.TRANCHE,
-            amount=tranche.amount,
-            tranche=tranche,
-            due_date=clocks.payment_due(ctx.today),
-            created_at=ctx.now,
-        )
-    else:
+        _pay(app, tranche, tranche.amount - withheld, ctx)
+    if withheld:
         opening = budget.lock_opening(app.opening_id)
-        budget.set_commitment(
-            opening, app, app.amount_committed - tranche.amount, note="tranche ingehouden", at=ctx.now
-        )
+        note = "tranche verlaagd" if release else "tranche ingehouden"
+        budget.set_commitment(opening, app, app.amount_committed - withheld, note=note, at=ctx.now)
 
 
-def release_on_objection(app: Application, tranche: Tranche, ctx: Context) -> dict:
-    """An upheld objection against a withheld tranche: committed again, released, its payment due."""
+def _pay(app: Application, tranche: Tranche, amount: Decimal, ctx: Context) -> None:
+    Payment.objects.create(
+        application=app,
+        kind=Payment.Kind.TRANCHE,
+        amount=amount,
+        tranche=tranche,
+        due_date=clocks.payment_due(ctx.today),
+        created_at=ctx.now,
+    )
+
+
+def release_on_objection(app: Application, contested: Decision, ctx: Context, *, amount: Decimal | None) -> dict:
+    """An upheld objection against a withheld or reduced tranche: what was held back is committed again and its
+    payment due — all of it, or (partly upheld) up to ``amount`` for the tranche."""
+    tranche = contested.tranche
+    was_released = tranche.released_amount if tranche.status == Tranche.Status.RELEASED else Decimal("0.00")
+    target = tranche.amount if amount is None else amount
+    if not was_released < target <= tranche.amount:
+        message = _(
+            "Geef wat de tranche na het bezwaar vrijgeeft: meer dan %(released)s en ten hoogste %(amount)s."
+        ) % {"released": euro(was_released), "amount": euro(tranche.amount)}
+        raise Invalid(message, {"amount": [message]})
+    extra = target - was_released
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(
-        opening, app, app.amount_committed + tranche.amount, note="bezwaar gegrond: tranche vrijgegeven", at=ctx.now
+        opening, app, app.amount_committed + extra, note="bezwaar gegrond: tranche vrijgegeven", at=ctx.now
     )
-    release_tranche(app, tranche, release=True, ctx=ctx, kpi_values=tranche.kpi_values)
-    return {"tranche": tranche.number, "released": tranche.amount}
+    tranche.status = Tranche.Status.RELEASED
+    tranche.withheld_amount = tranche.amount - target
+    tranche.decided_at = ctx.now
+    tranche.save()
+    _pay(app, tranche, extra, ctx)
+    return {"tranche": tranche.number, "released": extra, "tranche_released": target}
 
 
 def release_due_tranches(today: datetime.date | None = None) -> list[Tranche]:

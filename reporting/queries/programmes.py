@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Subquery, Sum, Value, When
 
 from applications.models import AuditEvent, Tranche
 from applications.states import State
@@ -31,7 +31,7 @@ def _tranches(opening_ids: list[int], day: datetime.date, end: datetime.datetime
         .filter(Exists(granted_by_then))
         .annotate(status_at=status)
         .values("status_at")
-        .annotate(n=Count("id"), amount=Sum("amount"))
+        .annotate(n=Count("id"), amount=Sum(F("amount") - F("withheld_amount")))  # a reduced tranche: what it paid
         .order_by()
     )
     result = {key: {"count": 0, "amount": money(0)} for key in ("planned", "released", "withheld", "due")}

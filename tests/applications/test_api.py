@@ -238,7 +238,10 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
     data = state(act(client_for(senior2), ref, "approve_settlement"), "settled")
     assert data["amount_settled"] == "3750.00"
     state(act(employer, ref, "lodge_objection", {"reason": "Traject 2 is wel afgerond."}), "settled")
-    state(act(staff, ref, "decide_objection", {"upheld": False, "note": "Geen bewijs."}), "settled")
+    # not the reviewer who proposed the settlement nor the senior who approved it (Awb 7:5, 10:3 lid 3)
+    refused = act(staff, ref, "decide_objection", {"upheld": False, "note": "Geen bewijs."})
+    assert refused.status_code == 403 and "7:5" in refused.json()["detail"]
+    state(act(second, ref, "decide_objection", {"upheld": False, "note": "Geen bewijs."}), "settled")
 
     events = staff.get(f"/api/v1/applications/{ref}/events/").json()
     assert [e["action"] for e in events] == [

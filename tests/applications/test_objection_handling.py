@@ -50,7 +50,7 @@ def test_a_paper_objection_posted_late_is_not_timely_and_can_be_declared_inadmis
     app = act(
         app,
         "decide_objection",
-        team["senior"],
+        team["objection_handler"],
         {"outcome": "inadmissible", "note": "Te laat, geen verschoonbare reden (6:11)."},
         now=at(D(2024, 4, 22)),
     )
@@ -61,8 +61,10 @@ def test_the_hearing_is_recorded_or_waived_with_a_reason_never_both_or_neither(r
     team, app = refused
     act(app, "lodge_objection", team["employer"], {"reason": "Ik voldoe wel."}, now=at(D(2024, 3, 11)))
     with pytest.raises(Invalid, match="één van beide"):
-        act(app, "record_objection_hearing", team["reviewer"], {}, now=at(D(2024, 3, 20)))
-    app = act(app, "record_objection_hearing", team["reviewer"], {"held_on": "2024-03-19"}, now=at(D(2024, 3, 20)))
+        act(app, "record_objection_hearing", team["objection_handler"], {}, now=at(D(2024, 3, 20)))
+    app = act(
+        app, "record_objection_hearing", team["objection_handler"], {"held_on": "2024-03-19"}, now=at(D(2024, 3, 20))
+    )
     assert app.objections.get().hearing_on == D(2024, 3, 19)
 
 

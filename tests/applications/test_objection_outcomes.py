@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from applications.errors import Invalid
 from applications.models import Letter, Objection, Payment, Tranche
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, act, granted, rejected, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, rejected, senior, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def ledger(app) -> tuple:
 
 def object_and_decide(app, team, data):
     act(app, "lodge_objection", team["employer"], {"reason": "Ik ben het er niet mee eens."})
-    return act(app, "decide_objection", team["reviewer"], {"note": "Zie de hoorzitting.", **data})
+    return act(app, "decide_objection", team["objection_handler"], {"note": "Zie de hoorzitting.", **data})
 
 
 def pdf_text(letter: Letter) -> str:
@@ -80,7 +80,10 @@ def test_partly_upheld_against_a_lower_settlement_a_new_settlement_with_a_new_ba
     app.refresh_from_db()
     assert app.objections.get().outcome == Objection.Outcome.PENDING  # nothing changed
     app = act(
-        app, "decide_objection", team["reviewer"], {"outcome": "partly_upheld", "amount": "5625.00", "note": "Half."}
+        app,
+        "decide_objection",
+        team["objection_handler"],
+        {"outcome": "partly_upheld", "amount": "5625.00", "note": "Half."},
     )
     assert app.state == State.SETTLED
     assert app.amount_settled == E("5625.00")
@@ -95,8 +98,8 @@ def test_upheld_against_a_rejection_the_application_is_decided_again_and_granted
     assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))
     app = object_and_decide(app, team, {"outcome": "upheld"})
     assert app.state == State.IN_REVIEW and app.rejection_reason == ""
-    act(app, "propose_grant", team["reviewer"], {"note": "Alsnog."})
-    app = act(app, "approve_decision", team["senior"])
+    act(app, "propose_grant", team["objection_handler"], {"note": "Alsnog."})
+    app = act(app, "approve_decision", senior([team["opening"].scheme]))  # not the senior who rejected (7:5)
     assert app.state == State.GRANTED
     assert ledger(app)[:2] == (E("7500.00"), E("7500.00"))
     assert due(app, Payment.Kind.ADVANCE) == [E("7500.00")]
@@ -108,8 +111,8 @@ def test_a_grant_taken_back_on_objection_and_then_rejected_leaves_nothing_booked
     assert ledger(app)[:2] == (E("3750.00"), E("3750.00")) and due(app, Payment.Kind.ADVANCE) == [E("3750.00")]
     app = object_and_decide(app, team, {"upheld": True})  # the older form of the same outcome
     assert app.state == State.IN_REVIEW
-    act(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible", "note": "Toch niet."})
-    app = act(app, "approve_decision", team["senior"])
+    act(app, "propose_rejection", team["objection_handler"], {"reason_code": "not_eligible", "note": "Toch niet."})
+    app = act(app, "approve_decision", senior([team["opening"].scheme]))  # not the senior who granted (7:5)
     assert app.state == State.REJECTED
     assert ledger(app) == (E("0.00"), E("0.00"), E("0.00"))  # not € 3.750 committed
     assert due(app, Payment.Kind.ADVANCE) == []  # and no advance due on a rejected application

@@ -214,5 +214,5 @@ def test_the_command_takes_a_date(capsys):
     mail.outbox.clear()
     call_command("run_clocks", "--date", app.decision_due.isoformat())
     out = capsys.readouterr().out
-    assert '"digests_sent": 2' in out
+    assert '"digests_sent": 3' in out  # one to each of the team's staff: reviewer, senior and objection handler
     assert app.decision_due.isoformat() in out

@@ -221,7 +221,12 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
         act(other, "approve_decision", sanne)
         refused = rejected(opening, werkgever, bart, sanne, code="ceiling_reached")
         act(refused, "lodge_objection", werkgever, {"reason": "Mijn aanvraag was eerder compleet."})
-        act(refused, "decide_objection", bart, {"upheld": False, "note": "De volgorde is juist vastgesteld."})
+        act(
+            refused,
+            "decide_objection",
+            team["objection_handler"],
+            {"upheld": False, "note": "De volgorde is juist vastgesteld."},
+        )
         late = submitted(opening, employer())
         act(late, "start_review", bart)
         act(late, "request_supplement", bart, {"reason": "De offerte van de opleider ontbreekt."})
@@ -231,9 +236,10 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
         slim = team_for(OpeningFactory(scheme=SchemeFactory(slim=True)))
         granted(slim["opening"], slim["employer"], slim["reviewer"], slim["senior"])
     # not_considered needs a supplement term to run out: test_supplement_not_considered_and_intent_letters;
-    # postponement and penalty need a term to pass (tests/clocks/test_default_and_penalty.py), a withheld tranche a
-    # programme (tests/applications/test_objection_outcomes.py)
-    expected = set(LetterTemplate.Kind.values) - {"not_considered", "postponement", "penalty", "tranche_withheld"}
+    # postponement and penalty need a term to pass (tests/clocks/test_default_and_penalty.py), a withheld or reduced
+    # tranche a programme (tests/applications/test_objection_outcomes.py, tests/applications/test_tranche_reduced.py)
+    tranches = {"tranche_withheld", "tranche_reduced"}
+    expected = set(LetterTemplate.Kind.values) - {"not_considered", "postponement", "penalty", *tranches}
     assert set(Letter.objects.values_list("kind", flat=True)) == expected
     for letter in Letter.objects.all():
         assert letter.status == Letter.Status.RENDERED, letter.error
@@ -295,7 +301,9 @@ def test_a_revocation_recovers_the_advance_and_an_objection_decision_points_to_t
 
     with django_capture_on_commit_callbacks(execute=True):
         act(app, "lodge_objection", werkgever, {"reason": "Het contract is wel verlengd, zie bijlage."})
-        app = act(app, "decide_objection", sanne, {"upheld": True, "note": "De verlenging is aangetoond."})
+        app = act(
+            app, "decide_objection", team["objection_handler"], {"upheld": True, "note": "De verlenging is aangetoond."}
+        )
     text = pdf_text(only(app, "objection_decision"))
     assert "gegrond" in text and "De verlenging is aangetoond." in text
     assert "beroep instellen bij de rechtbank" in text

@@ -102,6 +102,8 @@ class Story:
         self.employer_c = make_user("werkgever-c", Role.APPLICANT, self.org_c)
         self.reviewer = make_user("behandelaar-r", Role.REVIEWER, schemes=[self.scheme])
         self.senior = make_user("senior-r", Role.SENIOR_REVIEWER, schemes=[self.scheme])
+        # not involved in the decisions the others take: handles an objection against them (Awb 7:5)
+        self.objection_handler = make_user("bezwaar-r", Role.REVIEWER, schemes=[self.scheme])
         self.manager = make_user("pm", Role.PROGRAM_MANAGER, schemes=[self.scheme])
         self.other_manager = make_user("pm-ander", Role.PROGRAM_MANAGER, schemes=[self.other_scheme])
         self.admin = make_user("beheer", Role.ADMINISTRATOR)

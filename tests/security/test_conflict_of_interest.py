@@ -62,6 +62,8 @@ class Team:
         self.employer = f.employer(f.OrganisationFactory(name="Bouwbedrijf De Vries B.V."), username="werkgever")
         self.reviewer = f.staff(Role.REVIEWER, schemes, username="behandelaar")
         self.senior = f.staff(Role.SENIOR_REVIEWER, schemes, username="senior")
+        # not involved in the contested decision: hears the objector and decides the objection (Awb 7:5, 10:3)
+        self.objection_handler = f.staff(Role.REVIEWER, schemes, username="bezwaarbehandelaar")
         self.administrator = f.staff(Role.ADMINISTRATOR, username="beheerder")
 
     def submitted(self, opening=None, **data):
@@ -167,13 +169,13 @@ CASES = {
     "revoke": ("reviewer", lambda t: (t.granted(), {"ground": "4:48-b", "reason": "Onterecht verleend."}, None)),
     "propose_tranche": ("reviewer", _tranche_due),
     "close": ("reviewer", _withdrawn),
-    "decide_objection": ("senior", _objected),
+    "decide_objection": ("objection_handler", _objected),
     "resume_review": ("reviewer", _supplement_long_expired),
     "postpone_decision": ("reviewer", _postponable),
     "register_default_notice": ("reviewer", _in_default),
     "fix_penalty": ("reviewer", _penalty_owed),
     "register_objection": ("reviewer", _rejected),
-    "record_objection_hearing": ("reviewer", _objected_with({"held_on": datetime.date.today().isoformat()})),
+    "record_objection_hearing": ("objection_handler", _objected_with({"held_on": datetime.date.today().isoformat()})),
     "extend_objection_term": ("reviewer", _objected_with({"extension": "committee", "reason": "Advies gevraagd."})),
 }
 

@@ -76,7 +76,7 @@ def old_file(django_capture_on_commit_callbacks):
             act(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible"})
             app = act(app, "approve_decision", team["senior"])
             act(app, "lodge_objection", team["employer"], {"reason": "Pieter de Boer voldoet wel."})
-            act(app, "decide_objection", team["reviewer"], {"upheld": False, "note": "Niet gegrond."})
+            act(app, "decide_objection", team["objection_handler"], {"upheld": False, "note": "Niet gegrond."})
         Document.objects.create(
             application=app,
             file=ContentFile(b"%PDF-1.4 Johanna Visser", name="cv-johanna-visser.pdf"),
