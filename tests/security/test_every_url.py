@@ -19,7 +19,6 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from applications.models import Application, AuditEvent, BulkUpload, Document, Letter, Mandate, Role
 from reporting.models import ReportJob
@@ -233,7 +232,7 @@ def test_no_outsider_sees_or_changes_another_organisation_s_file(world, role):
     api_token = None
     if user is not None:
         client.force_login(user)
-        api_token = Token.objects.create(user=user).key
+        api_token = f.api_token(user)
     before = snapshot(world)
     walked = 0
     for name in sorted(HOW):
