@@ -116,11 +116,18 @@ HOW = {
     "catalogue": {},
     "scheme-detail": {"code": "scheme"},
     "self-check": {"code": "scheme"},
+    # the sign-in's second factor: each user's own app and recovery codes
+    "two_factor:profile": {},
+    "two_factor:setup": {},
+    "two_factor:qr": {},
+    "two_factor:setup_complete": {},
+    "two_factor:backup_tokens": {},
 }
 # Pages about the user's own work — their lists, their profile, starting their own application in a public
 # opening — that answer, and show the victim nothing.
 OWN_LISTS = {"api-application-list", "portal:home", "portal:profile", "portal:mandates", "portal:bulk", "portal:start"}
 OWN_LISTS |= {"review:queue", "review:decisions", "reporting:dashboard", "start-page"}
+OWN_LISTS |= {name for name in HOW if name.startswith("two_factor:")}
 
 
 def url_names() -> set[str]:
