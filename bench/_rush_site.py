@@ -83,7 +83,7 @@ def setup(count: int, organisations: int) -> dict:
 
     from django.db import connection, transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from applications.models import Organisation, Role, User
     from schemes.models import Opening, Scheme
@@ -122,7 +122,7 @@ def setup(count: int, organisations: int) -> dict:
         users = User.objects.bulk_create(
             User(username=f"rush{i}", role=Role.APPLICANT, organisation=org, password="!") for i, org in enumerate(orgs)
         )
-        tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+        tokens = [AuthToken.objects.create(user=user, expiry=datetime.timedelta(days=1))[1] for user in users]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), "
@@ -135,7 +135,7 @@ def setup(count: int, organisations: int) -> dict:
         "opening_one_id": opening_one.pk,
         "ceiling": str(opening.budget_ceiling),
         "unit_amount": str(unit_amount),
-        "tokens": [t.key for t in tokens],
+        "tokens": tokens,
     }
 
 

@@ -84,7 +84,7 @@ def _data(count: int) -> dict:
     from decimal import Decimal
 
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from applications.models import Organisation, Role, User
     from schemes.models import Opening, Scheme
@@ -117,7 +117,7 @@ def _data(count: int) -> dict:
             kvk=f"{71000000 + i:08d}", name=f"Werkgever {i} B.V.", contact_email=f"werkgever{i}@example.nl"
         )
         user = User.objects.create(username=f"storing{i}", role=Role.APPLICANT, organisation=org, password="!")
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(AuthToken.objects.create(user=user, expiry=datetime.timedelta(days=1))[1])
     return {"opening": "faults", "tokens": tokens}
 
 

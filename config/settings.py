@@ -4,6 +4,7 @@ Every variable is documented in docs/deployment.md. Without any of them the
 embedded default runs: SQLite, tasks eagerly in-process, e-mail to the console.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -52,7 +53,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens stored hashed, with an expiry (manage.py create_api_token)
+    # Two-factor authentication (TOTP and recovery codes) for every staff role: config/signin.py.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "formtools",
+    "axes",  # lockout after failed logins, on the login page and the admin
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,9 +85,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.is_verified(): signed in with the second factor too (django-otp)
+    "django_otp.middleware.OTPMiddleware",
+    # staff: the second factor required, and signed out after STAFF_IDLE_TIMEOUT_MINUTES without a request
+    "config.signin.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # django-axes answers a locked-out login with its lockout page: last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy: scripts and everything else from our own origin only, no inline script at all
@@ -143,9 +157,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Pluggable: an eHerkenning backend (a person acting for a KVK number) goes here.
-AUTHENTICATION_BACKENDS = env_list("AUTHENTICATION_BACKENDS", "django.contrib.auth.backends.ModelBackend")
+# Pluggable: an eHerkenning backend (a person acting for a KVK number) goes here. django-axes comes first
+# whatever the list: it refuses a locked-out username before any backend checks a password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    *env_list("AUTHENTICATION_BACKENDS", "django.contrib.auth.backends.ModelBackend"),
+]
 LOGIN_URL = "login"
+
+# The cache holds the API's throttle counts: with CACHE_URL (redis://…, a database of its own, not the
+# broker's) they count across every app server; without, per process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+    if env("CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Ways in (docs/security.md). django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked out for AXES_COOLOFF_MINUTES (the login page and the admin's both);
+# a right password does not help while locked. Counted in the database, so across every app server.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(env("AXES_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_CALLABLE = "config.signin.username_of_attempt"
+# The client's address: REMOTE_ADDR, or behind our proxy (BEHIND_PROXY) the last X-Forwarded-For entry.
+AXES_CLIENT_IP_CALLABLE = "config.signin.client_address"
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# Staff (every role but applicant and intermediary) sign in with a second factor (TOTP, with recovery codes),
+# set up at their first sign-in; their sessions end after this long without a request.
+STAFF_IDLE_TIMEOUT_MINUTES = int(env("STAFF_IDLE_TIMEOUT_MINUTES", "15"))
+TWO_FACTOR_LOGIN_TIMEOUT = 600  # seconds between the password and the code
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Open Subsidie")
+# API tokens: stored as a SHA-512 digest, shown once when made, valid API_TOKEN_DAYS unless said otherwise.
+REST_KNOX = {"TOKEN_TTL": datetime.timedelta(days=int(env("API_TOKEN_DAYS", "90"))), "AUTO_REFRESH": False}
 LOGIN_REDIRECT_URL = "start-page"  # config/start.py: each role to its own start page
 LOGOUT_REDIRECT_URL = "home"
 
@@ -248,9 +294,23 @@ OUTBOX_LEASE_SECONDS = float(env("OUTBOX_LEASE_SECONDS", "120"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # knox's (hashed, expiring), with the organisation; first, so that a wrong token is a 401 that says
+        # "WWW-Authenticate: Token"
+        "applications.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "applications.api.authentication.TokenAuthentication",  # DRF's, with the organisation
     ],
+    # Throttles on the API: per address for anonymous requests (a wrong token is one), per user for the rest;
+    # counted in CACHES (Redis with CACHE_URL: across every app server).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "120/minute"),
+        "user": env("API_THROTTLE_USER", "1200/minute"),
+        # wrong tokens per address (applications/api/authentication.py)
+        "token_failure": env("API_THROTTLE_TOKEN_FAILURES", "10/minute"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # DRF's three, refusing NUL characters
     "DEFAULT_PARSER_CLASSES": [
@@ -287,7 +347,7 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 if not DEBUG:
     # X-Forwarded-Proto says "this came in over HTTPS" only when a proxy we run sets it (and strips the
     # client's own): trusted only when one is configured, otherwise anyone could claim HTTPS.
-    if env_bool("BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # The load balancer's probes and Prometheus talk plain HTTP to each app server.

@@ -5,15 +5,18 @@ from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from two_factor.views import LoginView
 
-from config import start
+from config import signin, start
 
 urlpatterns = [
     # The health probes and /metrics (ops): for the load balancer, the orchestrator and Prometheus.
     path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
-    path("inloggen/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # The password, then for staff the code of their authenticator app (django-two-factor-auth's wizard).
+    path("inloggen/", LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("inloggen/tweestapsverificatie/", include((signin.urlpatterns, "two_factor"))),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("start/", start.start_page, name="start-page"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -18,6 +18,7 @@ import shutil
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.test import Client
@@ -105,6 +106,28 @@ def _equated_days_read_afresh():
     clocks.forget_equated_days()
     yield
     clocks.forget_equated_days()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_whole_sign_in(monkeypatch):
+    """``client.force_login(user)`` stands for a finished sign-in: for staff that includes the second factor.
+
+    The sign-in itself (password, code, recovery code, lockout) is tested through the login page in
+    tests/security/test_ways_in.py; everywhere else a test signs in a staff member as having done both steps.
+    """
+    force_login = Client.force_login
+
+    def whole_sign_in(client, user, backend=None):
+        force_login(client, user, backend)
+        f.second_factor_done(client, user)
+
+    monkeypatch.setattr(Client, "force_login", whole_sign_in)
+
+
+@pytest.fixture(autouse=True)
+def _throttles_count_per_test():
+    """The API's throttles count in the cache: each test starts with none of another test's requests."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

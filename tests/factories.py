@@ -17,10 +17,16 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications import permissions, services
 from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
+from applications.services import issue_api_token
+from config.signin import needs_second_factor
 from schemes.models import Distribution, Opening, Scheme, Shape
 
 # The password of every user the factories make (the browser tests sign in with it).
@@ -413,3 +419,41 @@ PDF = (
     b"\nendobj\n4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\ntrailer << /Root 1 0 R /Size 5 >>\n%%EOF\n"
 )
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def authenticator(user) -> TOTPDevice:
+    """The user's authenticator app, as set up at the first sign-in (a confirmed TOTP device)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="default", confirmed=True
+    )
+
+
+def code_now(device: TOTPDevice) -> str:
+    """The six digits the app shows now."""
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def sign_in(client, username: str, password: str = PASSWORD, *, code: str | None = None, **extra):
+    """Through the login page as a person does: the password, then, when asked, the code (the wizard's steps)."""
+    response = client.post(
+        reverse("login"),
+        {"login_view-current_step": "auth", "auth-username": username, "auth-password": password, **extra},
+    )
+    if code is not None and response.status_code == 200:
+        response = client.post(reverse("login"), {"login_view-current_step": "token", "token-otp_token": code, **extra})
+    return response
+
+
+def second_factor_done(client, user) -> None:
+    """After ``force_login``: for staff, the session as the login's code step leaves it (django-otp)."""
+    if not needs_second_factor(user):
+        return
+    device = authenticator(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def api_token(user, days: int = 90) -> str:
+    """A new API token for the user (stored hashed; the token is known only here)."""
+    return issue_api_token(username=user.username, expires_days=days)[1]

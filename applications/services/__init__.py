@@ -18,7 +18,7 @@ Importing the package registers every action's handler.
 
 from ..errors import ActionError, Conflict, Forbidden, Invalid, Missing
 from . import allocation, casework, decisions, documents, hearing, intake, money, terms, tranches
-from .accounts import create_user, grant_mandate, revoke_mandate, save_organisation
+from .accounts import create_user, grant_mandate, issue_api_token, revoke_mandate, save_organisation
 from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
 from .drafts import create_draft, next_reference, organisation_for, update_draft
@@ -40,6 +40,7 @@ __all__ = [
     "create_and_submit",
     "create_draft",
     "create_user",
+    "issue_api_token",
     "decisions",
     "declare_conflict_of_interest",
     "documents",

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from ..errors import Invalid
 from ..models import Mandate, Organisation, OrganisationEvent, Role, User
@@ -157,3 +158,18 @@ def save_organisation(
         changes=changes,
         at=timezone.now(),
     )
+
+
+# An API token lives at most this long: a token that never expires is a way in nobody remembers.
+MAX_API_TOKEN_DAYS = 366
+
+
+@transaction.atomic
+def issue_api_token(*, username: str, expires_days: int = 90) -> tuple[AuthToken, str]:
+    """A new API token for the user: stored as a digest with its expiry; the token itself is returned once."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise Invalid(_("Er is geen actieve gebruiker %(username)s.") % {"username": username})
+    if not 1 <= expires_days <= MAX_API_TOKEN_DAYS:
+        raise Invalid(_("Een token is 1 tot %(days)d dagen geldig.") % {"days": MAX_API_TOKEN_DAYS})
+    return AuthToken.objects.create(user=user, expiry=datetime.timedelta(days=expires_days))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,6 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications import services
@@ -460,9 +460,10 @@ def test_create_user_for_every_role_and_a_token(role, omscholing):
         assert user.organisation.is_intermediary == (role == Role.INTERMEDIARY)
     if role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.PROGRAM_MANAGER):
         assert omscholing in user.schemes.all()
-    call_command("drf_create_token", user.username)
-    token = Token.objects.get(user=user)
-    response = APIClient().get("/api/v1/applications/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    out = io.StringIO()
+    call_command("create_api_token", user.username, stdout=out)
+    token = out.getvalue().splitlines()[-1]
+    response = APIClient().get("/api/v1/applications/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
 
 

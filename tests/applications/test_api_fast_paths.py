@@ -9,7 +9,6 @@ already loaded.
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications.models import Application, AuditEvent
@@ -21,9 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def token_client(user) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {f.api_token(user)}")
     return client
 
 
@@ -107,7 +105,7 @@ def test_a_token_of_a_deactivated_user_is_refused(opening, werkgever):
 
 def test_an_unknown_token_is_refused(opening):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0123456789abcdef" * 4)
 
     assert client.post("/api/v1/applications/", body(opening, submit=True), format="json").status_code in (401, 403)
     assert not Application.objects.exists()

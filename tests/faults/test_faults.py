@@ -14,13 +14,13 @@ from collections import Counter
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from applications import reconcile, services
 from applications.models import Application, Letter, Outbox
 from tests.factories import (
     OpeningFactory,
     act,
+    api_token,
     declare_no_conflict,
     employer,
     reviewer,
@@ -50,7 +50,7 @@ def world(tmp_path, settings):
         "reviewer": reviewer([scheme]),
         "senior": senior([scheme]),
     }
-    team["tokens"] = {u.pk: Token.objects.create(user=u).key for u in [*team["employers"], team["senior"]]}
+    team["tokens"] = {u.pk: api_token(u) for u in [*team["employers"], team["senior"]]}
     redis = Redis().start()
     env = environment(
         database_url=database_url(),

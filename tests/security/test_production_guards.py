@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from applications.models import User
+from tests import factories as f
 from tests.factories import reviewer, submitted, team_for
 
 
@@ -159,5 +160,6 @@ def test_with_debug_on_the_demo_is_seeded_once_and_its_users_log_in(catalogue):
         call_command("seed_demo")
         call_command("seed_demo")  # idempotent
     for username in ("werkgever", "intermediair", "behandelaar", "senior", "programmamanager", "beheerder"):
-        assert Client().login(username=username, password="opensubsidie"), username
+        response = f.sign_in(Client(), username, "opensubsidie")
+        assert response.status_code == 302 and "/inloggen/" not in response["Location"], username
     assert User.objects.filter(username="werkgever").count() == 1

@@ -18,7 +18,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from applications.models import Role
@@ -45,8 +44,8 @@ def world(db):
     act(in_review, "start_review", reviewer, {})
     return {
         "tokens": {
-            "employer": Token.objects.create(user=employer).key,
-            "reviewer": Token.objects.create(user=reviewer).key,
+            "employer": f.api_token(employer),
+            "reviewer": f.api_token(reviewer),
         },
         "reference": [draft.reference, submitted.reference, in_review.reference],
         "code": [oms_open.code, slim_open.code, oms.code, "all"],
