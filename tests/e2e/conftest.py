@@ -11,6 +11,7 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
+from config.signin import needs_second_factor
 from tests import factories as f
 from tests.conftest import CHROMIUM
 
@@ -40,8 +41,13 @@ def page():
 
 
 def login(page, live_server, user) -> None:
-    """Sign ``user`` in through the sign-in page, as a person would (every user of the factories has f.PASSWORD)."""
+    """Sign ``user`` in through the sign-in page, as a person would (every user of the factories has f.PASSWORD);
+    staff then type the code their authenticator app shows."""
+    device = f.authenticator(user) if needs_second_factor(user) else None  # set up at an earlier sign-in
     page.goto(f"{live_server.url}/inloggen/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", f.PASSWORD)
     page.locator("main").get_by_role("button", name="Inloggen").click()
+    if device is not None:
+        page.fill("#id_otp_token", f.code_now(device))
+        page.locator("main").get_by_role("button", name="Inloggen").click()
