@@ -12,6 +12,8 @@ from hmac import compare_digest
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import get_token_model
@@ -70,3 +72,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
                     raise exceptions.AuthenticationFailed(_("Dit token is verlopen. Vraag een nieuw token aan."))
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(_("Ongeldig token."))
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """In the OpenAPI schema: ``Authorization: Token <token>``, as DRF's own token scheme was named."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
