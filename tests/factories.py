@@ -14,6 +14,7 @@ never a second factory.
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import factory
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pypdf import PdfReader
 
 from applications import permissions, services
 from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
@@ -457,3 +459,12 @@ def second_factor_done(client, user) -> None:
 def api_token(user, days: int = 90) -> str:
     """A new API token for the user (stored hashed; the token is known only here)."""
     return issue_api_token(username=user.username, expires_days=days)[1]
+
+
+def pdf_text(letter) -> str:
+    """The words of a rendered letter's PDF, on one line, as a reader of the letter sees them."""
+    letter.refresh_from_db()
+    assert letter.status == letter.Status.RENDERED, letter.error
+    with letter.file.open("rb") as fh:
+        reader = PdfReader(io.BytesIO(fh.read()))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())

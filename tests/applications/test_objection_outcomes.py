@@ -5,17 +5,15 @@ rejected leaving nothing booked; unfounded and inadmissible change nothing."""
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
-from pypdf import PdfReader
 
 from applications.errors import Invalid
 from applications.models import Letter, Objection, Payment, Tranche
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, act, granted, rejected, senior, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, pdf_text, rejected, senior, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +33,6 @@ def ledger(app) -> tuple:
 def object_and_decide(app, team, data):
     act(app, "lodge_objection", team["employer"], {"reason": "Ik ben het er niet mee eens."})
     return act(app, "decide_objection", team["objection_handler"], {"note": "Zie de hoorzitting.", **data})
-
-
-def pdf_text(letter: Letter) -> str:
-    letter.refresh_from_db()
-    assert letter.status == Letter.Status.RENDERED, letter.error
-    with letter.file.open("rb") as fh:
-        reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())
 
 
 def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cancelled(

@@ -6,18 +6,16 @@ After every step the ledger reconciles."""
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
-from pypdf import PdfReader
 
 from applications import reconcile, services
 from applications.errors import Forbidden, Invalid
 from applications.models import Decision, Letter, Objection, Payment, Tranche
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, act, granted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, pdf_text, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +32,6 @@ def ledger(app) -> tuple:
 
 def due(app) -> list[Decimal]:
     return [p.amount for p in app.payments.filter(kind=Payment.Kind.TRANCHE, status=Payment.Status.DUE)]
-
-
-def pdf_text(letter: Letter) -> str:
-    letter.refresh_from_db()
-    assert letter.status == Letter.Status.RENDERED, letter.error
-    with letter.file.open("rb") as fh:
-        reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())
 
 
 @pytest.fixture

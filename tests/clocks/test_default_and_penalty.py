@@ -4,13 +4,11 @@ request: on concrete dates and amounts, through the services as a reviewer and a
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from freezegun import freeze_time
-from pypdf import PdfReader
 
 from applications import services
 from applications.errors import Conflict, Invalid
@@ -19,7 +17,7 @@ from applications.review import selectors as review_selectors
 from applications.selectors import deadlines, next_deadline
 from applications.states import State
 from reporting.queries import kpi_report
-from tests.factories import OpeningFactory, SchemeFactory, act, granted, submitted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, pdf_text, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +26,6 @@ D = datetime.date
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour))
-
-
-def pdf_text(letter: Letter) -> str:
-    letter.refresh_from_db()
-    assert letter.status == Letter.Status.RENDERED, letter.error
-    with letter.file.open("rb") as fh:
-        reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())
 
 
 def in_review_since_4_march_2024(opening=None) -> tuple[dict, object]:

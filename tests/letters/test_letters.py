@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 import os
 import shutil
 from decimal import Decimal
@@ -13,7 +12,6 @@ from django.core import mail
 from django.core import mail as django_mail
 from django.utils import timezone
 from freezegun import freeze_time
-from pypdf import PdfReader
 
 from applications import letters, outbox
 from applications.letters import issuing
@@ -25,6 +23,7 @@ from tests.factories import (
     act,
     employer,
     granted,
+    pdf_text,
     rejected,
     reviewer,
     senior,
@@ -33,15 +32,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-
-def pdf_text(letter: Letter) -> str:
-    letter.refresh_from_db()
-    assert letter.status == Letter.Status.RENDERED, letter.error
-    with letter.file.open("rb") as fh:
-        reader = PdfReader(io.BytesIO(fh.read()))
-    text = " ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
-    return " ".join(text.split())
 
 
 def only(app, kind) -> Letter:

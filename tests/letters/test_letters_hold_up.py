@@ -3,25 +3,14 @@ a postal address for objections, the de-minimis statement, a receipt that reads 
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from freezegun import freeze_time
-from pypdf import PdfReader
 
 from applications.models import Letter
 from schemes.models import Scheme
-from tests.factories import OpeningFactory, SchemeFactory, granted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, granted, pdf_text, team_for
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(letter: Letter) -> str:
-    letter.refresh_from_db()
-    assert letter.status == Letter.Status.RENDERED, letter.error
-    with letter.file.open("rb") as fh:
-        reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())
 
 
 @freeze_time("2026-03-02 10:00:00+01:00")

@@ -3,26 +3,17 @@ eyes, visible in the letter, the audit trail and a report; the ceiling and the d
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
-from pypdf import PdfReader
 
 from applications import services
 from applications.errors import Invalid
 from applications.models import Application, AuditEvent, Letter
 from reporting.queries import kpi_report
-from tests.factories import act, submitted, team_for
+from tests.factories import act, pdf_text, submitted, team_for
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(letter: Letter) -> str:
-    letter.refresh_from_db()
-    with letter.file.open("rb") as fh:
-        reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())
 
 
 def test_a_traject_below_the_minimum_cost_granted_under_the_hardship_clause_with_four_eyes(
