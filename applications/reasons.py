@@ -11,6 +11,9 @@ REASON_CODES = {
     "de_minimis": gettext_lazy("de de-minimisgrens van € 300.000 in drie jaar wordt overschreden"),
     "duplicate": gettext_lazy("er is al een aanvraag in deze openstelling"),
     "below_min_score": gettext_lazy("de aanvraag haalt de minimale score niet"),
+    "below_min_amount": gettext_lazy(
+        "het evenredige deel van het plafond valt onder het minimumbedrag van de regeling"
+    ),
     "other": gettext_lazy("andere reden, zie de toelichting"),
 }
 
@@ -22,6 +25,7 @@ LEGAL_BASIS = {
     "de_minimis": "Verordening (EU) 2023/2831 (de-minimissteun), artikel 3, tweede lid",
     "duplicate": "de regeling, die één aanvraag per aanvrager per openstelling toestaat",
     "below_min_score": "artikel 4:26 van de Algemene wet bestuursrecht en de rangschikking van de regeling",
+    "below_min_amount": "artikel 4:25, tweede lid, van de Algemene wet bestuursrecht en het minimumbedrag van de regeling",
     "other": "artikel 4:35 van de Algemene wet bestuursrecht",
 }
 

@@ -8,10 +8,12 @@ stored as an ``Allocation``.
 - ``fcfs``: by date of completeness; among the applications completed on the day
   the ceiling is crossed, by lottery; what does not fit is out.
 - ``lottery``: all complete applications of the window, by lottery.
-- ``tender``: by assessment score, highest first, below the minimum score out;
-  ties by lottery.
+- ``tender``: by the committee's score — the mean of its assessors' total scores,
+  not the best of them — highest first, below the minimum score out; ties by lottery.
 - ``pro_rata``: everyone gets the same share of what was asked when the ceiling
-  is oversubscribed.
+  is oversubscribed; an application whose share would fall below the scheme's
+  minimum amount is out (the smallest first, then the share is worked out anew
+  for the rest), so no grant goes out under the minimum.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,15 +55,37 @@ def _candidates(opening: Opening):
 
 
 def _scores(applications) -> dict[int, Decimal | None]:
-    scores = {}
+    """The committee's score of each application: the mean of its assessors' total scores, to two decimals."""
     rows = (
         Assessment.objects.filter(application__in=applications, score__isnull=False)
         .values("application_id")
-        .annotate(best=Max("score"))
+        .annotate(mean=Avg("score"))
     )
-    for row in rows:
-        scores[row["application_id"]] = row["best"]
-    return scores
+    return {row["application_id"]: Decimal(row["mean"]).quantize(Decimal("0.01")) for row in rows}
+
+
+def _pro_rata(apps: list[Application], available: Decimal, minimum: Decimal | None, seed: str) -> list[dict]:
+    """The same share for all; who would get less than the minimum is out, smallest first, and the rest share anew."""
+    share: dict[int, Decimal] = {}
+    sharing = sorted(apps, key=lambda a: (a.amount_requested or Decimal("0"), lottery_key(seed, a.reference)))
+    while True:
+        asked = sum((a.amount_requested or Decimal("0") for a in sharing), Decimal("0"))
+        factor = Decimal("1") if asked <= available or asked == 0 else available / asked
+        share = {
+            a.pk: ((a.amount_requested or Decimal("0")) * factor).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+            for a in sharing
+        }
+        if not sharing or minimum is None or share[sharing[0].pk] >= minimum:
+            break
+        sharing = sharing[1:]  # the smallest share is below the minimum: out, and the rest share again
+    rows = []
+    for position, app in enumerate(apps, start=1):
+        amount = share.get(app.pk, Decimal("0.00"))
+        if app.pk not in share:
+            rows.append(_row(app, position, seed, Decimal("0.00"), "below_min_amount", factor=factor))
+        else:
+            rows.append(_row(app, position, seed, amount, "granted" if amount > 0 else "out", factor=factor))
+    return rows
 
 
 def plan(opening: Opening, seed: str, applications: list[Application] | None = None) -> list[dict]:
@@ -100,12 +124,7 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
         raise Conflict(_("Onbekende verdeelmethode '%(method)s'.") % {"method": method})
 
     if method == "pro_rata":
-        asked = sum((a.amount_requested or Decimal("0") for a in ordered), Decimal("0"))
-        factor = Decimal("1") if asked <= available or asked == 0 else (available / asked)
-        for position, app in enumerate(ordered, start=1):
-            amount = ((app.amount_requested or Decimal("0")) * factor).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-            rows.append(_row(app, position, seed, amount, "granted" if amount > 0 else "out", factor=factor))
-        return rows
+        return _pro_rata(ordered, available, opening.scheme.min_amount, seed)
 
     remaining = available
     for position, app in enumerate(ordered, start=1):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from applications import services
+from applications import reasons, services
 from applications.api.serializers import ApplicationSerializer
 from applications.models import Application, AuditEvent, Channel, Organisation, Role, User
 from applications.services import allocation
@@ -416,6 +416,51 @@ def test_pro_rata_gives_everyone_the_same_share(omscholing, reviewer):
     assert Decimal(result.summary["allocated"]) <= opening.budget_ceiling
     apps[0].refresh_from_db()
     assert apps[0].amount_requested == Decimal("4500.00") and apps[0].amount_reserved == Decimal("4500.00")
+
+
+def test_pro_rata_never_grants_under_the_schemes_minimum_and_shares_anew_among_the_rest(reviewer):
+    scheme = f.omscholing_scheme()
+    type(scheme).objects.filter(pk=scheme.pk).update(min_amount=Decimal("2500.00"))  # a grant of at least € 2.500
+    scheme.refresh_from_db()
+    opening = f.open_opening(scheme, code="evenredig-minimum", ceiling="11250.00", distribution=Distribution.PRO_RATA)
+    two = [f.submitted(opening, f.employer()) for _ in range(2)]  # € 7.500 each
+    one = f.submitted(opening, f.employer(), units=[f.traject(1)])  # € 3.750
+    close(opening)  # 60 % of € 3.750 is € 2.250, under the minimum of € 2.500: out, and the two share anew
+
+    result = allocation.allocate(opening=opening, seed="evenredig", user=reviewer)
+
+    rows = {row["reference"]: row for row in result.order}
+    assert rows[one.reference]["outcome"] == "below_min_amount" and rows[one.reference]["allocated"] == "0.00"
+    assert [Decimal(rows[a.reference]["allocated"]) for a in two] == [Decimal("5625.00")] * 2  # 75 % of 7.500
+    assert Decimal(result.summary["allocated"]) == Decimal("11250.00")
+    one.refresh_from_db()
+    assert one.over_ceiling and one.amount_reserved == Decimal("0.00")
+    assert reasons.reason_text("below_min_amount").startswith("het evenredige deel")
+
+
+def test_the_tender_ranks_by_the_committees_mean_score_not_the_best_assessor(omscholing, reviewer):
+    second = f.reviewer([omscholing], username="tweede-assessor")
+    opening = f.open_opening(
+        omscholing, code="tender-gemiddeld", ceiling="3750.00", distribution=Distribution.TENDER, min_score=Decimal("6")
+    )
+    divided = f.submitted(opening, f.employer(), units=[f.traject(1)])  # 9 and 4: mean 6,5 (the best would say 9)
+    agreed = f.submitted(opening, f.employer(), units=[f.traject(1)])  # 7 and 7: mean 7
+    doubted = f.submitted(opening, f.employer(), units=[f.traject(1)])  # 8 and 3: mean 5,5, under the minimum of 6
+    for app, (first_score, second_score) in ((divided, (9, 4)), (agreed, (7, 7)), (doubted, (8, 3))):
+        _scored(app, reviewer, first_score)
+        services.declare_conflict_of_interest(application=app, user=second, conflict=False)
+        scores = {criterion: {"score": second_score, "justification": "Gewogen."} for criterion in ("fit", "quality")}
+        services.record_assessment(application=app, user=second, scores=scores)
+    close(opening)
+
+    result = allocation.allocate(opening=opening, seed="commissie", user=reviewer)
+
+    ranked = [(row["reference"], row["score"], row["outcome"]) for row in result.order]
+    assert ranked == [
+        (agreed.reference, "7.00", "granted"),
+        (divided.reference, "6.50", "out"),
+        (doubted.reference, "5.50", "below_min_score"),
+    ]
 
 
 def test_fcfs_goes_by_day_of_completeness_with_a_lottery_on_the_day_the_ceiling_is_crossed(omscholing, reviewer):
