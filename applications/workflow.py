@@ -848,6 +848,7 @@ EVENTS: tuple[Event, ...] = (
     Event("declare_conflict", _("belangenverstrengeling gemeld")),
     Event("assess", _("beoordeling vastgelegd")),
     Event("allocate", _("verdeling")),
+    Event("reserved_in_turn", _("aan de beurt: budget gereserveerd"), _("Aan de beurt: er is budget voor uw aanvraag")),
     Event("record_payment", _("betaling vastgelegd"), _("Betaling verwerkt")),
     Event("send_intent", _("voornemen verstuurd"), letter=letter(LetterKind.INTENT, "intent:event:{event}")),
     Event("intent_reply", _("zienswijze vastgelegd")),

@@ -6,8 +6,10 @@ references can recompute it (``recompute``). The result, with the seed, is
 stored as an ``Allocation``.
 
 - ``fcfs``: by date of completeness; among the applications completed on the day
-  the ceiling is crossed, by lottery; what does not fit is out.
-- ``lottery``: all complete applications of the window, by lottery.
+  the ceiling is crossed, by lottery; from the first that does not fit, all are out
+  (no leapfrogging; ``services.queue`` keeps the same order at submission).
+- ``lottery``: all complete applications of the window, by lottery; from the first
+  that does not fit, all are out.
 - ``tender``: by the committee's score — the mean of its assessors' total scores,
   not the best of them — highest first, below the minimum score out; ties by lottery.
 - ``pro_rata``: everyone gets the same share of what was asked when the ceiling
@@ -127,16 +129,21 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
         return _pro_rata(ordered, available, opening.scheme.min_amount, seed)
 
     remaining = available
+    # fcfs and lottery keep their order strictly: after the first that does not fit, nobody later is granted
+    # (a later, smaller application does not leapfrog it); a tender goes down its ranking as far as money reaches.
+    strict = method in ("fcfs", "lottery")
     for position, app in enumerate(ordered, start=1):
         amount = app.amount_requested or Decimal("0")
         if getattr(app, "_below_min", False):
             rows.append(_row(app, position, seed, Decimal("0.00"), "below_min_score", score=app._score))
             continue
-        if amount <= remaining:
+        if amount <= remaining and not (strict and remaining < 0):
             remaining -= amount
             rows.append(_row(app, position, seed, amount, "granted", score=getattr(app, "_score", None)))
         else:
             rows.append(_row(app, position, seed, Decimal("0.00"), "out", score=getattr(app, "_score", None)))
+            if strict:
+                remaining = Decimal("-1")  # the ceiling is reached for everyone after it
     return rows
 
 

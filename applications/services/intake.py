@@ -13,7 +13,7 @@ from .. import checks, clocks
 from ..errors import Invalid
 from ..models import Application, Channel, Decision, Role, SupplementRequest, User
 from ..states import State
-from . import drafts, inputs
+from . import drafts, inputs, queue
 from .actions import Context, handles, perform
 from .decisions import decided
 from .money import release_reservation, undo_grant
@@ -46,11 +46,8 @@ def _submit(ctx: Context) -> None:
     app.queue_position = opening.queue_length
     app.decision_due = decision_due(app)
     totals_saved = False  # the reservation's UPDATE of the opening writes the queue length too
-    if opening.distribution == "fcfs":
-        if budget.fits(opening, result.amount):
-            totals_saved = budget.set_reservation(opening, app, result.amount, note="indiening", at=ctx.now)
-        else:
-            app.over_ceiling = True
+    if opening.distribution == "fcfs":  # strictly in order: not before anyone waiting (services.queue)
+        totals_saved = queue.join(opening, app, result.amount, note="indiening", at=ctx.now)
     if not totals_saved:
         Opening.objects.filter(pk=opening.pk).update(queue_length=opening.queue_length)
     ctx.event_data = {
@@ -120,6 +117,8 @@ def _supplement(ctx: Context) -> None:
         request.answer = note
         count_suspension(app, request, ctx.today)
     app.amount_requested = result.amount
+    if request is not None:  # complete now: in the queue on this date (fcfs by date of completeness)
+        queue.requeue_on_completion(app, at=ctx.now)
     app.decision_due = decision_due(app)
     ctx.reason = note
     ctx.event_data = {"changed": sorted(changes), "decision_due": app.decision_due}

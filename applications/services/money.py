@@ -22,7 +22,7 @@ from .. import permissions as perms
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Application, DeMinimisAid, Payment, Tranche, Unit, User
 from ..states import State
-from . import inputs, tranches
+from . import inputs, queue, tranches
 from .actions import Context, handles
 
 
@@ -31,6 +31,7 @@ def release_reservation(app: Application, ctx: Context, note: str) -> None:
     if app.amount_reserved:
         opening = budget.lock_opening(app.opening_id)
         budget.set_reservation(opening, app, Decimal("0.00"), note=note, at=ctx.now)
+        queue.move_up(opening, at=ctx.now, besides=app)  # while open, the next in line; after the close: vrijval
 
 
 def _book_advance(app: Application, amount: Decimal, ctx: Context) -> None:

@@ -1,0 +1,93 @@
+"""The first-come-first-served queue, kept strictly in the order of completeness (Awb 4:26; RVO's regulations).
+
+- An application joins the queue when it is complete: at submission, and again on the day a supplement
+  completes it (its place is the completion's, not the first submission's).
+- It gets its reservation only when it fits under the ceiling *and* nobody before it is waiting: a later,
+  smaller application never leapfrogs an earlier one that does not fit.
+- Money that comes free while the opening is open (a withdrawal, a rejection, an application that leaves the
+  queue to be completed) goes to the next in line, in order, as far as it reaches; after the close it stays
+  free (vrijval) and no one is moved up.
+
+Everything here runs under the opening's row lock (``schemes.budget.lock_opening``), so the queue and the
+ceiling change together or not at all.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import F, Q
+
+from schemes import budget
+from schemes.models import Opening
+
+from .. import audit
+from ..models import Application
+from ..states import OPEN_STATES
+
+
+def waiting(opening: Opening, *, besides: Application | None = None):
+    """The applications in line for money, earliest completion first."""
+    rows = Application.objects.filter(opening=opening, over_ceiling=True, state__in=OPEN_STATES)
+    if besides is not None:
+        rows = rows.filter(~Q(pk=besides.pk))
+    return rows.order_by("complete_at", "queue_position")
+
+
+def join(opening: Opening, app: Application, amount: Decimal, *, note: str, at) -> bool:
+    """Reserve for ``app`` if it fits and nobody is waiting before it; else it waits. True when the opening's
+    totals were written."""
+    if budget.fits(opening, amount) and not waiting(opening, besides=app).exists():
+        app.over_ceiling = False
+        return budget.set_reservation(opening, app, amount, note=note, at=at)
+    app.over_ceiling = True
+    return False
+
+
+def move_up(opening: Opening, *, at, besides: Application | None = None) -> list[Application]:
+    """While the opening is open: the next in line get what came free, in order, up to the first that does not
+    fit. After the close nothing moves: what came free is vrijval."""
+    if opening.distribution != "fcfs" or opening.status_at(at) != Opening.Status.OPEN:
+        return []
+    moved = []
+    for app in waiting(opening, besides=besides).select_for_update():
+        amount = app.amount_requested or Decimal("0.00")
+        if not budget.fits(opening, amount):
+            break  # strictly in order: nobody behind it goes first
+        budget.set_reservation(opening, app, amount, note="aan de beurt: budget vrijgekomen", at=at)
+        app.over_ceiling = False
+        app.save(update_fields=["over_ceiling", "amount_reserved", "version"])
+        audit.record(app, None, "reserved_in_turn", data={"amount": amount}, at=at)
+        moved.append(app)
+    return moved
+
+
+def requeue_on_completion(app: Application, *, at) -> None:
+    """A supplement completes the application: it joins the queue again on that moment, at its end."""
+    opening = budget.lock_opening(app.opening_id)
+    if app.amount_reserved:
+        budget.set_reservation(opening, app, Decimal("0.00"), note="opnieuw in de rij: aangevuld", at=at)
+    app.complete_at = at
+    _to_the_end(opening, app)
+    if opening.distribution == "fcfs":
+        move_up(opening, at=at, besides=app)  # those now before it, first
+        join(
+            opening, app, app.amount_requested or Decimal("0.00"), note="aangevuld: op de datum van volledigheid", at=at
+        )
+
+
+# Beyond any place a queue reaches: the shift below goes through it, so the unique places never collide.
+_ASIDE = 1_000_000_000
+
+
+def _to_the_end(opening: Opening, app: Application) -> None:
+    """The application takes the last place; those after its old place move up one. Places stay 1…n without
+    gaps or doubles (``reconcile`` checks), also under the unique index, which is checked row by row."""
+    old = app.queue_position
+    rows = Application.objects.filter(opening=opening, queue_position__gt=old)
+    Application.objects.filter(pk=app.pk).update(queue_position=None)
+    rows.update(queue_position=F("queue_position") + _ASIDE)
+    Application.objects.filter(opening=opening, queue_position__gt=_ASIDE).update(
+        queue_position=F("queue_position") - _ASIDE - 1
+    )
+    app.queue_position = opening.queue_length
