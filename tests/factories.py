@@ -27,6 +27,7 @@ from applications import permissions, services
 from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
 from applications.services import issue_api_token
 from config.signin import needs_second_factor
+from identity.models import IdentityProvider, Purpose
 from schemes.models import Distribution, Opening, Scheme, Shape
 
 # The password of every user the factories make (the browser tests sign in with it).
@@ -457,3 +458,35 @@ def second_factor_done(client, user) -> None:
 def api_token(user, days: int = 90) -> str:
     """A new API token for the user (stored hashed; the token is known only here)."""
     return issue_api_token(username=user.username, expires_days=days)[1]
+
+
+# --- the ways in through a provider: eHerkenning and staff single sign-on (identity) ------------------------
+
+EHERKENNING_CLIENT = "open-subsidie-eherkenning"
+STAFF_CLIENT = "open-subsidie-medewerkers"
+STAFF_ROLE_CLAIMS = {
+    "os-behandelaar": "reviewer",
+    "os-senior": "senior_reviewer",
+    "os-programmamanager": "program_manager",
+    "os-beheer": "administrator",
+}
+
+
+def identity_providers(issuer: str) -> tuple[IdentityProvider, IdentityProvider]:
+    """The eHerkenning broker and the staff IdP, both played by the local provider at ``issuer`` (…/dev-idp)."""
+    eherkenning = IdentityProvider.objects.create(
+        purpose=Purpose.EHERKENNING,
+        label="Inloggen met eHerkenning (testomgeving)",
+        issuer=issuer,
+        client_id=EHERKENNING_CLIENT,
+        client_secret="test-eherkenning-secret",
+    )
+    staff_idp = IdentityProvider.objects.create(
+        purpose=Purpose.STAFF,
+        label="Inloggen als medewerker (single sign-on)",
+        issuer=issuer,
+        client_id=STAFF_CLIENT,
+        client_secret="test-staff-secret",
+        role_mapping=STAFF_ROLE_CLAIMS,
+    )
+    return eherkenning, staff_idp
