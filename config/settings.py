@@ -199,7 +199,7 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 STAFF_IDLE_TIMEOUT_MINUTES = int(env("STAFF_IDLE_TIMEOUT_MINUTES", "15"))
 # Every session ends after this long without a request (applicants) and this long after the login (everyone),
 # whatever the activity: a login through eHerkenning or single sign-on is good for one working day at most.
-APPLICANT_IDLE_TIMEOUT_MINUTES = int(env("APPLICANT_IDLE_TIMEOUT_MINUTES", "30"))
+APPLICANT_IDLE_TIMEOUT_MINUTES = int(env("APPLICANT_IDLE_TIMEOUT_MINUTES", "60"))
 STAFF_SESSION_MAX_HOURS = float(env("STAFF_SESSION_MAX_HOURS", "10"))
 APPLICANT_SESSION_MAX_HOURS = float(env("APPLICANT_SESSION_MAX_HOURS", "8"))
 TWO_FACTOR_LOGIN_TIMEOUT = 600  # seconds between the password and the code

@@ -15,7 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
     # The password, then for staff the code of their authenticator app (django-two-factor-auth's wizard).
-    path("inloggen/", oidc.Login.as_view(redirect_authenticated_user=True), name="login"),
+    path("inloggen/", oidc.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("inloggen/tweestapsverificatie/", include((signin.urlpatterns, "two_factor"))),
     # eHerkenning (employers and intermediaries) and single sign-on (staff) over OpenID Connect: identity/oidc.py
     path("inloggen/eherkenning/", oidc.StartLogin.as_view(purpose="eherkenning"), name="login-eherkenning"),

@@ -136,7 +136,7 @@ def authorize(request):
         "client": client,
         "hidden": [(name, params.get(name, "")) for name in keep],
         "levels": [(level, assurance.label(level)) for level in assurance.ORDER if level],
-        "organisations": Organisation.objects.order_by("name")[:50],
+        "organisations": Organisation.objects.filter(is_demo=True).order_by("name")[:50],  # the demo's only
         "roles": sorted(client.role_mapping.items()),
         "schemes": Scheme.objects.order_by("name"),
     }

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
-from two_factor.views import LoginView
+from two_factor import views as two_factor
 
 from . import accounts, sessions
 from .models import IdentityProvider, LoginEvent, Purpose
@@ -151,8 +151,10 @@ def refuse(request, message: str, detail: str = "", *, claims: dict | None = Non
 URL_NAMES = {Purpose.EHERKENNING: "login-eherkenning", Purpose.STAFF: "login-staff"}
 
 
-class Login(LoginView):
-    """The one login page: the password (and for staff the code), and the providers configured next to it."""
+class LoginView(two_factor.LoginView):
+    """The one login page: the password (and for staff the code), and the providers configured next to it.
+
+    Named as django-two-factor-auth's own: the wizard's fields carry the class's name ("login_view-…")."""
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form, **kwargs)
