@@ -31,7 +31,7 @@ setup: $(VENV)/.installed node_modules/.installed
 run: setup
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_regelingen
-	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo ""
 	@echo "Open Subsidie draait op http://$(HOST):$(PORT)/"
 	@DEBUG=1 $(PY) manage.py seed_demo --logins

@@ -14,6 +14,8 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schemes import assurance
+
 from . import clocks
 from .roles import APPROVER_ROLES, Role
 from .states import SETTLEMENT_WAITING
@@ -34,11 +36,39 @@ def can_act_for_organisation(user: User, organisation_id: int, scheme_id: int, *
     if user.role == Role.INTERMEDIARY and user.organisation_id:
         if rules is not None and not rules.intermediaries_allowed:
             return False
+        if represents(user) == organisation_id:
+            return True  # an eHerkenning login under a machtiging of this organisation: no local mandate needed
         mandates = apps.get_model("applications", "Mandate").objects.active()
         return mandates.filter(
             principal_id=organisation_id, agent_id=user.organisation_id, schemes__id=scheme_id
         ).exists()
     return False
+
+
+def represents(user: User) -> int | None:
+    """The organisation this login acts for under an eHerkenning machtiging (ketenmachtiging), for the session
+    only: ``identity.sessions.SignInMiddleware`` puts it on the user of the request."""
+    return getattr(user, "represented_organisation_id", None)
+
+
+def meets_assurance(user: User, scheme) -> bool:
+    """The login's level of assurance is at least the scheme's. A user of a request without a session (an API
+    token, issued by the agency) carries no level and is not judged here."""
+    level = getattr(user, "assurance_level", None)
+    return level is None or assurance.meets(level, scheme.assurance_level)
+
+
+def assurance_refusal(user: User, scheme) -> str:
+    return _(
+        "Voor %(scheme)s moet u inloggen met eHerkenning op niveau %(required)s of hoger. U bent nu ingelogd "
+        "%(current)s. Log uit en log opnieuw in met eHerkenning op niveau %(required)s."
+    ) % {
+        "scheme": scheme.name,
+        "required": assurance.label(scheme.assurance_level),
+        "current": _("op niveau %(level)s") % {"level": assurance.label(user.assurance_level)}
+        if getattr(user, "assurance_level", "")
+        else _("zonder eHerkenning"),
+    }
 
 
 def acts_for_applicant(application: Application, user: User) -> bool:

@@ -7,12 +7,13 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from schemes.formatting import datum
 
 from . import clocks
+from . import permissions as perms
 from .models import Application, Mandate, Role, User
 from .states import OPEN_STATES, SETTLEMENT_WAITING, WAITING_FOR_US, State
 
@@ -33,7 +34,9 @@ def visible_applications(user: User) -> QuerySet[Application]:
             agent_id=user.organisation_id,
             schemes__id=OuterRef("opening__scheme_id"),
         )
-        return Application.objects.filter(Exists(mandates), opening__rules__intermediaries_allowed=True)
+        represented = perms.represents(user)  # an eHerkenning machtiging for this session
+        mandated = Exists(mandates) | Q(organisation_id=represented) if represented else Exists(mandates)
+        return Application.objects.filter(mandated, opening__rules__intermediaries_allowed=True)
     if user.role == Role.ADMINISTRATOR:
         return Application.objects.all()
     if user.role in (Role.REVIEWER, Role.SENIOR_REVIEWER):

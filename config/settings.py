@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "schemes",
     "applications",
     "reporting",
+    "identity",  # eHerkenning and staff single sign-on over OpenID Connect (mozilla-django-oidc)
     "demo",
 ]
 
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.user.is_verified(): signed in with the second factor too (django-otp)
     "django_otp.middleware.OTPMiddleware",
+    # the login's means, level of assurance and representation on request.user (identity/sessions.py)
+    "identity.sessions.SignInMiddleware",
     # staff: the second factor required, and signed out after STAFF_IDLE_TIMEOUT_MINUTES without a request
     "config.signin.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -157,12 +160,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Pluggable: an eHerkenning backend (a person acting for a KVK number) goes here. django-axes comes first
-# whatever the list: it refuses a locked-out username before any backend checks a password.
+# django-axes comes first whatever the list: it refuses a locked-out username before any backend checks a
+# password. Then the password, and eHerkenning and staff single sign-on over OpenID Connect (identity/oidc.py:
+# the providers are configured in the admin, "Identiteitsproviders").
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    *env_list("AUTHENTICATION_BACKENDS", "django.contrib.auth.backends.ModelBackend"),
+    *env_list("AUTHENTICATION_BACKENDS", "django.contrib.auth.backends.ModelBackend,identity.oidc.ProviderBackend"),
 ]
+# A small OpenID provider at /dev-idp/ playing the eHerkenning broker and the staff IdP (identity/devprovider.py):
+# on with DEBUG (make run) and in the tests, never in production — it signs anyone in as anyone.
+DEV_IDENTITY_PROVIDER = env_bool("DEV_IDENTITY_PROVIDER", DEBUG)
+# The OIDC client does not follow a redirect to another host than the provider's own pages allow.
+OIDC_REDIRECT_REQUIRE_HTTPS = not DEBUG
 LOGIN_URL = "login"
 
 # The cache holds the API's throttle counts: with CACHE_URL (redis://…, a database of its own, not the
@@ -188,6 +197,11 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 # Staff (every role but applicant and intermediary) sign in with a second factor (TOTP, with recovery codes),
 # set up at their first sign-in; their sessions end after this long without a request.
 STAFF_IDLE_TIMEOUT_MINUTES = int(env("STAFF_IDLE_TIMEOUT_MINUTES", "15"))
+# Every session ends after this long without a request (applicants) and this long after the login (everyone),
+# whatever the activity: a login through eHerkenning or single sign-on is good for one working day at most.
+APPLICANT_IDLE_TIMEOUT_MINUTES = int(env("APPLICANT_IDLE_TIMEOUT_MINUTES", "60"))
+STAFF_SESSION_MAX_HOURS = float(env("STAFF_SESSION_MAX_HOURS", "10"))
+APPLICANT_SESSION_MAX_HOURS = float(env("APPLICANT_SESSION_MAX_HOURS", "8"))
 TWO_FACTOR_LOGIN_TIMEOUT = 600  # seconds between the password and the code
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Open Subsidie")
 # API tokens: stored as a SHA-512 digest, shown once when made, valid API_TOKEN_DAYS unless said otherwise.

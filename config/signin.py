@@ -1,10 +1,12 @@
 """Signing in: the second factor for staff, their idle timeout, and what the lockout counts.
 
-Employers and intermediaries sign in with their password. Every staff role — reviewer, senior reviewer,
+Employers and intermediaries sign in with eHerkenning or their password. Staff sign in through the
+agency's single sign-on (its IdP asks the second factor), or — break-glass — locally. Every staff role — reviewer, senior reviewer,
 program manager, administrator, and anyone with access to the admin — signs in with a code from an
 authenticator app too (TOTP, django-otp through django-two-factor-auth), set up at the first sign-in, with
 recovery codes for a lost phone. Until the second step is done a staff session reaches nothing but the
-set-up pages and the way out; after ``STAFF_IDLE_TIMEOUT_MINUTES`` without a request it ends.
+set-up pages and the way out; after ``STAFF_IDLE_TIMEOUT_MINUTES`` without a request it ends. Every
+session ends after its audience's idle timeout and, whatever the activity, its absolute one.
 
 django-axes counts failed sign-ins per username and address (``config/settings.py``); the login is
 django-two-factor-auth's wizard, whose password step names its fields ``auth-username`` and
@@ -30,6 +32,19 @@ from two_factor import views as two_factor
 from applications.roles import APPLICANT_ROLES
 
 LAST_SEEN = "os_last_seen"  # session key: the time of the last request, in whole seconds
+LOGIN = "os_login"  # session key: the login's means, level, representation and time (identity/sessions.py)
+SSO = "sso"  # the means of a staff login through the agency's single sign-on
+
+
+def login_of(request) -> dict:
+    session = getattr(request, "session", None)
+    return (session.get(LOGIN) if session is not None else None) or {}
+
+
+def verified_by_provider(request) -> bool:
+    """A staff login through the agency's single sign-on counts as two factors: the IdP asked for them
+    (docs/security.md); the login and its means are in the login log (identity.LoginEvent)."""
+    return login_of(request).get("means") == SSO
 
 
 def needs_second_factor(user) -> bool:
@@ -67,38 +82,52 @@ OPEN_PREFIXES = ("/static/", "/i18n/", "/gezondheid/", "/uitloggen/", "/inloggen
 
 
 class StaffSessionMiddleware:
-    """For staff: the idle timeout first, then the second factor."""
+    """For everyone: the idle and the absolute timeout of their audience. For staff: then the second factor."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if needs_second_factor(request.user):
-            response = self.idle_timeout(request) or self.second_factor(request)
+        if request.user.is_authenticated:
+            staff = needs_second_factor(request.user)
+            response = self.timeouts(request, staff)
+            if response is None and staff:
+                response = self.second_factor(request)
             if response is not None:
                 return response
         return self.get_response(request)
 
-    def idle_timeout(self, request):
+    def timeouts(self, request, staff: bool):
         now = int(time.time())
         last_seen = request.session.get(LAST_SEEN)
-        limit = settings.STAFF_IDLE_TIMEOUT_MINUTES * 60
-        if last_seen is not None and now - last_seen > limit:
-            logout(request)
+        idle = (settings.STAFF_IDLE_TIMEOUT_MINUTES if staff else settings.APPLICANT_IDLE_TIMEOUT_MINUTES) * 60
+        longest = (settings.STAFF_SESSION_MAX_HOURS if staff else settings.APPLICANT_SESSION_MAX_HOURS) * 3600
+        logged_in_at = login_of(request).get("at")
+        if last_seen is not None and now - last_seen > idle:
             message = _("U bent uitgelogd omdat u %(minutes)d minuten niets hebt gedaan. Log opnieuw in.") % {
-                "minutes": settings.STAFF_IDLE_TIMEOUT_MINUTES
+                "minutes": idle // 60
             }
-            if request.path_info.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=401)
-            messages.info(request, message)
-            return redirect_to_login(request.get_full_path())
-        # Written at most once a minute: a staff page costs no session write on every request.
+            return self.signed_out(request, message)
+        if logged_in_at is not None and now - logged_in_at > longest:
+            message = _("U bent uitgelogd omdat u langer dan %(hours)s uur bent ingelogd. Log opnieuw in.") % {
+                "hours": f"{longest / 3600:g}"
+            }
+            return self.signed_out(request, message)
+        # Written at most once a minute: a page costs no session write on every request.
         if last_seen is None or now - last_seen >= 60:
             request.session[LAST_SEEN] = now
         return None
 
+    def signed_out(self, request, message: str):
+        request._os_logout_reason = "timeout"
+        logout(request)
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=401)
+        messages.info(request, message)
+        return redirect_to_login(request.get_full_path())
+
     def second_factor(self, request):
-        if request.user.is_verified() or request.path_info.startswith(OPEN_PREFIXES):
+        if request.user.is_verified() or verified_by_provider(request) or request.path_info.startswith(OPEN_PREFIXES):
             return None
         if request.path_info.startswith("/api/"):
             message = _("Medewerkers gebruiken de API met een API-token, of na inloggen met tweestapsverificatie.")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Application, Mandate, Organisation, Role, User
+from identity.models import IdentityProvider, Purpose
 from schemes.loader import LoadReport, load_opening
 from schemes.models import Opening, Scheme, TranchePlanItem
 
@@ -144,10 +145,44 @@ def demo_openings(today: datetime.date) -> list[dict]:
     ]
 
 
+# The local OpenID provider (identity/devprovider.py, on with DEBUG) plays the eHerkenning broker and the staff
+# IdP; these are its clients, with secrets that are no secret (make run only).
+STAFF_ROLE_CLAIMS = {
+    "os-behandelaar": Role.REVIEWER,
+    "os-senior": Role.SENIOR_REVIEWER,
+    "os-programmamanager": Role.PROGRAM_MANAGER,
+    "os-beheer": Role.ADMINISTRATOR,
+}
+
+
+def _identity_providers(base_url: str, report: LoadReport) -> None:
+    issuer = base_url.rstrip("/") + "/dev-idp"
+    if not IdentityProvider.objects.filter(purpose=Purpose.EHERKENNING).exists():
+        IdentityProvider.objects.create(
+            purpose=Purpose.EHERKENNING,
+            label="Inloggen met eHerkenning (testomgeving)",
+            issuer=issuer,
+            client_id="open-subsidie-eherkenning",
+            client_secret="demo-eherkenning",
+        )
+        report.created.append("eHerkenning (testomgeving)")
+    if not IdentityProvider.objects.filter(purpose=Purpose.STAFF).exists():
+        IdentityProvider.objects.create(
+            purpose=Purpose.STAFF,
+            label="Inloggen als medewerker (single sign-on, testomgeving)",
+            issuer=issuer,
+            client_id="open-subsidie-medewerkers",
+            client_secret="demo-medewerkers",
+            role_mapping={claim: str(role) for claim, role in STAFF_ROLE_CLAIMS.items()},
+        )
+        report.created.append("single sign-on (testomgeving)")
+
+
 @transaction.atomic
-def seed(today: datetime.date | None = None) -> LoadReport:
+def seed(today: datetime.date | None = None, base_url: str = "http://127.0.0.1:8000") -> LoadReport:
     today = today or timezone.localdate()
     report = LoadReport()
+    _identity_providers(base_url, report)
     employer = _organisation(EMPLOYER)
     second = _organisation(SECOND_EMPLOYER)
     intermediary = _organisation(INTERMEDIARY)

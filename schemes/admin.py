@@ -160,7 +160,7 @@ class SchemeAdmin(admin.ModelAdmin):
         ),
         (
             _("Wie en hoe"),
-            {"fields": ["applicant_types", *WHO_RULES]},
+            {"fields": ["applicant_types", *WHO_RULES, "assurance_level"]},
         ),
         (
             _("Termijnen, voorschot en vaststelling"),

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import assurance
 from .formatting import euro
 from .rules import RULE_FIELDS, Rules
 
@@ -108,6 +109,17 @@ class Scheme(models.Model):
     programme_total = models.DecimalField(_("totaal programma"), null=True, blank=True, **MONEY)
     applicant_types = models.CharField(_("wie mag aanvragen"), max_length=255, blank=True)
     intermediaries_allowed = models.BooleanField(_("intermediairs mogen aanvragen"), default=False)
+    assurance_level = models.CharField(
+        _("vereist betrouwbaarheidsniveau eHerkenning"),
+        max_length=10,
+        choices=assurance.Level.choices,
+        blank=True,
+        default=assurance.Level.NONE,
+        help_text=_(
+            "Het niveau waarmee een aanvrager of intermediair moet zijn ingelogd om een aanvraag te starten of in "
+            "te dienen (meestal EH3). Leeg: geen eis; inloggen met een wachtwoord voldoet dan ook."
+        ),
+    )
     one_per_window = models.BooleanField(_("één aanvraag per aanvrager per openstelling"), default=False)
     de_minimis = models.BooleanField(_("de-minimissteun"), default=False)
     decision_term_weeks = models.PositiveSmallIntegerField(_("beslistermijn (weken)"), default=8)

@@ -29,6 +29,7 @@ from applications import permissions, services
 from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
 from applications.services import issue_api_token
 from config.signin import needs_second_factor
+from identity.models import IdentityProvider, Purpose
 from schemes.models import Distribution, Opening, Scheme, Shape
 
 # The password of every user the factories make (the browser tests sign in with it).
@@ -468,3 +469,35 @@ def pdf_text(letter) -> str:
     with letter.file.open("rb") as fh:
         reader = PdfReader(io.BytesIO(fh.read()))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ").split())
+
+
+# --- the ways in through a provider: eHerkenning and staff single sign-on (identity) ------------------------
+
+EHERKENNING_CLIENT = "open-subsidie-eherkenning"
+STAFF_CLIENT = "open-subsidie-medewerkers"
+STAFF_ROLE_CLAIMS = {
+    "os-behandelaar": "reviewer",
+    "os-senior": "senior_reviewer",
+    "os-programmamanager": "program_manager",
+    "os-beheer": "administrator",
+}
+
+
+def identity_providers(issuer: str) -> tuple[IdentityProvider, IdentityProvider]:
+    """The eHerkenning broker and the staff IdP, both played by the local provider at ``issuer`` (…/dev-idp)."""
+    eherkenning = IdentityProvider.objects.create(
+        purpose=Purpose.EHERKENNING,
+        label="Inloggen met eHerkenning (testomgeving)",
+        issuer=issuer,
+        client_id=EHERKENNING_CLIENT,
+        client_secret="test-eherkenning-secret",
+    )
+    staff_idp = IdentityProvider.objects.create(
+        purpose=Purpose.STAFF,
+        label="Inloggen als medewerker (single sign-on)",
+        issuer=issuer,
+        client_id=STAFF_CLIENT,
+        client_secret="test-staff-secret",
+        role_mapping=STAFF_ROLE_CLAIMS,
+    )
+    return eherkenning, staff_idp

@@ -12,3 +12,5 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 # Production settings refuse the development secret and an empty host list: the suite has its own.
 os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "s" * 60)
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# The local OpenID provider (identity/devprovider.py) plays eHerkenning and the staff IdP in the tests.
+os.environ.setdefault("DEV_IDENTITY_PROVIDER", "1")

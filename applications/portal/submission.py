@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from schemes.models import Opening
 
 from .. import checks, selectors, services
-from ..models import Application, Letter, Role
+from .. import permissions as perms
+from ..models import Application, Letter, Organisation, Role
 from ..states import State
 from .base import error_list, portal_user, visible_application
 from .forms import (
@@ -23,14 +24,16 @@ from .steps import StepPage, draft_for, step_summary
 
 
 def _mandating_employers(user, opening: Opening):
-    return sorted(
-        {
-            m.principal.kvk: m.principal
-            for m in selectors.active_mandates(user.organisation_id)
-            if any(s.pk == opening.scheme_id for s in m.schemes.all())
-        }.values(),
-        key=lambda o: o.name,
-    )
+    """The employers with a mandate for this scheme, and the one an eHerkenning machtiging represents."""
+    employers = {
+        m.principal.kvk: m.principal
+        for m in selectors.active_mandates(user.organisation_id)
+        if any(s.pk == opening.scheme_id for s in m.schemes.all())
+    }
+    represented = Organisation.objects.filter(pk=perms.represents(user)).first() if perms.represents(user) else None
+    if represented is not None:
+        employers[represented.kvk] = represented
+    return sorted(employers.values(), key=lambda o: o.name)
 
 
 @portal_user
@@ -43,6 +46,8 @@ def start(request, code):
         refusal = _("Deze openstelling is niet open; u kunt nu niet aanvragen.")
     elif user.role == Role.INTERMEDIARY and not rules.intermediaries_allowed:
         refusal = _("Bij deze regeling kunnen intermediairs niet namens werkgevers aanvragen.")
+    elif not perms.meets_assurance(user, opening.scheme):
+        refusal = perms.assurance_refusal(user, opening.scheme)
     employers = _mandating_employers(user, opening) if user.role == Role.INTERMEDIARY else None
     if employers == [] and refusal is None:
         refusal = _("Geen enkele werkgever heeft u voor deze regeling gemachtigd.")

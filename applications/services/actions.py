@@ -162,6 +162,8 @@ def _check(declared: workflow.Action, application: Application, user: User | Non
         raise _not_in_state(declared.name, application.state)
     if user is not None and not declared.who(application, user):
         raise Forbidden(declared.refusal(application, user))
+    if declared.name == "submit" and user is not None and not perms.meets_assurance(user, application.opening.scheme):
+        raise Forbidden(perms.assurance_refusal(user, application.opening.scheme))
 
 
 def _transition(declared: workflow.Action, application: Application, target: str) -> None:

@@ -64,6 +64,18 @@ def organisation_for(user: User, kvk: str | None) -> Organisation:
     return user.organisation
 
 
+def login_data(user: User) -> dict:
+    """For the audit trail: how the applicant logged in, and under whose machtiging it acts, if any."""
+    data = {}
+    if getattr(user, "signed_in_with", ""):
+        data["login"] = user.signed_in_with
+    if getattr(user, "assurance_level", ""):
+        data["assurance_level"] = user.assurance_level
+    if perms.represents(user):
+        data["represented_organisation"] = perms.represents(user)
+    return data
+
+
 def _clean_units(rows: list[dict] | None) -> list[dict]:
     if rows is None:
         return []
@@ -268,6 +280,8 @@ def create_draft(
         if user.role == Role.INTERMEDIARY and not rules.intermediaries_allowed:
             raise Forbidden(_("Bij deze regeling kunnen intermediairs niet namens werkgevers aanvragen."))
         raise Forbidden(_("U heeft geen geldige machtiging van deze organisatie voor deze regeling."))
+    if not perms.meets_assurance(user, opening.scheme):
+        raise Forbidden(perms.assurance_refusal(user, opening.scheme))
     moment = now or timezone.now()
     if opening.status_at(moment) == Opening.Status.CLOSED:
         raise Conflict(_("Deze openstelling is gesloten; er kan geen aanvraag meer bij."))
@@ -303,7 +317,7 @@ def create_draft(
         "create",
         from_state="",
         to_state=State.DRAFT,
-        data={"channel": application.channel},
+        data={"channel": application.channel, **login_data(user)},
         at=moment,
     )
     return application

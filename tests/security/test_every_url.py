@@ -46,6 +46,16 @@ PUBLIC = {
     "scheme-detail",
     "self-check",
     "portal:bulk-template",
+    # the ways in through a provider, and the local provider that plays them in the tests
+    "login-eherkenning",
+    "login-staff",
+    "oidc-callback",
+    "dev-idp:discovery",
+    "dev-idp:authorize",
+    "dev-idp:token",
+    "dev-idp:userinfo",
+    "dev-idp:jwks",
+    "dev-idp:logout",
 }
 
 # How to point each URL at the victim's objects (keyword arguments from the world).
@@ -122,6 +132,15 @@ HOW = {
     "two_factor:qr": {},
     "two_factor:setup_complete": {},
     "two_factor:backup_tokens": {},
+    "login-eherkenning": {},
+    "login-staff": {},
+    "oidc-callback": {},
+    "dev-idp:discovery": {},
+    "dev-idp:authorize": {},
+    "dev-idp:token": {},
+    "dev-idp:userinfo": {},
+    "dev-idp:jwks": {},
+    "dev-idp:logout": {},
 }
 # Pages about the user's own work — their lists, their profile, starting their own application in a public
 # opening — that answer, and show the victim nothing.

@@ -11,14 +11,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--logins", action="store_true", help="toon alleen de demo-logins")
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="waar de app draait: de lokale eHerkenning- en single-sign-on-testomgeving staat op <base-url>/dev-idp",
+        )
 
-    def handle(self, *args, logins: bool = False, **options):
+    def handle(self, *args, logins: bool = False, base_url: str = "http://127.0.0.1:8000", **options):
         if not settings.DEBUG:
             # demo users with one known password are a way in: never on a production database
             raise CommandError("seed_demo draait alleen met DEBUG=1: demogebruikers horen niet in productie.")
         if not logins:
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-                report = demo.seed()
+                report = demo.seed(base_url=base_url)
             if report.nothing_changed:
                 self.stdout.write("Demogegevens zijn er al; niets gewijzigd.")
             else:
@@ -28,3 +33,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo-logins (wachtwoord voor allemaal: {demo.PASSWORD}):")
         for username, description in demo.LOGINS:
             self.stdout.write(f"  {username:<17} {description}")
+        self.stdout.write(
+            "Of via /inloggen/: 'Inloggen met eHerkenning (testomgeving)' met KVK-nummer "
+            f"{demo.EMPLOYER['kvk']} (werkgever), {demo.SECOND_EMPLOYER['kvk']} (tweede werkgever) of "
+            f"{demo.INTERMEDIARY['kvk']} (intermediair, eventueel namens een werkgever), en single sign-on voor "
+            "medewerkers met de rollen os-behandelaar, os-senior, os-programmamanager, os-beheer."
+        )
