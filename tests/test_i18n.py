@@ -14,6 +14,7 @@ from django.utils.translation import gettext, override
 
 from applications.models import Application
 from reporting.tables import portfolio_summary
+from tests import factories as f
 
 ROOT = Path(settings.BASE_DIR)
 CATALOGUES = [
@@ -82,7 +83,7 @@ def test_the_header_switch_sets_english_for_the_next_pages(client):
 
 @pytest.mark.django_db
 def test_a_wrong_password_is_explained_in_english(client):
-    response = _english(client).post("/inloggen/", {"username": "niemand", "password": "fout"})
+    response = f.sign_in(_english(client), "niemand", "fout")
 
     assert "Username or password is incorrect" in response.content.decode()
 
