@@ -102,3 +102,34 @@ def test_the_senior_reads_the_first_assessment_beside_the_application_and_approv
     app.refresh_from_db()
     assert app.state == State.GRANTED
     assert app.decisions.get().approved_by == senior
+
+
+def test_a_question_from_the_case_screen_is_answered_on_a_phone(live_server, transactional_db, page):
+    scheme = f.omscholing_scheme(code="omscholing-berichten")
+    reviewer = f.reviewer([scheme], username="vragende-behandelaar")
+    employer = f.employer(username="antwoordende-werkgever")
+    app = f.act(f.submitted(f.open_opening(scheme), employer), "start_review", reviewer)
+
+    page.set_viewport_size(WIDE)
+    login(page, live_server, reviewer)
+    page.goto(live_server.url + reverse("review:case", args=[app.reference]))
+    page.fill("#id_message_text", "Wilt u de offerte voor werknemer 1 nasturen?")
+    page.get_by_role("button", name="Bericht versturen").click()
+    assert "de aanvrager krijgt er een e-mail over" in page.content()
+    assert box(page, "#berichten")[0] >= box(page, "#beoordelen")[0]  # the thread is on the assessment's side
+
+    page.context.clear_cookies()
+    page.set_viewport_size(PHONE)
+    login(page, live_server, employer)
+    page.goto(live_server.url + reverse("portal:detail", args=[app.reference]))
+    thread = page.locator("#berichten")
+    assert "Wilt u de offerte voor werknemer 1 nasturen?" in thread.inner_text()
+    page.fill("#id_message_text", "De offerte is onderweg.")
+    page.get_by_role("button", name="Bericht versturen").click()
+    assert "De offerte is onderweg." in page.locator("#berichten").inner_text()
+    assert page.evaluate(SIDEWAYS) == {"page": 0, "inner": []}
+    axe_finds_nothing(page)
+    assert [m.text for m in app.messages.all()] == [
+        "Wilt u de offerte voor werknemer 1 nasturen?",
+        "De offerte is onderweg.",
+    ]
