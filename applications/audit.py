@@ -95,7 +95,8 @@ def record(
 
 
 def _owe(event: AuditEvent, *, waived: bool = False) -> list[str]:
-    """The outbox rows of what this event owes: its letter (which it announces), else its e-mail.
+    """The outbox rows of what this event owes: its letter (which it announces), else its e-mail, or the e-mail
+    that announces a message of the thread.
 
     A historical load (``side_effects_suppressed``) records them as waived: known, never sent.
     """
@@ -107,6 +108,8 @@ def _owe(event: AuditEvent, *, waived: bool = False) -> list[str]:
         rows.append(Outbox(key=f"letter:{spec.key}", kind=Outbox.Kind.LETTER, payload=payload))
     elif declared.email:
         rows.append(Outbox(key=f"email:event:{event.pk}", kind=Outbox.Kind.EMAIL))
+    elif declared.message:
+        rows.append(Outbox(key=f"message:event:{event.pk}", kind=Outbox.Kind.MESSAGE))
     for row in rows:
         row.event, row.application_id = event, event.application_id
         row.created_at = row.next_attempt_at = event.at

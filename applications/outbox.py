@@ -9,7 +9,7 @@ mid-render delays a letter by minutes, never loses it.
 A delivery first claims its row with a lease (``locked_until``), so two workers
 never deliver one row at once and a worker that dies frees it when the lease
 runs out. Delivery itself is idempotent by key: the letter's own row and its
-``emailed_at``, an e-mail's ``Notification``. A failure is kept on the row
+``emailed_at``, an e-mail's (also a message's) ``Notification``. A failure is kept on the row
 (attempts, error) and retried with a back-off; after ``MAX_ATTEMPTS`` the row
 is ``failed`` and waits for an administrator's retry (the admin shows it).
 """
@@ -84,6 +84,8 @@ def _deliver(row: Outbox) -> None:
         letters.issue(row.event, spec)
     elif row.kind == Outbox.Kind.EMAIL:
         letters.announce_event(row.event)
+    elif row.kind == Outbox.Kind.MESSAGE:
+        letters.announce_message(row.event)
     else:
         raise ValueError(f"unknown outbox kind {row.kind!r}")
 

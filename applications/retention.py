@@ -29,7 +29,17 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from . import audit, clocks
-from .models import Application, Document, InternalNote, Letter, Objection, Organisation, Payment, SupplementRequest
+from .models import (
+    Application,
+    Document,
+    InternalNote,
+    Letter,
+    Message,
+    Objection,
+    Organisation,
+    Payment,
+    SupplementRequest,
+)
 from .states import State
 
 FINISHED_STATES = (
@@ -90,6 +100,7 @@ def anonymise(application: Application, *, now: datetime.datetime | None = None)
     SupplementRequest.objects.filter(application=application).exclude(answer="").update(answer=REMOVED)
     Objection.objects.filter(application=application).update(reason=REMOVED, note=REMOVED)
     InternalNote.objects.filter(application=application).update(text=REMOVED)
+    Message.objects.filter(application=application).update(text=REMOVED)
     Application.objects.filter(pk=application.pk).update(answers={}, settlement_report="", anonymised_at=now)
     audit.pseudonymise(application)
     _forget_contact(application.organisation_id)

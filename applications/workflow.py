@@ -354,6 +354,7 @@ class Event:
     public_log: str | None = None  # the applicant's file history; None: internal
     letter: Callable | None = None  # event -> LetterSpec | None
     email: str | None = None  # the announcement when no letter is sent; ``{reference}``
+    message: str = ""  # a message of the thread: its e-mail (a link, never the text) goes to "applicant" or "staff"
 
 
 @dataclass(frozen=True)
@@ -856,6 +857,8 @@ EVENTS: tuple[Event, ...] = (
     Event("settlement_reminder", _("herinnering vaststelling verstuurd")),
     Event("tranche_due", _("tranche te beoordelen")),
     Event("release_tranche", _("tranche vrijgegeven")),
+    Event("message_to_applicant", _("bericht aan de aanvrager"), message="applicant"),
+    Event("message_from_applicant", _("bericht van de aanvrager"), message="staff"),
 )
 
 BY_NAME: dict[str, Event] = {event.name: event for event in (*ACTIONS, *EVENTS)}

@@ -256,6 +256,8 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS, port 587) and EMAIL_USE_SSL (port 465): set one, not both")
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Open Subsidie <noreply@opensubsidie.example>")
+# The site's own address, for the links in e-mails (a message's e-mail links to the thread, never carries it).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # For django.core.mail.backends.filebased.EmailBackend (the fault tests count the e-mails sent there).
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH") or None
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from .. import services, workflow
-from ..models import Application, Assessment, AuditEvent, Unit
+from ..models import Application, Assessment, AuditEvent, Message, Unit
 from ..states import State
 
 
@@ -222,3 +222,22 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     def get_no_conflict_declared(self, obj) -> bool:
         return obj.no_conflict_declared_at is not None and not obj.conflict_declared
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """One message of the thread; an applicant reads "behandelaar" where staff wrote, not a name."""
+
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "direction", "author", "text", "sent_at"]
+
+    def get_author(self, obj) -> str:
+        if obj.from_staff and not self.context.get("staff"):
+            return "behandelaar"
+        return obj.author.get_username()
+
+
+class MessageInput(serializers.Serializer):
+    text = serializers.CharField(max_length=5000, help_text="the message; its e-mail links to it, never carries it")

@@ -37,6 +37,8 @@ from .serializers import (
     DraftInput,
     EventSerializer,
     LetterSerializer,
+    MessageInput,
+    MessageSerializer,
     PublicEventSerializer,
 )
 
@@ -294,6 +296,47 @@ class AssessmentView(APIView):
         except ActionError as exc:
             return error_response(exc)
         return Response(AssessmentSerializer(application.assessments.order_by("id"), many=True).data)
+
+
+class ApplicationMessages(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The thread between staff and the applicant on one application",
+        description="The applicant's side (its employer, an intermediary with a mandate) and the case workers of the "
+        'scheme read it; an applicant reads "behandelaar" where staff wrote.',
+        responses={200: MessageSerializer(many=True), **errors_for(403, 404)},
+    )
+    def get(self, request, reference):
+        application = _visible(request, reference)
+        try:
+            rows = services.messages.thread(application, request.user)
+        except ActionError as exc:
+            return error_response(exc)
+        staff = request.user.is_case_worker
+        return Response(MessageSerializer(rows, many=True, context={"staff": staff}).data)
+
+    @extend_schema(
+        summary="Write a message in the thread: staff to the applicant, or the applicant to the reviewer",
+        description="Staff of the scheme after their declaration of no conflict of interest on the case; the "
+        "applicant's side for its own applications. Not on a draft (409). The message is in the audit trail, and "
+        "the other side gets an e-mail with a link to it, not its text.",
+        request=MessageInput,
+        responses={201: MessageSerializer, **errors_for(400, 403, 404, 409)},
+    )
+    def post(self, request, reference):
+        application = _visible(request, reference)
+        incoming = MessageInput(data=request.data if isinstance(request.data, dict) else None)
+        if not incoming.is_valid():
+            return Response({"detail": _("Het bericht is niet goed ingevuld."), "errors": incoming.errors}, status=400)
+        try:
+            message = services.messages.post_message(
+                application=application, user=request.user, text=incoming.validated_data["text"]
+            )
+        except ActionError as exc:
+            return error_response(exc)
+        staff = request.user.is_case_worker
+        return Response(MessageSerializer(message, context={"staff": staff}).data, status=201)
 
 
 class OpeningAllocation(APIView):

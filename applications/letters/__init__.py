@@ -2,9 +2,11 @@
 
 - ``issuing``: which event owes which letter or e-mail (read from ``workflow``), delivered once;
 - ``rendering``: the template text in a sandbox, the PDF by WeasyPrint, the administrators' templates;
-- ``context``: what a letter says, in Dutch formats.
+- ``context``: what a letter says, in Dutch formats;
+- ``messages``: the e-mail that announces a message of the thread on a case (a link, never the text).
 
-The outbox (``applications.outbox``) calls ``issue`` and ``announce_event`` for what an event owes.
+The outbox (``applications.outbox``) calls ``issue``, ``announce_event`` and ``announce_message`` for what an
+event owes.
 Letters never call the services: they read the file and write only ``Letter`` and ``Notification`` rows.
 """
 
@@ -17,6 +19,7 @@ from .issuing import (
     recipient_for,
     retry,
 )
+from .messages import announce_message
 from .rendering import (
     DEFAULT_SUBJECTS,
     TEMPLATE_DIR,
@@ -37,6 +40,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "announce",
     "announce_event",
+    "announce_message",
     "context_for",
     "default_body",
     "issue",

@@ -2,7 +2,7 @@
 
 - ``organisations``: organisations, users with their role, mandates;
 - ``application``: the application and its state machine, and what the applicant filled in;
-- ``casework``: documents, supplement requests, assessments, decisions, payments, tranches, objections;
+- ``casework``: documents, supplement requests, assessments, decisions, payments, tranches, objections, messages;
 - ``records``: the audit trail, letters and templates, notifications, bulk uploads, clock runs.
 """
 
@@ -25,6 +25,7 @@ from .casework import (
     DeMinimisAid,
     Document,
     InternalNote,
+    Message,
     Objection,
     Payment,
     SupplementRequest,
@@ -77,6 +78,7 @@ __all__ = [
     "Letter",
     "LetterTemplate",
     "Mandate",
+    "Message",
     "Notification",
     "Objection",
     "Outbox",

@@ -1,4 +1,5 @@
-"""The casework on an application: documents, supplement requests, assessments, decisions, money, objections."""
+"""The casework on an application: documents, supplement requests, assessments, decisions, money, objections,
+and the messages with the applicant."""
 
 from __future__ import annotations
 
@@ -275,6 +276,36 @@ class InternalNote(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class Message(models.Model):
+    """One message in the thread between staff and the applicant on an application: written once, never changed.
+
+    Recorded in the audit trail with its text (``message_to_applicant``, ``message_from_applicant``), and announced
+    by an e-mail with a link to the thread, never the text itself (``applications.letters.messages``).
+    """
+
+    class Direction(models.TextChoices):
+        TO_APPLICANT = "to_applicant", _("aan de aanvrager")
+        FROM_APPLICANT = "from_applicant", _("van de aanvrager")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(_("richting"), max_length=14, choices=Direction.choices)
+    text = models.TextField(_("bericht"))
+    sent_at = models.DateTimeField(_("verstuurd op"), default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        verbose_name = _("bericht")
+        verbose_name_plural = _("berichten")
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.application_id}"
+
+    @property
+    def from_staff(self) -> bool:
+        return self.direction == self.Direction.TO_APPLICANT
 
 
 class DefaultNotice(models.Model):

@@ -187,6 +187,7 @@ class Outbox(models.Model):
     class Kind(models.TextChoices):
         LETTER = "letter", _("brief")
         EMAIL = "email", _("e-mail")
+        MESSAGE = "message", _("e-mail over een bericht")
 
     class Status(models.TextChoices):
         OWED = "owed", _("te leveren")

@@ -4,7 +4,7 @@ from django.urls import path
 
 from . import actions as portal_actions
 from . import bulk_views as bulk
-from . import mandates, steps, submission
+from . import mandates, steps, submission, thread
 from . import views as portal
 
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("aanvragen/<str:reference>/actie/<slug:action>/", portal_actions.action, name="action"),
     path("aanvragen/<str:reference>/documenten/<int:pk>/", portal.document_download, name="document"),
     path("aanvragen/<str:reference>/brieven/<int:pk>/", portal.letter_download, name="letter"),
+    path("aanvragen/<str:reference>/berichten/", thread.post_message, name="messages"),
     path("machtigingen/", mandates.mandates, name="mandates"),
     path("machtigingen/<int:pk>/intrekken/", mandates.revoke, name="mandate-revoke"),
     path("bulk/", bulk.upload, name="bulk"),

@@ -23,6 +23,7 @@ from .. import checks, clocks, selectors, services, workflow
 from ..models import Application, Document, Letter, Role
 from ..services import documents
 from ..states import PUBLIC_LABELS, State
+from . import thread
 from .base import error_list, portal_user, visible_application
 from .forms import (
     DashboardFilterForm,
@@ -165,6 +166,7 @@ def detail(request, reference):
                 for event in application.events.filter(action__in=workflow.public_events())
                 if event.to_state in State.values
             ],
+            **thread.context(application, request.user),
         },
     )
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import decisions as review_decisions
+from . import thread
 from . import views as review
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("aanvragen/<str:reference>/belangen/", review.conflict, name="conflict"),
     path("aanvragen/<str:reference>/beoordeling/", review.assess, name="assess"),
     path("aanvragen/<str:reference>/notities/", review.add_note, name="note"),
+    path("aanvragen/<str:reference>/berichten/", thread.post_message, name="message"),
     path("aanvragen/<str:reference>/voornemen/", review.intent, name="intent"),
     path("aanvragen/<str:reference>/zienswijze/", review.intent_reply, name="intent-reply"),
     path("aanvragen/<str:reference>/brieven/<int:pk>/", review.letter_download, name="letter"),

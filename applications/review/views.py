@@ -1,8 +1,8 @@
 """The reviewer workspace (/behandeling/): the queue, the case screen and its actions.
 
 Thin views: reads through ``review_selectors``, every write through
-``services`` (``perform`` for a transition), ``hearing``, ``notes`` or
-``letters``. Only case workers (reviewers, senior reviewers, functional
+``services`` (``perform`` for a transition), ``hearing``, ``notes``,
+``letters`` or ``messages`` (its view in ``thread``). Only case workers (reviewers, senior reviewers, functional
 administrators) get in; applicants, intermediaries and program managers are
 refused with 403, and a case worker only sees the schemes of the team.
 """
@@ -350,6 +350,12 @@ def case(request, reference: str):
         "other_assessments": _colleagues(app, user, rules.shape) if declared else [],
         "colleagues_hidden": not declared and any(a.reviewer_id != user.pk for a in app.assessments.all()),
         "state_label": State(app.state).label,
+        # the thread with the applicant: read by every case worker of the scheme, written after the declaration
+        "thread": list(services.messages.thread(app, user)),
+        "may_write": services.messages.may_write(app, user),
+        "write_refusal": "" if declared else workflow.REVIEWER.refuse(app, user),
+        "post_url": reverse("review:message", args=[app.reference]),
+        "side": "staff",
     }
     return render(request, "review/case.html", context)
 

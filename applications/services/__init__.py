@@ -9,6 +9,7 @@
 - ``terms``: where the decision term starts, suspension (4:15), postponement (4:14), default and penalty (4:17, 4:18);
 - ``casework``: conflict of interest, assessment, assignment, internal notes;
 - ``hearing``: the letter of intent and the applicant's reply (Awb 4:7-4:12);
+- ``messages``: the thread between staff and the applicant on an application;
 - ``allocation``: dividing an opening's ceiling (Awb 4:25-4:27);
 - ``documents``: uploads judged on their content;
 - ``accounts``: users and mandates.
@@ -17,7 +18,7 @@ Importing the package registers every action's handler.
 """
 
 from ..errors import ActionError, Conflict, Forbidden, Invalid, Missing
-from . import allocation, casework, decisions, documents, hearing, intake, money, terms, tranches
+from . import allocation, casework, decisions, documents, hearing, intake, messages, money, terms, tranches
 from .accounts import create_user, grant_mandate, issue_api_token, revoke_mandate, save_organisation
 from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
@@ -46,6 +47,7 @@ __all__ = [
     "documents",
     "grant_mandate",
     "hearing",
+    "messages",
     "intake",
     "money",
     "next_reference",

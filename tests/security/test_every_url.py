@@ -5,8 +5,8 @@ below fails ``test_every_url_is_walked`` until someone says how to point it at
 another organisation's objects. Each outsider — an employer of another
 organisation, an intermediary without a mandate from the victim, a reviewer, a
 senior and a program manager of another scheme, and an anonymous visitor — asks
-for the victim's application, documents, letters, mandate, bulk upload, report
-job, allocation and reports, with GET and with POST. The answer is a refusal
+for the victim's application, documents, letters, messages, mandate, bulk upload,
+report job, allocation and reports, with GET and with POST. The answer is a refusal
 (a login redirect, 400, 403, 404, 405) or, for public pages, a page that does
 not carry the victim's reference, name, KVK number or IBAN; and the database is
 as it was.
@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from applications.models import Application, AuditEvent, BulkUpload, Document, Letter, Mandate, Role
+from applications.models import Application, AuditEvent, BulkUpload, Document, Letter, Mandate, Message, Role
 from reporting.models import ReportJob
 from tests import factories as f
 
@@ -81,6 +81,7 @@ HOW = {
     "api-application-conflict": {"reference": "reference"},
     "api-application-assessment": {"reference": "reference"},
     "api-application-letters": {"reference": "reference"},
+    "api-application-messages": {"reference": "reference"},
     "letter-download": {"reference": "reference", "pk": "letter"},
     "api-opening-allocate": {"code": "opening"},
     "api-report": {"scope": "=scheme", "code": "scheme"},
@@ -94,6 +95,7 @@ HOW = {
     "portal:action": {"reference": "reference", "action": "=withdraw"},
     "portal:document": {"reference": "reference", "pk": "document"},
     "portal:letter": {"reference": "reference", "pk": "letter"},
+    "portal:messages": {"reference": "reference"},
     "portal:mandates": {},
     "portal:mandate-revoke": {"pk": "mandate"},
     "portal:bulk": {},
@@ -109,6 +111,7 @@ HOW = {
     "review:conflict": {"reference": "reference"},
     "review:assess": {"reference": "reference"},
     "review:note": {"reference": "reference"},
+    "review:message": {"reference": "reference"},
     "review:intent": {"reference": "reference"},
     "review:intent-reply": {"reference": "reference"},
     "review:letter": {"reference": "reference", "pk": "letter"},
@@ -181,6 +184,8 @@ def world(db):
     victim.organisation.save()
     own_reviewer = f.staff(Role.REVIEWER, [scheme], username="eigen-behandelaar")
     app = f.in_review(opening, victim, own_reviewer)
+    # the thread with the applicant: "geheim" must not reach an outsider
+    Message.objects.create(application=app, author=own_reviewer, direction="to_applicant", text="Een geheim bericht.")
     document = Document.objects.create(
         application=app,
         file=ContentFile(f.PDF, name="geheim.pdf"),
@@ -224,7 +229,14 @@ def world(db):
         "bulk": bulk.pk,
         "job": job.pk,
     }
-    secrets = [app.reference, victim.organisation.name, victim.organisation.kvk, "NL02ABNA0123456789", "geheim.pdf"]
+    secrets = [
+        app.reference,
+        victim.organisation.name,
+        victim.organisation.kvk,
+        "NL02ABNA0123456789",
+        "geheim.pdf",
+        "Een geheim bericht.",
+    ]
     return {"app": app, "values": values, "outsiders": outsiders, "secrets": secrets, "mandate": mandate, "bulk": bulk}
 
 
@@ -245,6 +257,7 @@ def snapshot(world) -> tuple:
         mandate.revoked_at,
         BulkUpload.objects.get(pk=world["bulk"].pk).status,
         Application.objects.count(),
+        Message.objects.count(),
     )
 
 
