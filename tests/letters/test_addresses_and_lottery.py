@@ -7,6 +7,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core import mail
 
 from applications.models import LetterTemplate
 from schemes.models import Distribution
@@ -80,3 +81,25 @@ def test_the_default_receipt_text_is_brought_up_to_date_unless_an_administrator_
     assert "bepaald door loting" in LetterTemplate.objects.get(scheme__isnull=True, kind="receipt").body
     own.refresh_from_db()
     assert own.body == "Onze eigen tekst."
+
+
+# --- mail that arrives: the letter announced and linked, never attached --------------------------
+
+
+def test_the_receipt_is_announced_with_a_link_to_the_letter_in_the_portal_and_not_attached(
+    team, settings, client_for, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://subsidie.example.nl"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        app = f.submitted(team["opening"], team["employer"])
+    letter = only(app, "receipt")
+    [message] = [m for m in mail.outbox if app.reference in m.subject]
+    link = f"https://subsidie.example.nl/mijn/aanvragen/{app.reference}/brieven/{letter.pk}/"
+    assert link in message.body
+    assert "niet als bijlage" in message.body and message.attachments == []
+    assert message.to == [app.organisation.contact_email]
+    # the link opens the letter for the applicant, behind the sign-in
+    response = client_for(team["employer"]).get(link.removeprefix("https://subsidie.example.nl"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert client_for(f.employer()).get(link.removeprefix("https://subsidie.example.nl")).status_code == 404
