@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schemes', '0005_letters_name_the_authority'),
+        ('schemes', '0006_scheme_assurance_level'),
     ]
 
     operations = [
