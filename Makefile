@@ -32,10 +32,8 @@ run: setup
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_regelingen
 	DEBUG=1 $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	@echo ""
-	@echo "Open Subsidie draait op http://$(HOST):$(PORT)/"
-	@DEBUG=1 $(PY) manage.py seed_demo --logins
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@# the address and the demo logins come last, once the server listens (demo/banner.py)
+	DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py serve_demo $(HOST):$(PORT)
 
 # On the embedded default (no DATABASE_URL) the suite runs on every core (pytest-xdist, one SQLite
 # test database per worker); against PostgreSQL (CI) in one process unless PYTEST_ARGS says "-n 2".

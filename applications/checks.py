@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from schemes.formatting import euro
-from schemes.rules import DE_MINIMIS_LIMIT, Computation
+from schemes.rules import DE_MINIMIS_LIMIT, Computation, DocumentType, Refusal
 
 from . import clocks
 from .errors import Invalid
@@ -232,6 +232,66 @@ def _check_units_per_applicant(application, result: Computation) -> None:
                 "left": remaining.units_left,
             },
         )
+
+
+# --- what must be there before submitting: the scheme's documents, the de-minimis declaration ---------------
+
+
+@dataclass(frozen=True)
+class DocumentNeed:
+    """One kind of document the scheme asks for, how many it asks and how many the application has."""
+
+    kind: DocumentType
+    needed: int
+    present: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.needed - self.present, 0)
+
+    def message(self, unit_label: str) -> str:
+        if self.kind.per_unit:
+            return _("Voeg toe: %(doc)s, één per %(unit)s; u heeft er %(present)s van de %(needed)s toegevoegd.") % {
+                "doc": self.kind.label,
+                "unit": unit_label,
+                "present": self.present,
+                "needed": self.needed,
+            }
+        return _("Voeg toe: %(doc)s.") % {"doc": self.kind.label}
+
+
+def document_needs(application) -> list[DocumentNeed]:
+    """Each document the published rules ask for, against the application's uploads that say they are one.
+
+    A document asked once per unit (an offerte per traject) is needed as often as there are units.
+    """
+    kinds = application.opening.published_rules.document_types
+    if not kinds:
+        return []
+    counts: dict[str, int] = {}
+    for document in application.documents.all():
+        if document.document_type:
+            counts[document.document_type] = counts.get(document.document_type, 0) + 1
+    units = len(application.units.all()) if any(kind.per_unit for kind in kinds) else 0
+    return [DocumentNeed(kind, units if kind.per_unit else 1, counts.get(kind.code, 0)) for kind in kinds]
+
+
+def missing_at_submission(application) -> list[Refusal]:
+    """What the scheme asks to be there before an application is submitted, and is not: refused in the service,
+    so the form, the API and the bulk upload cannot go round it."""
+    rules = application.opening.published_rules
+    refusals = [
+        Refusal("documents", need.message(rules.unit_label or "eenheid"))
+        for need in document_needs(application)
+        if need.missing
+    ]
+    if rules.de_minimis and application.de_minimis_declared is None:
+        message = _(
+            "Vul in hoeveel de-minimissteun uw organisatie in de afgelopen drie jaar elders kreeg; "
+            "vul 0 in als dat niets was."
+        )
+        refusals.append(Refusal("de_minimis_declared", message))
+    return refusals
 
 
 # Rules no hardship clause sets aside: the ceiling (Awb 4:25) and the de-minimis limit (EU 2023/2831) are not the

@@ -43,6 +43,12 @@ if not DEBUG:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the host names this service answers to when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Where people reach the service, for the links in e-mail (a letter is linked there, never attached):
+# SITE_URL, or https:// and the first host name of ALLOWED_HOSTS without a wildcard; make run passes its own.
+_SITE_HOST = next((h for h in ALLOWED_HOSTS if not h.startswith((".", "*"))), "")
+SITE_URL = env(
+    "SITE_URL", "http://127.0.0.1:8000" if DEBUG else (f"https://{_SITE_HOST}" if _SITE_HOST else "")
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -26,8 +26,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from applications import audit, services
-from applications.models import Application, Organisation, Role, User
+from applications.models import Application, Document, Organisation, Role, User
 from schemes.models import Opening, Scheme
+
+from .documents import attach_required
 
 BATCH = "replay-omscholing-2021"
 SCHEME = "omscholing"
@@ -201,6 +203,8 @@ def _replay(opening: Opening, clock: _Clock) -> int:
         }
         clock.moment = at(-0.02)
         app = services.create_draft(user=item["user"], opening=opening, data=data, now=clock.moment)
+        if attach_required(app, item["user"]):  # the offerte per traject, sent with the application
+            Document.objects.filter(application=app).update(uploaded_at=clock.moment)
         ids.append(app.pk)
         steps: list[tuple[float, str, User, dict]] = [(0, "submit", item["user"], {})]
         review = rng.uniform(2, 12)

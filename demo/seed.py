@@ -18,6 +18,8 @@ from identity.models import IdentityProvider, Purpose
 from schemes.loader import LoadReport, load_opening
 from schemes.models import Opening, Scheme, TranchePlanItem
 
+from .documents import attach_required
+
 PASSWORD = "opensubsidie"
 
 EMPLOYER = {
@@ -264,6 +266,7 @@ def _demo_applications(report: LoadReport) -> None:
             ],
         },
     )
+    attach_required(submitted, werkgever)
     services.perform(submitted, "submit", werkgever)
     in_review = services.create_draft(
         user=intermediair,
@@ -284,6 +287,7 @@ def _demo_applications(report: LoadReport) -> None:
         opening=omscholing,
         data={"truthfulness_declared": True, "units": [traject("M. Visser", "Netwerkbeheerder", "ict", "8000.00")]},
     )
+    attach_required(granted, werkgever)
     services.perform(granted, "submit", werkgever)
     services.declare_conflict_of_interest(application=granted, user=behandelaar, conflict=False)
     services.perform(granted, "start_review", behandelaar)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .formatting import euro
 from .models import KPI, BudgetChange, KPIMeasurement, LedgerEntry, Opening, Scheme, TranchePlanItem
-from .rules import AMOUNT_RULES, MONEY_FIELDS, RULE_FIELDS, TERM_RULES, WHO_RULES
+from .rules import AMOUNT_RULES, DOCUMENT_RULES, MONEY_FIELDS, RULE_FIELDS, TERM_RULES, WHO_RULES
 
 PERCENTAGE_MESSAGES = {
     "max_value": _("Een percentage kan niet hoger zijn dan 100."),
@@ -145,6 +145,8 @@ class SchemeAdmin(admin.ModelAdmin):
                     "competent_authority",
                     "signed_under_mandate",
                     "legal_basis",
+                    "postal_address",
+                    "objection_address",
                 ]
             },
         ),
@@ -165,6 +167,16 @@ class SchemeAdmin(admin.ModelAdmin):
         (
             _("Termijnen, voorschot en vaststelling"),
             {"fields": [*TERM_RULES, "retention_years"]},
+        ),
+        (
+            _("Documenten bij de aanvraag"),
+            {
+                "description": _(
+                    "Wat een aanvraag moet bevatten voordat zij kan worden ingediend; een bestaande openstelling "
+                    "houdt de lijst waarmee zij is gepubliceerd."
+                ),
+                "fields": [*DOCUMENT_RULES],
+            },
         ),
         (_("Doel en vroegsignaal"), {"fields": ["target_units", "warning_amber_pct", "warning_red_pct"]}),
         (_("Bronnen en toelichting"), {"fields": ["sources", "notes"]}),
@@ -372,6 +384,13 @@ def _rule_value(name: str, value) -> str:
         return euro(value)
     if name in {"percentage", "advance_pct"}:
         return f"{Decimal(str(value)).normalize():f} %".replace(".", ",")
+    if name == "required_documents":
+        if not value:
+            return "—"
+        return "; ".join(
+            f"{item.get('label')} ({gettext('één per eenheid') if item.get('per_unit') else gettext('één')})"
+            for item in value
+        )
     if name == "shape":
         return str(dict(Scheme._meta.get_field("shape").choices).get(value, value))
     return str(value)

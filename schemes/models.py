@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import assurance
 from .formatting import euro
-from .rules import RULE_FIELDS, Rules
+from .rules import RULE_FIELDS, Rules, document_types_problem
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -78,6 +78,22 @@ class Scheme(models.Model):
         help_text=_("De regeling (en het artikel) waarop de besluiten rusten, zoals de brief het noemt."),
     )
     executing_agency = models.CharField(_("uitvoerder"), max_length=120)
+    postal_address = models.TextField(
+        _("postadres voor correspondentie"),
+        blank=True,
+        help_text=_(
+            "Eén regel per adresregel. Leeg: het bekende postadres van de uitvoerder (RVO, SZW). Elke brief "
+            "draagt dit adres; een uitvoerder zonder bekend adres vult het hier in."
+        ),
+    )
+    objection_address = models.TextField(
+        _("postadres voor bezwaar"),
+        blank=True,
+        help_text=_(
+            "Eén regel per adresregel, zoals het in elk besluit onder ‘Bent u het niet eens met dit besluit?’ "
+            "staat. Leeg: het postadres voor correspondentie."
+        ),
+    )
     agdb_pillar = models.PositiveSmallIntegerField(
         _("pijler AGDB"),
         null=True,
@@ -122,6 +138,16 @@ class Scheme(models.Model):
     )
     one_per_window = models.BooleanField(_("één aanvraag per aanvrager per openstelling"), default=False)
     de_minimis = models.BooleanField(_("de-minimissteun"), default=False)
+    required_documents = models.JSONField(
+        _("documenten die de regeling vraagt"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Een lijst van soorten, elk met een code, een naam en of het er één per eenheid is, zoals "
+            '[{"code": "offerte", "label": "Offerte van de opleider", "per_unit": true}]. Zonder deze '
+            "documenten kan een aanvraag niet worden ingediend."
+        ),
+    )
     decision_term_weeks = models.PositiveSmallIntegerField(_("beslistermijn (weken)"), default=8)
     decision_term_from = models.CharField(
         _("beslistermijn loopt vanaf"),
@@ -206,6 +232,9 @@ class Scheme(models.Model):
             errors["unit_amount"] = _("Een regeling per eenheid heeft een bedrag per eenheid nodig.")
         if self.shape == Shape.SHARE_OF_COSTS and self.percentage is None:
             errors["percentage"] = _("Een regeling met een percentage van de kosten heeft een percentage nodig.")
+        problem = document_types_problem(self.required_documents)
+        if problem:
+            errors["required_documents"] = problem
         if self.warning_red_pct > self.warning_amber_pct:
             errors["warning_red_pct"] = _("De grens voor rood moet lager liggen dan die voor oranje.")
         if errors:

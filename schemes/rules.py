@@ -42,7 +42,9 @@ TERM_RULES = (
     "accountant_above",
     "ex_officio_when_late",
 )
-RULE_FIELDS = (*AMOUNT_RULES, *WHO_RULES, *TERM_RULES)
+# The documents an application must carry before it can be submitted (``DocumentType``).
+DOCUMENT_RULES = ("required_documents",)
+RULE_FIELDS = (*AMOUNT_RULES, *WHO_RULES, *TERM_RULES, *DOCUMENT_RULES)
 MONEY_FIELDS = {
     "unit_amount",
     "min_unit_cost",
@@ -80,6 +82,49 @@ def to_money(value: Any) -> Decimal:
     if not result.is_finite() or abs(result) > MAX_MONEY:
         raise ValueError(_("'%(value)s' is geen bedrag dat wij kunnen vastleggen.") % {"value": value})
     return result.quantize(CENT)
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """A kind of document the scheme asks for: once, or one per unit (an offerte per traject)."""
+
+    code: str
+    label: str
+    per_unit: bool = False
+    help: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DocumentType:
+        return cls(
+            code=str(data["code"]),
+            label=str(data["label"]),
+            per_unit=bool(data.get("per_unit", False)),
+            help=str(data.get("help") or ""),
+        )
+
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def document_types_problem(value: Any) -> str:
+    """Why a scheme's list of required documents cannot be used ('' when it can): for the admin and the loader."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, list):
+        return _("Een lijst van documentsoorten, elk een object met een code en een naam.")
+    codes = set()
+    for index, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or not str(item.get("label") or "").strip():
+            return _("Documentsoort %(n)s heeft geen naam ('label').") % {"n": index}
+        code = str(item.get("code") or "")
+        if not SLUG.fullmatch(code):
+            return _("Documentsoort %(n)s heeft geen geldige code (kleine letters, cijfers, - of _).") % {"n": index}
+        if code in codes:
+            return _("De code '%(code)s' staat er twee keer in.") % {"code": code}
+        codes.add(code)
+        if not isinstance(item.get("per_unit", False), bool):
+            return _("'per_unit' van documentsoort %(n)s is true of false.") % {"n": index}
+    return ""
 
 
 @dataclass
@@ -133,10 +178,13 @@ class Rules:
     ex_officio_below: Decimal | None = None
     accountant_above: Decimal | None = None
     ex_officio_when_late: bool = True
+    required_documents: tuple[dict, ...] = ()
 
     @classmethod
     def from_scheme(cls, scheme) -> Rules:
-        return cls(**{name: getattr(scheme, name) for name in RULE_FIELDS})
+        values = {name: getattr(scheme, name) for name in RULE_FIELDS}
+        values["required_documents"] = tuple(values["required_documents"] or ())
+        return cls(**values)
 
     @classmethod
     def from_dict(cls, data: dict) -> Rules:
@@ -147,11 +195,20 @@ class Rules:
             value = data[name]
             if name in DECIMAL_FIELDS and value is not None:
                 value = Decimal(value)
+            if name == "required_documents":
+                value = tuple(value or ())
             values[name] = value
         return cls(**values)
 
     def to_dict(self) -> dict:
-        return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
+        data = {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
+        data["required_documents"] = [dict(item) for item in self.required_documents]
+        return data
+
+    @property
+    def document_types(self) -> list[DocumentType]:
+        """The documents an application must carry before it can be submitted."""
+        return [DocumentType.from_dict(item) for item in self.required_documents]
 
     # --- the computation -------------------------------------------------
 
@@ -294,6 +351,11 @@ class Rules:
             lines.append(_("de-minimissteun: ten hoogste %(max)s in drie jaar") % {"max": euro(DE_MINIMIS_LIMIT)})
         if self.advance_pct:
             lines.append(_("%(pct)s %% voorschot bij verlening") % {"pct": _pct(self.advance_pct)})
+        for kind in self.document_types:
+            if kind.per_unit:
+                lines.append(_("mee te sturen: %(doc)s, één per %(unit)s") % {"doc": kind.label, "unit": label})
+            else:
+                lines.append(_("mee te sturen: %(doc)s") % {"doc": kind.label})
         return lines
 
 

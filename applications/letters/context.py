@@ -43,11 +43,14 @@ OBJECTION_KINDS = {
 APPEAL_KINDS = {Kind.OBJECTION_DECISION}
 
 
-# The letterhead: the full name and postal address of an executing agency.
+# The letterhead: the full name and postal address of an executing agency, and where objections go
+# (``objection``; RVO's from rvo.nl, "Bezwaar maken", checked 3 January 2024). A scheme's own
+# ``postal_address`` and ``objection_address``, kept by the administrators, come first.
 AGENCIES = {
     "RVO": {
         "name": "Rijksdienst voor Ondernemend Nederland",
         "lines": ["Postbus 93144", "2509 AC  Den Haag"],
+        "objection": ["Afdeling Juridische Zaken", "Postbus 40219", "8004 DE  Zwolle"],
         "web": "www.rvo.nl",
         "phone": "088 042 42 42",
     },
@@ -60,12 +63,32 @@ AGENCIES = {
 }
 
 
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def agency(scheme) -> dict:
+    """The executing agency as the letterhead shows it; the scheme's own postal address first."""
     code = (scheme.executing_agency or "").strip()
+    found = {"name": code or "Open Subsidie", "lines": [], "objection": [], "web": "", "phone": ""}
     for key, value in AGENCIES.items():
         if key in code.upper().replace("(", " ").split():  # "RVO", "Ministerie van SZW (eigen uitvoering)"
-            return value
-    return {"name": code or "Open Subsidie", "lines": [], "web": "", "phone": ""}
+            found = {**found, **value}
+            break
+    own = _lines(getattr(scheme, "postal_address", ""))
+    if own:
+        found["lines"] = own
+    return found
+
+
+def objection_address(scheme, sender: dict) -> list[str]:
+    """Where an objection is sent, line by line: the scheme's own address, the agency's, or its postal address."""
+    own = _lines(getattr(scheme, "objection_address", ""))
+    if own:
+        return own
+    if sender.get("objection"):
+        return [sender["name"], *sender["objection"]]
+    return [sender["name"], *sender["lines"]] if sender["lines"] else []
 
 
 # --- what a letter says -----------------------------------------------------------------
@@ -87,6 +110,7 @@ def context_for(letter: Letter) -> dict:
     event = letter.event
     sent_on = _local_date(event.at if event else letter.created_at)
     decision = letter.decision
+    sender = agency(scheme)
     ctx: dict = {
         "reference": app.reference,
         "scheme_name": scheme.name,
@@ -127,10 +151,13 @@ def context_for(letter: Letter) -> dict:
         "objection_clause": letter.kind in OBJECTION_KINDS,
         "appeal_clause": letter.kind in APPEAL_KINDS,
         "obligations": obligations(rules),
-        "agency": agency(scheme),
+        "agency": sender,
+        "objection_address": objection_address(scheme, sender),
+        "distribution": app.opening.distribution,
+        "closes_on": datum(app.opening.closes_at),
         # who decides, who signs under mandate, on which legal basis (Awb 3:46, 10:10): one body, from scheme data
         "competent_authority": scheme.competent_authority or "",
-        "signed_under_mandate": scheme.signed_under_mandate or agency(scheme)["name"],
+        "signed_under_mandate": scheme.signed_under_mandate or sender["name"],
         "legal_basis": scheme.legal_basis or f"de regeling {scheme.name}",
         "term_from": TERM_FROM_WORDS.get(rules.decision_term_from, ""),
     }

@@ -15,6 +15,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,12 +66,19 @@ def announce_event(event: AuditEvent) -> bool:
     send_mail(
         subject=f"Open Subsidie — {application.reference}",
         message=text.format(reference=application.reference)
-        + "\n\nU vindt de details en eventuele brieven onder 'Mijn aanvragen'.",
+        + "\n\n"
+        + _("U vindt de details en eventuele brieven onder 'Mijn aanvragen' (na inloggen):\n%(link)s")
+        % {"link": link(reverse("portal:detail", args=[application.reference]))},
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[recipient],
         fail_silently=False,
     )
     return True
+
+
+def link(path: str) -> str:
+    """A page of the portal as a link in an e-mail: the site's address (``SITE_URL``) and the path."""
+    return f"{settings.SITE_URL}{path}"
 
 
 def recipient_for(application: Application) -> str:
@@ -103,9 +111,15 @@ def announce(letter: Letter) -> bool:
             subject=_("Nieuwe brief over uw aanvraag %(reference)s") % {"reference": app.reference},
             message=_(
                 "Er staat een nieuwe brief voor u klaar: %(kind)s over uw aanvraag %(reference)s.\n\n"
-                "U vindt de brief onder 'Mijn aanvragen' in Open Subsidie. Deze e-mail is automatisch verstuurd."
+                "Lees de brief in Open Subsidie, onder 'Mijn aanvragen' (na inloggen):\n%(link)s\n\n"
+                "De brief zit niet als bijlage bij deze e-mail: zo blijven uw gegevens in Open Subsidie. "
+                "Deze e-mail is automatisch verstuurd."
             )
-            % {"kind": Kind(letter.kind).label, "reference": app.reference},
+            % {
+                "kind": Kind(letter.kind).label,
+                "reference": app.reference,
+                "link": link(reverse("portal:letter", args=[app.reference, letter.pk])),
+            },
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[recipient],
             fail_silently=False,

@@ -29,6 +29,8 @@ class Document(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
     unit = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices, default=Kind.ATTACHMENT)
+    # which of the documents the scheme asks for this is (a code of ``Rules.required_documents``); empty: another
+    document_type = models.CharField(_("document van de regeling"), max_length=40, blank=True)
     file = models.FileField(_("bestand"), upload_to=document_path)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)

@@ -10,8 +10,8 @@ from schemes.formatting import datum, euro
 
 from .. import checks, clocks
 from ..models import Application, Role
+from ..services import documents
 from .cards import answer_row, change_link, partner_cards, unit_cards
-from .forms import DeclarationsForm
 from .step_order import FIELD_STEP, SHAPE_STEP, STEP_TITLES, steps_for
 
 
@@ -116,19 +116,22 @@ def answers(application: Application, *, applicant_editable: bool) -> list[dict]
         )
     documents_rows = [
         answer_row(
-            document.get_kind_display(),
+            document.type_label,
             document,
             href("bijlagen", f"document-{document.pk}"),
             change_label=f"{_('bijlage')} {document.original_name}",
         )
-        for document in application.documents.all()
+        for document in documents.with_type_labels(application, application.documents.all())
     ]
+    unit_label = rules.unit_label or "eenheid"
+    missing = [need.message(unit_label) for need in checks.document_needs(application) if need.missing]
     sections.append(
         {
             "key": "bijlagen",
             "title": STEP_TITLES["bijlagen"],
             "rows": documents_rows,
             "documents": True,
+            "missing": missing,
             "empty": _("Nog geen documenten."),
             "add": href("bijlagen", "id_file"),
             "add_label": _("Document toevoegen"),
@@ -169,11 +172,16 @@ def summary_context(application: Application, user=None) -> dict:
             }
         )
     rules = application.opening.published_rules
-    if rules.de_minimis and application.de_minimis_declared is None:
+    anchors = {
+        "documents": ("bijlagen", "#id_file"),
+        "de_minimis_declared": ("verklaringen", "#id_de_minimis_declared"),
+    }
+    for refusal in checks.missing_at_submission(application):
+        step_key, anchor = anchors[refusal.field]
         refusals.append(
             {
-                "message": DeclarationsForm.de_minimis_message,
-                "url": reverse("portal:step", args=[application.reference, "verklaringen"]) + "#id_de_minimis_declared",
+                "message": refusal.message,
+                "url": reverse("portal:step", args=[application.reference, step_key]) + anchor,
             }
         )
     if (

@@ -198,6 +198,22 @@ class UploadForm(AccessibleForm):
         error_messages={"required": _("Kies een bestand."), "empty": _("Het bestand is leeg.")},
     )
 
+    document_type = forms.ChoiceField(
+        label=_("Wat is dit document?"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Zo ziet u, en zien wij, welke documenten die de regeling vraagt er al zijn."),
+    )
+
+    def __init__(self, *args, document_types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not document_types:
+            del self.fields["document_type"]
+        else:
+            self.fields["document_type"].choices = [(kind.code, kind.label) for kind in document_types] + [
+                ("", _("Een ander document"))
+            ]
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:

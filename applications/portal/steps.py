@@ -441,7 +441,21 @@ def step_programme(page: StepPage):
 def step_uploads(page: StepPage):
     app = page.application
     request = page.request
-    form = UploadForm()
+    kinds = page.rules.document_types
+    needs = checks.document_needs(app)
+    first_missing = next((need.kind.code for need in needs if need.missing), "")
+    form = UploadForm(document_types=kinds, initial={"document_type": first_missing})
+
+    def render(form, errors):
+        context = {
+            "form": form,
+            "documents": documents.with_type_labels(app, app.documents.all()),
+            "needs": needs,
+            "unit_label": page.rules.unit_label or "eenheid",
+            "errors": errors,
+        }
+        return page.render("portal/step_uploads.html", context)
+
     if request.method == "POST":
         if "delete" in request.POST:
             document = app.documents.filter(pk=request.POST.get("delete")).first()
@@ -454,10 +468,15 @@ def step_uploads(page: StepPage):
             messages.success(request, _("Het document '%(name)s' is verwijderd.") % {"name": document.original_name})
             return redirect(page.url(page.step))
         if request.FILES.get("file") or request.POST.get("action") == "upload":
-            form = UploadForm(request.POST, request.FILES)
+            form = UploadForm(request.POST, request.FILES, document_types=kinds)
             if form.is_valid():
                 try:
-                    document = documents.store(application=app, user=request.user, upload=form.cleaned_data["file"])
+                    document = documents.store(
+                        application=app,
+                        user=request.user,
+                        upload=form.cleaned_data["file"],
+                        document_type=form.cleaned_data.get("document_type") or "",
+                    )
                 except PermissionError as exc:
                     raise PermissionDenied(str(exc)) from None
                 messages.success(
@@ -466,12 +485,9 @@ def step_uploads(page: StepPage):
                 if request.POST.get("action") in ("next", "back"):
                     return page.after_save()
                 return redirect(page.url(page.step))
-            return page.render(
-                "portal/step_uploads.html",
-                {"form": form, "documents": app.documents.all(), "errors": error_list(form)},
-            )
+            return render(form, error_list(form))
         return page.after_save()
-    return page.render("portal/step_uploads.html", {"form": form, "documents": app.documents.all(), "errors": []})
+    return render(form, [])
 
 
 def step_declarations(page: StepPage):

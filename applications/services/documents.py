@@ -194,13 +194,28 @@ def may_upload(application: Application, user: User, kind: str) -> bool:
 
 @transaction.atomic
 def store(
-    *, application: Application, user: User, upload, kind: str = Document.Kind.ATTACHMENT, unit: Unit | None = None
+    *,
+    application: Application,
+    user: User,
+    upload,
+    kind: str = Document.Kind.ATTACHMENT,
+    unit: Unit | None = None,
+    document_type: str = "",
 ) -> Document:
-    """Validate and keep one upload in the application's file, under a name of our making."""
+    """Validate and keep one upload in the application's file, under a name of our making.
+
+    ``document_type``: which of the documents the scheme asks for this is (its code), or empty for another.
+    """
     if not may_upload(application, user, kind):
         raise PermissionError(_("U kunt in deze fase van de aanvraag dit soort document niet toevoegen."))
     if unit is not None and unit.application_id != application.pk:
         raise PermissionError(_("Dit traject hoort niet bij deze aanvraag."))
+    document_type = document_type or ""
+    codes = {k.code for k in application.opening.published_rules.document_types}
+    if document_type and document_type not in codes:
+        raise ValidationError(
+            _("Deze regeling vraagt geen document van de soort '%(type)s'.") % {"type": document_type}
+        )
     content_type, _extension = validate_upload(upload)
     digest, size = hashlib.sha256(), 0
     upload.seek(0)
@@ -213,6 +228,7 @@ def store(
         application=application,
         unit=unit,
         kind=kind,
+        document_type=document_type,
         original_name=clean_name(upload.name) or FILE_WORDS.get(kind, "document"),
         content_type=content_type,
         size=size,
@@ -223,6 +239,20 @@ def store(
     document.file.save(file_name(document), upload, save=False)  # the storage copies it in chunks
     document.save(update_fields=["file"])
     return document
+
+
+def type_labels(application: Application) -> dict[str, str]:
+    """The name of each document the scheme asks for, by its code."""
+    return {k.code: k.label for k in application.opening.published_rules.document_types}
+
+
+def with_type_labels(application: Application, documents) -> list[Document]:
+    """The documents, each with ``type_label``: the scheme's name for it, or its kind."""
+    labels = type_labels(application)
+    out = list(documents)
+    for document in out:
+        document.type_label = labels.get(document.document_type) or document.get_kind_display()
+    return out
 
 
 @transaction.atomic

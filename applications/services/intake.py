@@ -32,9 +32,11 @@ def _submit(ctx: Context) -> None:
         )
     # the units are read before the opening's lock (the application's own lock keeps them as they are),
     # so the lock that serialises the whole queue is held only for the checks that need it and the writes
-    prefetch_related_objects([app], "units")
+    prefetch_related_objects([app], "units", "documents")
+    missing = checks.missing_at_submission(app)  # the documents and declarations the scheme asks for
     opening = budget.lock_opening(app.opening_id)  # serialises the queue and the ceiling
     result = checks.check_limits(app, on=ctx.today)
+    result.refusals.extend(missing)
     checks.refuse_if(result, _("De aanvraag kan zo niet worden ingediend."))
     app.amount_requested = result.amount
     app.submitted_at = ctx.now

@@ -35,7 +35,7 @@ def test_the_slim_de_minimis_field_is_not_labelled_optional_and_is_needed_to_go_
     saved = client.post(step_url(app, "verklaringen"), {"action": "save"})  # a draft may wait for it
     assert saved.status_code == 302
     summary = client.get(step_url(app, "overzicht")).content.decode()
-    assert "Vul het bedrag in; vul 0 in als u geen de-minimissteun kreeg." in summary.split('id="refusals"', 1)[1]
+    assert "vul 0 in als dat niets was" in summary.split('id="refusals"', 1)[1]
 
 
 def test_a_project_that_ended_in_2020_is_refused_on_the_costs_step(client_for, db):

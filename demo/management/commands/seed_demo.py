@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from demo import replay
+from demo import banner, replay
 from demo import seed as demo
 
 
@@ -30,12 +30,5 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"Demogegevens geladen: {', '.join(report.created)}."))
             self.stdout.write(replay.load_replay())
             return
-        self.stdout.write(f"Demo-logins (wachtwoord voor allemaal: {demo.PASSWORD}):")
-        for username, description in demo.LOGINS:
-            self.stdout.write(f"  {username:<17} {description}")
-        self.stdout.write(
-            "Of via /inloggen/: 'Inloggen met eHerkenning (testomgeving)' met KVK-nummer "
-            f"{demo.EMPLOYER['kvk']} (werkgever), {demo.SECOND_EMPLOYER['kvk']} (tweede werkgever) of "
-            f"{demo.INTERMEDIARY['kvk']} (intermediair, eventueel namens een werkgever), en single sign-on voor "
-            "medewerkers met de rollen os-behandelaar, os-senior, os-programmamanager, os-beheer."
-        )
+        for line in banner.logins():
+            self.stdout.write(line)
