@@ -43,7 +43,7 @@ if not DEBUG:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the host names this service answers to when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Where people reach the service, for the links in e-mail (a letter is linked there, never attached):
+# Where people reach the service, for the links in e-mail (a letter or a message is linked there, never attached):
 # SITE_URL, or https:// and the first host name of ALLOWED_HOSTS without a wildcard; make run passes its own.
 _SITE_HOST = next((h for h in ALLOWED_HOSTS if not h.startswith((".", "*"))), "")
 SITE_URL = env(
@@ -262,8 +262,6 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS, port 587) and EMAIL_USE_SSL (port 465): set one, not both")
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Open Subsidie <noreply@opensubsidie.example>")
-# The site's own address, for the links in e-mails (a message's e-mail links to the thread, never carries it).
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # For django.core.mail.backends.filebased.EmailBackend (the fault tests count the e-mails sent there).
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH") or None
 

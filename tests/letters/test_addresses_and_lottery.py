@@ -16,7 +16,7 @@ from tests.letters.test_letters import only, pdf_text
 
 pytestmark = pytest.mark.django_db
 
-receipt_migration = importlib.import_module("applications.migrations.0021_receipt_names_the_lottery")
+receipt_migration = importlib.import_module("applications.migrations.0022_receipt_names_the_lottery")
 
 
 def test_a_lottery_openings_receipt_says_loting_and_names_no_place_in_a_queue(django_capture_on_commit_callbacks):

@@ -19,6 +19,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("applications", "0020_document_type")]
+    dependencies = [("applications", "0021_document_type")]
 
     operations = [migrations.RunPython(forwards, backwards)]

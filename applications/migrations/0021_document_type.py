@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0019_tranche_reduced'),
+        ('applications', '0020_messages'),
     ]
 
     operations = [
