@@ -29,6 +29,7 @@ from applications import permissions, services
 from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
 from applications.services import issue_api_token
 from config.signin import needs_second_factor
+from demo.documents import attach_required
 from identity.models import IdentityProvider, Purpose
 from schemes.models import Distribution, Opening, Scheme, Shape
 
@@ -369,8 +370,11 @@ def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, *
 
 
 def submitted(opening, user, **data) -> Application:
-    """A complete application, submitted through the service like the portal does."""
-    return act(draft(opening, user, **data), "submit", user)
+    """A complete application — with the documents its scheme asks for — submitted through the service like the
+    portal does."""
+    app = draft(opening, user, **data)
+    attach_required(app, user)
+    return act(app, "submit", user)
 
 
 def in_review(opening, user, reviewer, **data) -> Application:

@@ -84,6 +84,11 @@ def _to_the_end(opening: Opening, app: Application) -> None:
     """The application takes the last place; those after its old place move up one. Places stay 1…n without
     gaps or doubles (``reconcile`` checks), also under the unique index, which is checked row by row."""
     old = app.queue_position
+    if old is None:  # not in the queue yet: it takes a new last place
+        opening.queue_length += 1
+        Opening.objects.filter(pk=opening.pk).update(queue_length=opening.queue_length)
+        app.queue_position = opening.queue_length
+        return
     rows = Application.objects.filter(opening=opening, queue_position__gt=old)
     Application.objects.filter(pk=app.pk).update(queue_position=None)
     rows.update(queue_position=F("queue_position") + _ASIDE)

@@ -9,6 +9,7 @@ only on their schemes; an applicant only on its own organisation's applications 
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -55,7 +56,7 @@ def test_a_reviewer_asks_a_question_and_the_employer_answers_in_the_portal(
     # the employer is told by e-mail: a link to the thread, not the question
     (announcement,) = mails_about(app)
     assert announcement.to == [employer.organisation.contact_email]
-    assert f"http://127.0.0.1:8000/mijn/aanvragen/{app.reference}/#berichten" in announcement.body
+    assert f"{settings.SITE_URL}/mijn/aanvragen/{app.reference}/#berichten" in announcement.body
     assert "Techniek Academie" not in announcement.body and "BSN" not in announcement.body
     assert Outbox.objects.get(event=event).status == Outbox.Status.DONE
 
