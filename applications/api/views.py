@@ -381,7 +381,7 @@ def _allocation_json(result) -> dict:
         "summary": result.summary,
         "order": result.order,
         "recompute": "sort the references by HMAC-SHA256(key=seed, message='"
-        + "open-subsidie-lottery-v1:' + reference) in hex, ascending",
+        + "open-subsidie-lottery-v1:' + reference) in hex, ascending; rows marked incomplete after the others",
     }
 
 

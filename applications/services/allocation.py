@@ -8,8 +8,8 @@ stored as an ``Allocation``.
 - ``fcfs``: by date of completeness; among the applications completed on the day
   the ceiling is crossed, by lottery; from the first that does not fit, all are out
   (no leapfrogging; ``services.queue`` keeps the same order at submission).
-- ``lottery``: all complete applications of the window, by lottery; from the first
-  that does not fit, all are out.
+- ``lottery``: all applications of the window, by lottery — those still waiting for
+  a supplement after every complete one; from the first that does not fit, all are out.
 - ``tender``: by the committee's score — the mean of its assessors' total scores,
   not the best of them — highest first, below the minimum score out; ties by lottery.
 - ``pro_rata``: everyone gets the same share of what was asked when the ceiling
@@ -36,7 +36,7 @@ from schemes.models import Opening
 from .. import audit, clocks
 from ..errors import Conflict, Forbidden
 from ..models import Allocation, Application, Assessment, User
-from ..states import OPEN_STATES
+from ..states import OPEN_STATES, State
 
 
 def lottery_key(seed: str, reference: str) -> str:
@@ -104,8 +104,10 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
     if method == "fcfs":
         ordered = _fcfs_order(apps, seed, available)
     elif method == "lottery":
-        by_ref = {a.reference: a for a in apps}
-        ordered = [by_ref[r] for r in lottery_order(seed, list(by_ref))]
+        # complete applications first, then those still waiting for a supplement; each group in the drawn order
+        ordered = sorted(apps, key=lambda a: (_incomplete(a), lottery_key(seed, a.reference)))
+        for app in ordered:
+            app._incomplete = _incomplete(app)
     elif method == "tender":
         scores = _scores(apps)
         minimum = opening.min_score
@@ -137,14 +139,23 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
         if getattr(app, "_below_min", False):
             rows.append(_row(app, position, seed, Decimal("0.00"), "below_min_score", score=app._score))
             continue
+        extra = {
+            "score": getattr(app, "_score", None),
+            "incomplete": True if getattr(app, "_incomplete", False) else None,
+        }
         if amount <= remaining and not (strict and remaining < 0):
             remaining -= amount
-            rows.append(_row(app, position, seed, amount, "granted", score=getattr(app, "_score", None)))
+            rows.append(_row(app, position, seed, amount, "granted", **extra))
         else:
-            rows.append(_row(app, position, seed, Decimal("0.00"), "out", score=getattr(app, "_score", None)))
+            rows.append(_row(app, position, seed, Decimal("0.00"), "out", **extra))
             if strict:
                 remaining = Decimal("-1")  # the ceiling is reached for everyone after it
     return rows
+
+
+def _incomplete(app: Application) -> bool:
+    """Still waiting for a supplement at the draw: it goes after every complete application (SLIM)."""
+    return app.state == State.SUPPLEMENT_REQUESTED
 
 
 def _fcfs_order(apps: list[Application], seed: str, available: Decimal) -> list[Application]:
@@ -180,7 +191,7 @@ def _row(app: Application, position: int, seed: str, amount: Decimal, outcome: s
     }
     for key, value in extra.items():
         if value is not None:
-            row[key] = str(value)
+            row[key] = value if isinstance(value, bool) else str(value)
     return row
 
 
@@ -236,8 +247,13 @@ def allocate(*, opening: Opening, seed: str, user: User | None) -> Allocation:
 
 
 def recompute(allocation: Allocation) -> list[str]:
-    """The lottery order anyone can recompute from the stored seed and references."""
-    return lottery_order(allocation.seed, [row["reference"] for row in allocation.order])
+    """The lottery order anyone can recompute from the stored seed and references (those marked incomplete
+    after the complete ones, each group by its key)."""
+    incomplete = {row["reference"] for row in allocation.order if row.get("incomplete")}
+    return sorted(
+        (row["reference"] for row in allocation.order),
+        key=lambda ref: (ref in incomplete, lottery_key(allocation.seed, ref)),
+    )
 
 
 def last_allocation(opening: Opening) -> Allocation | None:

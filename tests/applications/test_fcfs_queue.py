@@ -128,3 +128,22 @@ def test_a_lottery_keeps_its_drawn_order_strictly(omscholing, reviewer):
     assert [row["reference"] for row in result.order] == allocation.lottery_order(
         "notaris-2026", [a.reference for a in apps]
     )
+
+
+def test_in_a_slim_draw_applications_still_waiting_for_a_supplement_go_after_every_complete_one(omscholing, reviewer):
+    opening = f.open_opening(omscholing, code="loting-aanvulling", ceiling="15000.00", distribution="lottery")
+    complete = [f.submitted(opening, f.employer(), units=trajecten(1)) for _ in range(3)]
+    waiting = [f.submitted(opening, f.employer(), units=trajecten(1)) for _ in range(2)]
+    for app in waiting:
+        f.act(app, "start_review", reviewer)
+        f.act(app, "request_supplement", reviewer, {"reason": "De offerte ontbreekt.", "due_days": 14})
+    type(opening).objects.filter(pk=opening.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    opening.refresh_from_db()
+
+    result = allocation.allocate(opening=opening, seed="slim-2026", user=reviewer)
+
+    order = [row["reference"] for row in result.order]
+    assert order[:3] == allocation.lottery_order("slim-2026", [a.reference for a in complete])
+    assert order[3:] == allocation.lottery_order("slim-2026", [a.reference for a in waiting])
+    assert [row.get("incomplete") for row in result.order] == [None, None, None, True, True]
+    assert allocation.recompute(result) == order  # anyone with the seed and the published rows
