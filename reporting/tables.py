@@ -73,8 +73,19 @@ def figure_rows(report: dict) -> list[tuple[str, str, object]]:
     flat = flatten(report)
     labelled = [(k, LABELS[k], v) for k, v in flat if k in LABELS]
     labelled.sort(key=lambda row: list(LABELS).index(row[0]))
-    rest = [(k, "", v) for k, v in flat if k not in LABELS]
-    return labelled + rest
+    # units per kind (traject, samenwerkingsverband …): labelled with their kind, never added up
+    kinds = [(k, _kind_label(k), v) for k, v in flat if k.startswith("units.by_kind.")]
+    rest = [(k, "", v) for k, v in flat if k not in LABELS and not k.startswith("units.by_kind.")]
+    return labelled + kinds + rest
+
+
+KIND_FIGURES = {"granted": "verleend", "target": "doel", "uptake_pct": "bereik van het doel (%)"}
+
+
+def _kind_label(key: str) -> str:
+    """``units.by_kind.traject.granted`` → "eenheden (traject) verleend"."""
+    kind, figure = key.removeprefix("units.by_kind.").rsplit(".", 1)
+    return f"eenheden ({kind}) {KIND_FIGURES.get(figure, figure)}"
 
 
 def _text(value) -> str:
@@ -213,6 +224,7 @@ def portfolio_summary(report: dict) -> list[dict]:
                 "name": group["name"],
                 "submitted": group["applications"]["submitted"],
                 "granted": group["applications"]["granted"],
+                "unit": units["unit"],
                 "units_granted": units["granted"],
                 "units_target": units["target"],
                 "units_pct": units["uptake_pct"],

@@ -9,6 +9,7 @@ from schemes.models import Opening, Scheme
 
 from .base import money, pct
 from .scope import Scope
+from .units import unit_kind
 
 
 def opening_target(opening: Opening) -> int | None:
@@ -81,15 +82,17 @@ def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
         )
     if not started:
         return {"projected_units": None, "projected_amount": None, "level": None, "openings": []}
+    kinds = {unit_kind(schemes_by_id[o.scheme_id]) for o in openings if elapsed_fraction(o, end) > 0}
     if len(details) == 1:
         level, level_pct = details[0]["level"], details[0]["projected_pct"]
     else:
-        base = pct(projected_units, target_total) if per_unit_target and target_total else None
+        # units of unlike kinds are not added: then the money decides
+        base = pct(projected_units, target_total) if per_unit_target and target_total and len(kinds) == 1 else None
         level_pct = base if base is not None else pct(projected_amount, ceiling_total)
         scheme_levels = {warning_level(level_pct, s) for s in schemes_by_id.values()} - {None}
         level = min(scheme_levels | set(levels), key=LEVEL_ORDER.get) if (scheme_levels or levels) else None
     return {
-        "projected_units": int(projected_units.to_integral_value(ROUND_HALF_UP)),
+        "projected_units": int(projected_units.to_integral_value(ROUND_HALF_UP)) if len(kinds) == 1 else None,
         "projected_amount": money(projected_amount),
         "projected_pct": level_pct,
         "level": level,

@@ -35,6 +35,7 @@ from .today import (
     _units_now,
     current_states,
 )
+from .units import kind_block, kind_totals, unit_kind, units_block
 
 
 def kpi_report(scope: str, code: str, as_of=None, *, schemes=None) -> dict:
@@ -117,7 +118,10 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
 
     total_ledger = _sum_ledgers(ledger.values())
     ceiling = sum(ceilings.values(), Decimal("0"))
-    target = _target(scope)
+    if scope.kind == "portfolio":
+        by_kind = kind_totals(scope.schemes, openings, per_opening)
+    else:
+        by_kind = {unit_kind(scope.scheme): kind_block(units_granted, _target(scope))}
     applications = _applications_block(counts)
     decision_terms = sorted({s.decision_term_weeks for s in schemes_by_id.values()})
     report = {
@@ -126,13 +130,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         "name": scope.name,
         "as_of": day.isoformat(),
         "applications": applications,
-        "units": {
-            "granted": units_granted,
-            "target": target,
-            "uptake_pct": pct(units_granted, target),
-            "capacity": sum(o.capacity_units or 0 for o in openings) or None,
-            "capacity_pct": pct(units_granted, sum(o.capacity_units or 0 for o in openings)),
-        },
+        "units": units_block(by_kind, units_granted, sum(o.capacity_units or 0 for o in openings)),
         "budget": _budget_block(total_ledger, ceiling),
         "organisations": {"granted": orgs_granted, "by_sector": orgs_by_sector},
         "units_by_occupation_sector": by_occupation,
@@ -174,7 +172,12 @@ def _opening_block(opening: Opening, figures, ledger, ceiling, end) -> dict:
         "closes_at": opening.closes_at.isoformat(),
         "elapsed_pct": round(elapsed_fraction(opening, end) * 100, 2),
         "applications": _applications_block(figures["counts"]),
-        "units": {"granted": figures["units"], "target": target, "uptake_pct": pct(figures["units"], target)},
+        "units": {
+            "unit": unit_kind(opening.scheme),
+            "granted": figures["units"],
+            "target": target,
+            "uptake_pct": pct(figures["units"], target),
+        },
         "budget": _budget_block(ledger, ceiling or Decimal("0")),
         "overdue": figures.get("overdue", 0),
     }
