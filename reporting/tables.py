@@ -51,7 +51,7 @@ LABELS = {
     "early_warning.projected_pct": "verwacht bereik (%)",
     "early_warning.level": "vroegsignaal",
 }
-LEVELS = {"red": _("rood"), "amber": _("oranje"), "green": _("groen"), None: "—"}
+LEVELS = {"red": _("rood"), "amber": _("oranje"), "green": _("groen"), "no_data": _("geen gegevens"), None: "—"}
 
 
 def flatten(value, prefix: str = "") -> list[tuple[str, object]]:
@@ -185,6 +185,9 @@ LEVEL_SENTENCES = {
     "red": _("Ruim onder het doel: bij dit tempo {projected} ({pct}). Bijsturen is nodig."),
     "amber": _("Onder het doel: bij dit tempo {projected} ({pct}). Houd de regeling in de gaten."),
     "green": _("Op koers: bij dit tempo {projected} ({pct})."),
+    "no_data": _(
+        "Geen gegevens: er is geen enkele aanvraag in de openstellingen die open zijn of waren; geen oordeel."
+    ),
 }
 
 
@@ -236,5 +239,5 @@ def portfolio_summary(report: dict) -> list[dict]:
                 "sentence": sentence,
             }
         )
-    order = {"red": 0, "amber": 1, "green": 2, None: 3}
-    return sorted(rows, key=lambda row: (order.get(row["level"], 3), row["name"]))
+    order = {"red": 0, "amber": 1, "green": 2, "no_data": 3, None: 4}
+    return sorted(rows, key=lambda row: (order.get(row["level"], 4), row["name"]))

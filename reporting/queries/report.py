@@ -100,6 +100,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         if cat == "granted":
             units_granted += row["units"]
             target["units"] += row["units"]
+            target["granted_amount"] = target.get("granted_amount", Decimal("0")) + row["amount"]
         if cat in (OPEN, "granted"):
             target["pace_units"] = target.get("pace_units", 0) + row["units"]
             target["pace_amount"] = target.get("pace_amount", Decimal("0")) + row["amount"]

@@ -33,7 +33,8 @@ def test_the_portfolio_counts_trajecten_and_samenwerkingsverbanden_apart(client,
     # pillar 2 holds trajecten (Omscholing), projecten (SLIM, MKB!dee) and aanvragers: each its own total
     pillar = next(g for name, g in report["groups"]["by_pillar"].items() if name.startswith("2."))
     assert pillar["units"]["granted"] is None and {"traject", "project"} <= set(pillar["units"]["by_kind"])
-    assert pillar["early_warning"]["projected_units"] is None  # the warning weighs the money instead
+    # only the trajecten have data: the warning counts them alone (schemes without data add no other kind)
+    assert pillar["early_warning"]["projected_units"] == 99
     # one scheme has one kind: its figures stand as before, with their kind
     scheme = report["groups"]["by_scheme"]["omscholing"]["units"]
     assert scheme["unit"] == "traject" and scheme["granted"] == 99 and scheme["target"] == 19000
@@ -52,3 +53,36 @@ def test_the_portfolio_counts_trajecten_and_samenwerkingsverbanden_apart(client,
     assert rows["units.by_kind.traject.granted"] == ("eenheden (traject) verleend", "99")
     assert rows["units.by_kind.samenwerkingsverband.target"] == ("eenheden (samenwerkingsverband) doel", "15")
     assert rows["units.granted"] == ("eenheden verleend", "")
+
+
+def test_mkbidee_without_data_shows_geen_gegevens_and_a_closed_opening_is_judged_on_its_result(client, replayed):
+    # MKB!dee closed in 2021 and went up in SLIM: no application was ever loaded. No data is no alarm.
+    mkbidee = kpi_report("scheme", "mkbidee")["early_warning"]
+    assert mkbidee["level"] == "no_data" and mkbidee["projected_pct"] is None
+    assert {o["level"] for o in mkbidee["openings"]} == {"no_data"}
+
+    # omscholing-2021 closed on 1 December 2021; on 15 December some applications were still undecided.
+    december = kpi_report("opening", "omscholing-2021", "2021-12-15")
+    early = december["early_warning"]
+    assert december["applications"]["open"] > 0
+    assert early["openings"][0]["basis"] == "result"
+    assert early["projected_units"] == december["units"]["granted"]  # what was granted, not granted + still open
+    # while it was open it was a projection of its pace
+    assert (
+        kpi_report("opening", "omscholing-2021", "2021-09-15")["early_warning"]["openings"][0]["basis"] == "projection"
+    )
+
+    # the scheme today: the 2021 opening on its result (99 of 9.000: red), the 2022 opening has no data
+    scheme = kpi_report("scheme", "omscholing")["early_warning"]
+    levels = {o["opening"]: (o["basis"], o["level"]) for o in scheme["openings"]}
+    assert levels == {"omscholing-2021": ("result", "red"), "omscholing-2022": (None, "no_data")}
+    assert scheme["level"] == "red" and scheme["projected_units"] == 99
+
+    client.force_login(make_user("beheer", Role.ADMINISTRATOR))
+    html = client.get(reverse("reporting:dashboard")).content.decode()
+    summary = html[html.index('id="samenvatting"') : html.index('class="os-toc"')]
+    mkb = summary[summary.index("MKB!dee") :]
+    assert 'os-level--no_data">geen gegevens</span>' in mkb[:300]
+    assert "Geen gegevens:" in mkb
+    html = client.get(reverse("reporting:scheme", args=["mkbidee"])).content.decode()
+    assert 'os-warning os-warning--no_data">' in html and "<strong>Geen gegevens</strong>" in html
