@@ -111,6 +111,8 @@ def report_as_text(report: dict) -> str:
         )
     if report.get("rejected_by_reason"):
         lines.append("afwijzingen per reden: " + _pairs(report["rejected_by_reason"]))
+    if report.get("excluded_openings"):
+        lines.append("niet meegeteld (demo): " + ", ".join(o["code"] for o in report["excluded_openings"]))
     return "\n".join(lines)
 
 

@@ -150,6 +150,9 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
             dimension: {key: _applications_block(value) for key, value in sorted(values.items())}
             for dimension, values in breakdowns.items()
         },
+        "excluded_openings": [
+            {"code": o.code, "name": o.name, "scheme": o.scheme.code, "reason": "demo"} for o in scope.excluded
+        ],
         "openings": [
             _opening_block(o, per_opening.get(o.pk), ledger.get(o.pk, {}), ceilings.get(o.pk), end) for o in openings
         ],

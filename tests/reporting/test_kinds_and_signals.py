@@ -7,11 +7,14 @@ import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
+import tests.factories as f
 from applications.models import Role
 from demo import replay
 from reporting.queries import kpi_report
+from schemes.models import Scheme
 
 from .story import make_user
 
@@ -86,3 +89,24 @@ def test_mkbidee_without_data_shows_geen_gegevens_and_a_closed_opening_is_judged
     assert "Geen gegevens:" in mkb
     html = client.get(reverse("reporting:scheme", args=["mkbidee"])).content.decode()
     assert 'os-warning os-warning--no_data">' in html and "<strong>Geen gegevens</strong>" in html
+
+
+def test_the_reports_name_the_demo_openings_they_leave_out(client, catalogue, capsys):
+    omscholing = Scheme.objects.get(code="omscholing")
+    f.OpeningFactory(scheme=omscholing, code="omscholing-demo", name="Omscholing (demo)", is_demo=True)
+
+    scheme = kpi_report("scheme", "omscholing")
+    assert "omscholing-demo" not in [o["code"] for o in scheme["openings"]]
+    assert scheme["excluded_openings"] == [
+        {"code": "omscholing-demo", "name": "Omscholing (demo)", "scheme": "omscholing", "reason": "demo"}
+    ]
+    assert [o["code"] for o in kpi_report("portfolio", "all")["excluded_openings"]] == ["omscholing-demo"]
+    assert kpi_report("opening", "omscholing-demo")["excluded_openings"] == []  # its own report counts it
+
+    client.force_login(make_user("beheer", Role.ADMINISTRATOR))
+    link = f'<a class="rvo-link" href="{reverse("reporting:opening", args=["omscholing-demo"])}">Omscholing (demo)</a>'
+    for url in (reverse("reporting:dashboard"), reverse("reporting:scheme", args=["omscholing"])):
+        html = client.get(url).content.decode()
+        assert "Niet meegeteld, want demo-openstellingen:" in html and link in html
+    call_command("kpi_report", "omscholing", "--scope", "scheme", "--format", "table")
+    assert "niet meegeteld (demo): omscholing-demo" in capsys.readouterr().out
