@@ -51,7 +51,7 @@ LABELS = {
     "early_warning.projected_pct": "verwacht bereik (%)",
     "early_warning.level": "vroegsignaal",
 }
-LEVELS = {"red": _("rood"), "amber": _("oranje"), "green": _("groen"), None: "—"}
+LEVELS = {"red": _("rood"), "amber": _("oranje"), "green": _("groen"), "no_data": _("geen gegevens"), None: "—"}
 
 
 def flatten(value, prefix: str = "") -> list[tuple[str, object]]:
@@ -73,8 +73,19 @@ def figure_rows(report: dict) -> list[tuple[str, str, object]]:
     flat = flatten(report)
     labelled = [(k, LABELS[k], v) for k, v in flat if k in LABELS]
     labelled.sort(key=lambda row: list(LABELS).index(row[0]))
-    rest = [(k, "", v) for k, v in flat if k not in LABELS]
-    return labelled + rest
+    # units per kind (traject, samenwerkingsverband …): labelled with their kind, never added up
+    kinds = [(k, _kind_label(k), v) for k, v in flat if k.startswith("units.by_kind.")]
+    rest = [(k, "", v) for k, v in flat if k not in LABELS and not k.startswith("units.by_kind.")]
+    return labelled + kinds + rest
+
+
+KIND_FIGURES = {"granted": "verleend", "target": "doel", "uptake_pct": "bereik van het doel (%)"}
+
+
+def _kind_label(key: str) -> str:
+    """``units.by_kind.traject.granted`` → "eenheden (traject) verleend"."""
+    kind, figure = key.removeprefix("units.by_kind.").rsplit(".", 1)
+    return f"eenheden ({kind}) {KIND_FIGURES.get(figure, figure)}"
 
 
 def _text(value) -> str:
@@ -100,6 +111,8 @@ def report_as_text(report: dict) -> str:
         )
     if report.get("rejected_by_reason"):
         lines.append("afwijzingen per reden: " + _pairs(report["rejected_by_reason"]))
+    if report.get("excluded_openings"):
+        lines.append("niet meegeteld (demo): " + ", ".join(o["code"] for o in report["excluded_openings"]))
     return "\n".join(lines)
 
 
@@ -174,6 +187,9 @@ LEVEL_SENTENCES = {
     "red": _("Ruim onder het doel: bij dit tempo {projected} ({pct}). Bijsturen is nodig."),
     "amber": _("Onder het doel: bij dit tempo {projected} ({pct}). Houd de regeling in de gaten."),
     "green": _("Op koers: bij dit tempo {projected} ({pct})."),
+    "no_data": _(
+        "Geen gegevens: er is geen enkele aanvraag in de openstellingen die open zijn of waren; geen oordeel."
+    ),
 }
 
 
@@ -213,6 +229,7 @@ def portfolio_summary(report: dict) -> list[dict]:
                 "name": group["name"],
                 "submitted": group["applications"]["submitted"],
                 "granted": group["applications"]["granted"],
+                "unit": units["unit"],
                 "units_granted": units["granted"],
                 "units_target": units["target"],
                 "units_pct": units["uptake_pct"],
@@ -224,5 +241,5 @@ def portfolio_summary(report: dict) -> list[dict]:
                 "sentence": sentence,
             }
         )
-    order = {"red": 0, "amber": 1, "green": 2, None: 3}
-    return sorted(rows, key=lambda row: (order.get(row["level"], 3), row["name"]))
+    order = {"red": 0, "amber": 1, "green": 2, "no_data": 3, None: 4}
+    return sorted(rows, key=lambda row: (order.get(row["level"], 4), row["name"]))

@@ -9,6 +9,7 @@ from schemes.models import Opening, Scheme
 
 from .base import money, pct
 from .scope import Scope
+from .units import unit_kind
 
 
 def opening_target(opening: Opening) -> int | None:
@@ -35,13 +36,19 @@ def warning_level(projected_pct: float | None, scheme: Scheme) -> str | None:
 LEVEL_ORDER = {"red": 0, "amber": 1, "green": 2}
 
 
-def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
-    """Linear projection to the close of each opening that has opened: pace so far ÷ elapsed share.
+NO_DATA = "no_data"
 
-    The pace counts the units and amounts of applications submitted and not
-    dropped (open or granted). The level compares the projected units with the
-    target (the projected amount with the ceiling when there is no target)
-    against the scheme's amber and red thresholds.
+
+def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
+    """Per opening that has opened: the expected outcome at its close against its target.
+
+    An open opening is judged on a linear projection: the pace so far (units
+    and amounts of applications submitted and not dropped: open or granted) ÷
+    the elapsed share. A closed opening is judged on its result: the units and
+    amounts granted. An opening without a single application has no data
+    (``no_data``: "geen gegevens"), never red at 0 %. The level compares the
+    expected units with the target (the expected amount with the ceiling when
+    there is no target) against the scheme's amber and red thresholds.
     """
     projected_units = Decimal("0")
     projected_amount = Decimal("0")
@@ -49,14 +56,30 @@ def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
     levels = []
     per_unit_target = True
     details = []
+    kinds = set()
     for opening in openings:
         fraction = elapsed_fraction(opening, end)
         if fraction <= 0:
             continue
         started = True
         figures = per_opening.get(opening.pk, {})
-        units = Decimal(figures.get("pace_units", 0)) / Decimal(str(fraction))
-        amount = figures.get("pace_amount", Decimal("0")) / Decimal(str(fraction))
+        detail = {"opening": opening.code, "elapsed_pct": round(fraction * 100, 2)}
+        if not sum(figures.get("counts", {}).values()):
+            details.append(
+                {**detail, "basis": None, "projected_units": None, "projected_amount": None}
+                | {"projected_pct": None, "level": NO_DATA}
+            )
+            continue
+        if fraction >= 1:  # closed: its result, not a projection of its pace
+            basis = "result"
+            units = Decimal(figures.get("units", 0))
+            amount = figures.get("granted_amount", Decimal("0"))
+        else:
+            basis = "projection"
+            units = Decimal(figures.get("pace_units", 0)) / Decimal(str(fraction))
+            amount = figures.get("pace_amount", Decimal("0")) / Decimal(str(fraction))
+        scheme = schemes_by_id[opening.scheme_id]
+        kinds.add(unit_kind(scheme))
         projected_units += units
         projected_amount += amount
         target = opening_target(opening)
@@ -64,15 +87,14 @@ def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
             per_unit_target = False
         target_total += target or 0
         ceiling_total += ceilings.get(opening.pk, Decimal("0"))
-        scheme = schemes_by_id[opening.scheme_id]
         level_pct = pct(units, target) if target else pct(amount, ceilings.get(opening.pk))
         level = warning_level(level_pct, scheme)
         if level:
             levels.append(level)
         details.append(
             {
-                "opening": opening.code,
-                "elapsed_pct": round(fraction * 100, 2),
+                **detail,
+                "basis": basis,
                 "projected_units": int(units.to_integral_value(ROUND_HALF_UP)),
                 "projected_amount": money(amount),
                 "projected_pct": level_pct,
@@ -81,15 +103,25 @@ def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
         )
     if not started:
         return {"projected_units": None, "projected_amount": None, "level": None, "openings": []}
-    if len(details) == 1:
-        level, level_pct = details[0]["level"], details[0]["projected_pct"]
+    judged = [d for d in details if d["level"] != NO_DATA]
+    if not judged:
+        return {
+            "projected_units": None,
+            "projected_amount": None,
+            "projected_pct": None,
+            "level": NO_DATA,
+            "openings": details,
+        }
+    if len(judged) == 1:
+        level, level_pct = judged[0]["level"], judged[0]["projected_pct"]
     else:
-        base = pct(projected_units, target_total) if per_unit_target and target_total else None
+        # units of unlike kinds are not added: then the money decides
+        base = pct(projected_units, target_total) if per_unit_target and target_total and len(kinds) == 1 else None
         level_pct = base if base is not None else pct(projected_amount, ceiling_total)
         scheme_levels = {warning_level(level_pct, s) for s in schemes_by_id.values()} - {None}
         level = min(scheme_levels | set(levels), key=LEVEL_ORDER.get) if (scheme_levels or levels) else None
     return {
-        "projected_units": int(projected_units.to_integral_value(ROUND_HALF_UP)),
+        "projected_units": int(projected_units.to_integral_value(ROUND_HALF_UP)) if len(kinds) == 1 else None,
         "projected_amount": money(projected_amount),
         "projected_pct": level_pct,
         "level": level,

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from schemes.models import Scheme
 
-from .base import pct
 from .budget import _budget_block, _sum_ledgers
 from .early_warning import _early_warning
 from .funnel import _applications_block, _empty_counts
 from .scope import Scope
+from .units import kind_totals, units_block
 
 PILLARS = {
     1: "instroom bèta-technisch onderwijs",
@@ -30,18 +30,15 @@ def _portfolio_groups(scope: Scope, per_opening, ledger, ceilings, end) -> dict:
         ids = {s.pk for s in schemes}
         openings = [o for o in scope.openings if o.scheme_id in ids]
         counts = _empty_counts()
-        units = 0
         for o in openings:
             for key, value in per_opening.get(o.pk, {"counts": {}})["counts"].items():
                 counts[key] += value
-            units += per_opening.get(o.pk, {}).get("units", 0)
-        target = sum(s.target_units or 0 for s in schemes) or None
         ceiling = sum((ceilings.get(o.pk, Decimal("0")) for o in openings), Decimal("0"))
         warning = _early_warning(openings, per_opening, ceilings, end, {s.pk: s for s in schemes})
         return {
             "schemes": [s.code for s in schemes],
             "applications": _applications_block(counts),
-            "units": {"granted": units, "target": target, "uptake_pct": pct(units, target)},
+            "units": units_block(kind_totals(schemes, openings, per_opening)),
             "budget": _budget_block(_sum_ledgers(ledger.get(o.pk, {}) for o in openings), ceiling),
             "early_warning": {k: warning[k] for k in ("projected_units", "projected_amount", "level")},
         }

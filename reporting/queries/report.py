@@ -35,6 +35,7 @@ from .today import (
     _units_now,
     current_states,
 )
+from .units import kind_block, kind_totals, unit_kind, units_block
 
 
 def kpi_report(scope: str, code: str, as_of=None, *, schemes=None) -> dict:
@@ -99,6 +100,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         if cat == "granted":
             units_granted += row["units"]
             target["units"] += row["units"]
+            target["granted_amount"] = target.get("granted_amount", Decimal("0")) + row["amount"]
         if cat in (OPEN, "granted"):
             target["pace_units"] = target.get("pace_units", 0) + row["units"]
             target["pace_amount"] = target.get("pace_amount", Decimal("0")) + row["amount"]
@@ -117,7 +119,10 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
 
     total_ledger = _sum_ledgers(ledger.values())
     ceiling = sum(ceilings.values(), Decimal("0"))
-    target = _target(scope)
+    if scope.kind == "portfolio":
+        by_kind = kind_totals(scope.schemes, openings, per_opening)
+    else:
+        by_kind = {unit_kind(scope.scheme): kind_block(units_granted, _target(scope))}
     applications = _applications_block(counts)
     decision_terms = sorted({s.decision_term_weeks for s in schemes_by_id.values()})
     report = {
@@ -126,13 +131,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         "name": scope.name,
         "as_of": day.isoformat(),
         "applications": applications,
-        "units": {
-            "granted": units_granted,
-            "target": target,
-            "uptake_pct": pct(units_granted, target),
-            "capacity": sum(o.capacity_units or 0 for o in openings) or None,
-            "capacity_pct": pct(units_granted, sum(o.capacity_units or 0 for o in openings)),
-        },
+        "units": units_block(by_kind, units_granted, sum(o.capacity_units or 0 for o in openings)),
         "budget": _budget_block(total_ledger, ceiling),
         "organisations": {"granted": orgs_granted, "by_sector": orgs_by_sector},
         "units_by_occupation_sector": by_occupation,
@@ -151,6 +150,9 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
             dimension: {key: _applications_block(value) for key, value in sorted(values.items())}
             for dimension, values in breakdowns.items()
         },
+        "excluded_openings": [
+            {"code": o.code, "name": o.name, "scheme": o.scheme.code, "reason": "demo"} for o in scope.excluded
+        ],
         "openings": [
             _opening_block(o, per_opening.get(o.pk), ledger.get(o.pk, {}), ceilings.get(o.pk), end) for o in openings
         ],
@@ -174,7 +176,12 @@ def _opening_block(opening: Opening, figures, ledger, ceiling, end) -> dict:
         "closes_at": opening.closes_at.isoformat(),
         "elapsed_pct": round(elapsed_fraction(opening, end) * 100, 2),
         "applications": _applications_block(figures["counts"]),
-        "units": {"granted": figures["units"], "target": target, "uptake_pct": pct(figures["units"], target)},
+        "units": {
+            "unit": unit_kind(opening.scheme),
+            "granted": figures["units"],
+            "target": target,
+            "uptake_pct": pct(figures["units"], target),
+        },
         "budget": _budget_block(ledger, ceiling or Decimal("0")),
         "overdue": figures.get("overdue", 0),
     }
