@@ -104,7 +104,7 @@ def test_workspace_report_and_model_names_have_english():
                         "x": {
                             "name": "X",
                             "applications": {"submitted": 0, "granted": 0},
-                            "units": {"granted": 0, "target": 0, "uptake_pct": None},
+                            "units": {"unit": "traject", "granted": 0, "target": 0, "uptake_pct": None},
                             "budget": {"committed": 0, "ceiling": 0, "uptake_pct": None},
                             "early_warning": {"level": None},
                         }
