@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.template import Context, Template
 from django.utils.translation import gettext, override
 
 from applications.models import Application
@@ -193,3 +194,26 @@ def test_the_committed_mo_is_compiled_from_the_current_po(folder):
                 assert compiled.get((key, index)) == translation, entry["msgid"]
         else:
             assert compiled.get(key) == entry["msgstr"][0], entry["msgid"]
+
+
+# --- numbers that are keys, not amounts ---------------------------------------------------------------------
+
+PK_IN_TEMPLATE = re.compile(r"\{\{\s*[\w.]+\.(?:pk|id)\s*\}\}")
+
+
+def test_no_template_writes_a_key_through_the_dutch_number_format():
+    """With USE_THOUSAND_SEPARATOR, ``{{ app.pk }}`` renders 1333 as "1.333": a checkbox's value, an anchor or a
+    delete button would point at nothing once there are a thousand rows. Keys go out as plain digits."""
+    offending = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if PK_IN_TEMPLATE.search(line)
+    ]
+    assert offending == []
+
+
+def test_a_key_of_four_digits_stays_four_digits_in_dutch():
+    with override("nl"):
+        page = Template('{{ app.pk|stringformat:"d" }} {{ app.pk }}').render(Context({"app": {"pk": 1333}}))
+    assert page == "1333 1.333"  # the second is what a bare key would have said
