@@ -106,8 +106,6 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
     elif method == "lottery":
         # complete applications first, then those still waiting for a supplement; each group in the drawn order
         ordered = sorted(apps, key=lambda a: (_incomplete(a), lottery_key(seed, a.reference)))
-        for app in ordered:
-            app._incomplete = _incomplete(app)
     elif method == "tender":
         scores = _scores(apps)
         minimum = opening.min_score
@@ -128,12 +126,13 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
         raise Conflict(_("Onbekende verdeelmethode '%(method)s'.") % {"method": method})
 
     if method == "pro_rata":
-        return _pro_rata(ordered, available, opening.scheme.min_amount, seed)
+        return _pro_rata(ordered, available, opening.published_rules.min_amount, seed)
 
     remaining = available
     # fcfs and lottery keep their order strictly: after the first that does not fit, nobody later is granted
     # (a later, smaller application does not leapfrog it); a tender goes down its ranking as far as money reaches.
     strict = method in ("fcfs", "lottery")
+    reached = False
     for position, app in enumerate(ordered, start=1):
         amount = app.amount_requested or Decimal("0")
         if getattr(app, "_below_min", False):
@@ -141,15 +140,14 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
             continue
         extra = {
             "score": getattr(app, "_score", None),
-            "incomplete": True if getattr(app, "_incomplete", False) else None,
+            "incomplete": (method == "lottery" and _incomplete(app)) or None,
         }
-        if amount <= remaining and not (strict and remaining < 0):
+        if amount <= remaining and not reached:
             remaining -= amount
             rows.append(_row(app, position, seed, amount, "granted", **extra))
         else:
             rows.append(_row(app, position, seed, Decimal("0.00"), "out", **extra))
-            if strict:
-                remaining = Decimal("-1")  # the ceiling is reached for everyone after it
+            reached = strict  # strictly in order: the ceiling is reached for everyone after it
     return rows
 
 

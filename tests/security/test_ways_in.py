@@ -237,7 +237,9 @@ def test_an_expired_token_is_refused_and_says_so():
 @pytest.mark.parametrize("header", ["Token " + "a" * 64, "Token " + "é" * 10, "Token", "Token a b"])
 def test_a_made_up_token_is_a_401(header):
     f.api_token(f.employer(username="echt-token"))
-    assert APIClient().get("/api/v1/applications/", HTTP_AUTHORIZATION=header).status_code == 401
+    response = APIClient().get("/api/v1/applications/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    assert "results" not in response.json() and response.json()["detail"]  # a reason, and nobody's applications
 
 
 # --- throttles ---------------------------------------------------------------------------------------------------
