@@ -187,6 +187,7 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
                 % {"amount": euro(amount), "max": euro(result.amount)},
             )
         result.amount = amount
+    _check_allocated(application, result, asked=amount)
     if rules.shape == "per_unit" and rules.max_units_per_applicant is not None:
         _check_units_per_applicant(application, result)
     if rules.one_per_window and other_applications_in_window(application).exists():
@@ -208,6 +209,32 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
                 % {"total": euro(aid.total), "max": euro(DE_MINIMIS_LIMIT)},
             )
     return result
+
+
+def allocated_less(application) -> Decimal | None:
+    """What a run of the distribution gave the application when that is less than it asked: a pro rata share, or
+    the remainder the marginal application gets (Awb 4:25, tweede lid: "voor zover")."""
+    reserved = application.amount_reserved or Decimal("0.00")
+    if reserved <= 0:
+        return None
+    if application.opening.distribution == "pro_rata" or reserved < (application.amount_requested or reserved):
+        return reserved
+    return None
+
+
+def _check_allocated(application, result: Computation, *, asked: Decimal | None) -> None:
+    cap = allocated_less(application)
+    if cap is None or result.amount <= cap:
+        return
+    if asked is not None:
+        result.refuse(
+            "amount",
+            _("Het bedrag %(amount)s is hoger dan wat de verdeling deze aanvraag toekende (%(max)s).")
+            % {"amount": euro(asked), "max": euro(cap)},
+        )
+        return
+    result.amount = cap
+    result.steps.append(_("beperkt tot wat de verdeling deze aanvraag toekende: %(max)s") % {"max": euro(cap)})
 
 
 def _check_units_per_applicant(application, result: Computation) -> None:

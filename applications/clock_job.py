@@ -12,6 +12,9 @@ unique per day, kind and key, so a second run on the same day sends nothing.
 - a settlement request 13 weeks late is settled ex officio where the scheme says so,
   and small grants (below ``ex_officio_below``) are settled ex officio on the due date:
   the system proposes, a senior reviewer approves (four eyes);
+- first come, first served: a day on which the ceiling was crossed is drawn by lottery once
+  it has ended (``draws.draw_ended_days``); a closed window that is drawn after the close
+  has its seed committed (``seeds``);
 - unconditional tranches are released on their planned date (``tranches``), gated
   ones are put on the queue on their review date;
 - anything an event still owes (a letter, an e-mail) is delivered (``outbox.sweep``);
@@ -38,7 +41,7 @@ from schemes.models import Opening
 from . import audit, clocks, letters, outbox, reconcile, retention
 from .errors import ActionError
 from .models import Application, ClockRun, Role, SupplementRequest, Tranche, User
-from .services import perform, tranches
+from .services import draws, perform, seeds, tranches
 from .states import WAITING_FOR_US, State
 
 logger = logging.getLogger(__name__)
@@ -52,6 +55,8 @@ def run(today: datetime.date | None = None) -> dict:
     """Everything the clocks ask for on ``today`` (default: today in Amsterdam); returns counts."""
     today = today or clocks.local_date()
     counts = {"day": today.isoformat()}
+    counts["days_drawn"] = len(draws.draw_ended_days(today))
+    counts["seeds_committed"] = seeds.commit_closed_windows()
     counts["supplement_terms_expired"] = flag_expired_supplements(today)
     counts["digests_sent"] = send_digests(today)
     counts["settlement_reminders"] = remind_settlement_due(today)

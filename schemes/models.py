@@ -255,6 +255,15 @@ class Opening(models.Model):
     budget_ceiling = models.DecimalField(_("subsidieplafond"), **MONEY)
     distribution = models.CharField(_("verdeelmethode"), max_length=20, choices=Distribution.choices)
     min_score = models.DecimalField(_("minimale score (tender)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    partial_grant = models.BooleanField(
+        _("de aanvraag op de grens krijgt wat er over is"),
+        default=False,
+        help_text=_(
+            "Awb 4:25, tweede lid ('voor zover'): de eerste aanvraag die niet meer helemaal past, krijgt het bedrag "
+            "dat onder het plafond over is, als dat niet onder het minimumbedrag van de regeling ligt. Uit: de "
+            "volgorde blijft strikt en zij krijgt niets."
+        ),
+    )
     capacity_units = models.PositiveIntegerField(_("capaciteit (eenheden)"), null=True, blank=True)
     target_units = models.PositiveIntegerField(_("doel deze openstelling (eenheden)"), null=True, blank=True)
     decision_term_starts_on = models.DateField(

@@ -249,6 +249,16 @@ def senior(schemes, **kwargs) -> User:
     return staff(Role.SENIOR_REVIEWER, schemes, **kwargs)
 
 
+def run_allocation(opening, proposer: User, approver: User | None = None, *, advice: str = ""):
+    """An opening's distribution as the law wants it: proposed by one case worker (a tender with the committee's
+    advice), approved by a second; returns the run that counts."""
+    approver = approver or reviewer([opening.scheme])
+    if opening.distribution == "tender" and not advice:
+        advice = "De commissie adviseert de rangschikking op de gemiddelde score te volgen."
+    proposal = services.draws.propose(opening=opening, user=proposer, data={"advice": advice})
+    return services.draws.approve(proposal=proposal, user=approver)
+
+
 def mandate(principal, agent, schemes, *, valid_from=None, valid_until=None, revoked=False) -> Mandate:
     today = timezone.localdate()
     m = Mandate.objects.create(

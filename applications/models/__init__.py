@@ -25,6 +25,7 @@ from .casework import (
     DeMinimisAid,
     Document,
     InternalNote,
+    LotterySeed,
     Message,
     Objection,
     Payment,
@@ -60,6 +61,7 @@ from .records import (
 __all__ = [
     "STAFF_ROLES",
     "Allocation",
+    "LotterySeed",
     "Application",
     "Assessment",
     "AuditEvent",

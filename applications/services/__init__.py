@@ -10,7 +10,9 @@
 - ``casework``: conflict of interest, assessment, assignment, internal notes;
 - ``hearing``: the letter of intent and the applicant's reply (Awb 4:7-4:12);
 - ``messages``: the thread between staff and the applicant on an application;
-- ``allocation``: dividing an opening's ceiling (Awb 4:25-4:27);
+- ``allocation``: dividing an opening's ceiling (Awb 4:25-4:27): the order and who gets what;
+- ``draws``: runs of a distribution with four eyes, on a seed fixed before (``seeds``), previews on record, and the
+  first come, first served day drawn when it ends;
 - ``documents``: uploads judged on their content;
 - ``accounts``: users and mandates.
 
@@ -18,7 +20,20 @@ Importing the package registers every action's handler.
 """
 
 from ..errors import ActionError, Conflict, Forbidden, Invalid, Missing
-from . import allocation, casework, decisions, documents, hearing, intake, messages, money, terms, tranches
+from . import (
+    allocation,
+    casework,
+    decisions,
+    documents,
+    draws,
+    hearing,
+    intake,
+    messages,
+    money,
+    seeds,
+    terms,
+    tranches,
+)
 from .accounts import create_user, grant_mandate, issue_api_token, revoke_mandate, save_organisation
 from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
@@ -45,6 +60,7 @@ __all__ = [
     "decisions",
     "declare_conflict_of_interest",
     "documents",
+    "draws",
     "grant_mandate",
     "hearing",
     "messages",
@@ -57,6 +73,7 @@ __all__ = [
     "record_payment",
     "revoke_mandate",
     "save_organisation",
+    "seeds",
     "settlement_amount",
     "terms",
     "tranches",

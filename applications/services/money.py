@@ -84,6 +84,7 @@ def revoke(app: Application, ctx: Context, *, to: Decimal | None = None) -> None
     keep = to or Decimal("0.00")
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(opening, app, keep, note="wijziging" if keep else "intrekking", at=ctx.now)
+    queue.move_up(opening, at=ctx.now, besides=app)  # what came free: the next in line while open, else vrijval
     app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
     outstanding = app.amount_paid - app.amount_recovered - keep
     if outstanding > 0:
@@ -174,6 +175,7 @@ def settle(app: Application, amount: Decimal, ctx: Context) -> Decimal:
     """Fix the final amount: the commitment becomes it, and the difference with what was paid is paid or recovered."""
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(opening, app, amount, note="vaststelling", at=ctx.now)
+    queue.move_up(opening, at=ctx.now, besides=app)  # a lower vaststelling frees money: the next in line, or vrijval
     budget.book_settlement(opening, app, amount, note="vastgesteld", at=ctx.now)
     app.amount_settled = amount
     app.settled_at = ctx.now

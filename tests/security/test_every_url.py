@@ -20,7 +20,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from applications.models import Application, AuditEvent, BulkUpload, Document, Letter, Mandate, Message, Role
+from applications.models import (
+    Allocation,
+    Application,
+    AuditEvent,
+    BulkUpload,
+    Document,
+    Letter,
+    Mandate,
+    Message,
+    Role,
+)
 from reporting.models import ReportJob
 from tests import factories as f
 
@@ -84,6 +94,9 @@ HOW = {
     "api-application-messages": {"reference": "reference"},
     "letter-download": {"reference": "reference", "pk": "letter"},
     "api-opening-allocate": {"code": "opening"},
+    "api-opening-allocate-preview": {"code": "opening"},
+    "api-allocation-approve": {"code": "opening", "pk": "allocation"},
+    "api-allocation-return": {"code": "opening", "pk": "allocation"},
     "api-report": {"scope": "=scheme", "code": "scheme"},
     "portal:home": {},
     "portal:profile": {},
@@ -208,6 +221,9 @@ def world(db):
     bulk = BulkUpload.objects.create(
         uploaded_by=fund, opening=opening, file_name="b.csv", sha256="0" * 64, status="created"
     )
+    proposal = Allocation.objects.create(
+        opening=opening, method="fcfs", status="proposed", seed="s", run_by=own_reviewer
+    )
     manager = f.staff(Role.PROGRAM_MANAGER, [scheme], username="pm-van-s")
     job = ReportJob.objects.create(requested_by=manager, scope="scheme", code=scheme.code)
     outsiders = {
@@ -228,6 +244,7 @@ def world(db):
         "mandate": mandate.pk,
         "bulk": bulk.pk,
         "job": job.pk,
+        "allocation": proposal.pk,
     }
     secrets = [
         app.reference,
@@ -258,6 +275,7 @@ def snapshot(world) -> tuple:
         BulkUpload.objects.get(pk=world["bulk"].pk).status,
         Application.objects.count(),
         Message.objects.count(),
+        sorted(Allocation.objects.values_list("pk", "status")),
     )
 
 
