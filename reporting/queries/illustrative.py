@@ -64,3 +64,8 @@ def is_illustrative(key: str, block: dict | None) -> bool:
     return any(
         key == f or key.startswith(f + ".") or key.endswith("." + f) or f".{f}." in key for f in block["figures"]
     )
+
+
+def batch_is_illustrative(batch: str | None) -> bool:
+    """Whether an application's ``demo_batch`` is one that made up part of its data."""
+    return bool(batch) and batch in _BATCHES

@@ -56,10 +56,14 @@ def test_the_portfolio_counts_trajecten_and_samenwerkingsverbanden_apart(client,
     assert "Eenheden verleend (traject)" in html and "Eenheden verleend (samenwerkingsverband)" in html
 
     response = client.get(reverse("reporting:figures-export", args=["portfolio", "all", "csv"]))
-    rows = {key: (label, value) for key, label, value in csv.reader(io.StringIO(response.content.decode()))}
-    assert rows["units.by_kind.traject.granted"] == ("eenheden (traject) verleend", "99")
-    assert rows["units.by_kind.samenwerkingsverband.target"] == ("eenheden (samenwerkingsverband) doel", "15")
-    assert rows["units.granted"] == ("eenheden verleend", "")
+    text = response.content.decode("utf-8-sig")
+    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(text), delimiter=";")}
+    illustrative = "illustratief — niet uit de evaluatie"
+    assert rows["units.by_kind.traject.granted"] == ["eenheden (traject) verleend", "99", "", ""]
+    assert rows["units.by_kind.traject.completed"][:2] == ["eenheden (traject) afgerond", str(trajecten["completed"])]
+    assert rows["units.by_kind.traject.completed"][3] == illustrative  # the replay made up the course
+    assert rows["units.by_kind.samenwerkingsverband.target"][:2] == ["eenheden (samenwerkingsverband) doel", "15"]
+    assert rows["units.granted"][:2] == ["eenheden verleend", ""]
 
 
 def test_mkbidee_without_data_shows_geen_gegevens_and_a_closed_opening_is_judged_on_its_result(client, replayed):
