@@ -128,7 +128,7 @@ def uptake_chart(
     top = max(target or 0, highest)
     log = bool(target) and target > LOG_FROM * highest
     span = max(1, (axis_end - start).days)
-    width, height, left, right, bottom, ceiling = 640, 300, 64, 520, 260, 24
+    width, height, left, right, bottom, ceiling = 600, 300, 70, 588, 256, 30
 
     def x(day: datetime.date) -> float:
         return left + (right - left) * min(1.0, (day - start).days / span)
@@ -138,7 +138,7 @@ def uptake_chart(
             return bottom - (bottom - ceiling) * math.log10(max(1.0, value)) / math.log10(max(10, top))
         return bottom - (bottom - ceiling) * value / top
 
-    def polyline(values, colour, width_=2.5, dash=""):
+    def polyline(values, colour, width_=3.0, dash=""):
         points = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(days, values, strict=True))
         return f'<polyline fill="none" stroke="{colour}" stroke-width="{width_}" {dash} points="{points}"/>'
 
@@ -147,42 +147,56 @@ def uptake_chart(
     for tick in ticks:
         body.append(
             f'<line x1="{left}" y1="{y(tick):.1f}" x2="{right}" y2="{y(tick):.1f}" stroke="#e0e0e0"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="13" text-anchor="end">{escape(_number(tick))}</text>'
+            f'<text x="{left - 6}" y="{y(tick) + 5:.1f}" font-size="16" text-anchor="end">{escape(_number(tick))}</text>'
         )
     scale = _("logaritmische schaal") if log else _("lineaire schaal")
     body += [
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{GREY}"/>',
-        f'<text x="{left}" y="{bottom + 20}" font-size="13">{escape(datum(start))}</text>',
-        f'<text x="{right}" y="{bottom + 20}" font-size="13" text-anchor="end">{escape(datum(axis_end))}</text>',
-        f'<text x="{left}" y="{ceiling - 8}" font-size="13" fill="#555">{escape(_("eenheden, cumulatief"))} ({escape(scale)})</text>',
+        f'<text x="{left}" y="{bottom + 24}" font-size="16">{escape(datum(start))}</text>',
+        f'<text x="{right}" y="{bottom + 24}" font-size="16" text-anchor="end">{escape(datum(axis_end))}</text>',
+        f'<text x="{left}" y="{ceiling - 10}" font-size="16" fill="#444">{escape(_("eenheden, opgeteld"))} ({escape(scale)})</text>',
         f'<line x1="{x(close):.1f}" y1="{bottom}" x2="{x(close):.1f}" y2="{ceiling}" stroke="{GREY}" stroke-dasharray="2 3"/>'
-        f'<text x="{x(close) + 4:.1f}" y="{bottom - 6}" font-size="12" fill="#555">{escape(_("sluiting"))}</text>',
+        f'<text x="{x(close) - 4:.1f}" y="{bottom - 8}" font-size="15" fill="#444" text-anchor="end">{escape(_("sluiting"))}</text>',
     ]
-    labels = []
     if target:
         pace_days = [start + datetime.timedelta(days=i) for i in range((axis_end - start).days + 1)]
         points = " ".join(f"{x(d):.1f},{y(_pace(d, start, close, target)):.1f}" for d in pace_days)
         body.append(
-            f'<polyline fill="none" stroke="{GREY}" stroke-width="2" stroke-dasharray="7 5" points="{points}"/>'
+            f'<polyline fill="none" stroke="{GREY}" stroke-width="2.5" stroke-dasharray="8 5" points="{points}"/>'
         )
-        labels.append((y(target), GREY, f"{_('doel')} {_number(target)}"))
-    colours = {"submitted": ORANGE, "granted": BLUE, "completed": GREEN}
-    words = {"submitted": _("ingediend"), "granted": _("verleend"), "completed": _("afgerond")}
-    for name, values in lines.items():
-        body.append(polyline(values, colours[name], 3 if name == "granted" else 2.5))
-        share = f" ({_percent(values[-1], target)})" if target else ""
-        labels.append((y(values[-1]), colours[name], f"{words[name]} {_number(values[-1])}{share}"))
-    # the labels at the right end of their lines, pushed apart so they never overlap
-    labels.sort(key=lambda item: item[0])
-    placed: list[float] = []
-    for at, colour, text in labels:
-        at = max(at + 4, (placed[-1] + 16) if placed else ceiling)
-        placed.append(at)
         body.append(
-            f'<text x="{right + 6}" y="{at:.1f}" font-size="13" font-weight="bold" fill="{colour}">{escape(text)}</text>'
+            f'<text x="{right - 4}" y="{y(target) + 20:.1f}" font-size="16" font-weight="bold" fill="#555" '
+            f'text-anchor="end">{escape(_("doel"))} {escape(_number(target))}</text>'
         )
-    title = _("Bereik in de tijd: cumulatief ingediend, verleend en afgerond tegen het tempo naar het doel")
+    for name, values in lines.items():
+        body.append(polyline(values, COLOURS[name], 3.5 if name == "granted" else 3))
+    title = _("Bereik in de tijd: opgeteld ingediend, verleend en afgerond tegen het tempo naar het doel")
     return _svg(width, height, title, "".join(body))
+
+
+COLOURS = {"submitted": ORANGE, "granted": BLUE, "completed": GREEN, "pace": GREY}
+
+
+def uptake_legend(series: dict[str, dict[datetime.date, int]], as_of: datetime.date, target: int | None) -> list:
+    """The burn-up's legend, as text on the page (it stays readable on a phone): each line, its total, its share."""
+    words = {"submitted": _("ingediend"), "granted": _("verleend"), "completed": _("afgerond")}
+    rows = []
+    for name in ("submitted", "granted", "completed"):
+        total = sum(n for day, n in series.get(name, {}).items() if day <= as_of)
+        if name == "completed" and not total:
+            continue
+        rows.append(
+            {
+                "key": name,
+                "colour": COLOURS[name],
+                "label": words[name],
+                "total": total,
+                "pct": _percent(total, target) if target else None,
+            }
+        )
+    if target:
+        rows.append({"key": "pace", "colour": GREY, "label": _("tempo naar het doel"), "total": target, "pct": None})
+    return rows
 
 
 def _percent(part, whole) -> str:
@@ -249,6 +263,7 @@ def report_charts(report: dict, scope, end: datetime.datetime) -> dict[str, Safe
             report["units"]["target"] if per_unit else None,
         )
         charts["uptake"] = uptake_chart(*arguments)
+        charts["uptake_legend"] = uptake_legend(arguments[0], arguments[3], arguments[4])
         charts["uptake_rows"] = uptake_table(*arguments)
     if report.get("unit_funnel"):
         unit = report["unit_funnel"][0]["unit"]

@@ -285,3 +285,9 @@ def portfolio_summary(report: dict) -> list[dict]:
         )
     order = {"red": 0, "amber": 1, "green": 2, "no_data": 3, None: 4}
     return sorted(rows, key=lambda row: (order.get(row["level"], 4), row["name"]))
+
+
+def warning_on_result(warning: dict) -> bool:
+    """Whether the early warning judges only closed openings (their result), not a projection of a pace."""
+    judged = [o for o in warning.get("openings", []) if o.get("basis")]
+    return bool(judged) and all(o["basis"] == "result" for o in judged)

@@ -31,7 +31,7 @@ from .exports import (
 )
 from .models import ReportJob
 from .queries import ReportError, end_of_day, parse_as_of, resolve_scope
-from .tables import LEVELS, labelled_figures, portfolio_summary
+from .tables import LEVELS, labelled_figures, portfolio_summary, warning_on_result
 from .tasks import render_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,6 +69,7 @@ def _page(request, scope_kind: str, code: str):
         "summary": portfolio_summary(report) if report.get("groups") else [],
         "as_of_error": error,
         "level_label": LEVELS.get(report["early_warning"]["level"]),
+        "warning_on_result": warning_on_result(report["early_warning"]),
         "schemes": team_schemes(request.user),
         "jobs": ReportJob.objects.filter(requested_by=request.user, scope=scope.kind, code=scope.code)[:5],
     }
