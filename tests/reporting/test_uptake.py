@@ -7,13 +7,16 @@ the settlement (vaststelling): begun or not, completed or not.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
+from django.urls import reverse
 
 from applications import clocks
 from applications.errors import Invalid
-from applications.models import Unit
+from applications.models import Role, Unit
 from reporting.queries import build_report, end_of_day, kpi_report, resolve_scope
 from tests import factories as f
 
@@ -114,3 +117,35 @@ def test_a_bad_list_of_started_trajecten_is_refused_and_changes_nothing(team, st
     app.refresh_from_db()
     assert app.state == "granted" and not app.units.exclude(status=Unit.Status.PLANNED).exists()
     assert units_of(team)["reported"] == 0
+
+
+def test_the_api_the_scheme_page_and_the_export_show_the_trajecten_from_request_to_settlement(client, team):
+    app = granted_three(team)
+    first, second, _third = app.units.values_list("id", flat=True)
+    app = settle_request(app, team, completed=[first, second])
+    app = f.act(app, "propose_settlement", team["reviewer"])
+    f.act(app, "approve_settlement", team["senior"])
+    scheme = team["opening"].scheme
+    manager = f.staff(Role.PROGRAM_MANAGER, schemes=[scheme])
+    client.force_login(manager)
+
+    units = client.get(f"/api/v1/reports/scheme/{scheme.code}/").json()["units"]
+    assert (units["requested"], units["granted"], units["started"], units["completed"], units["settled"]) == (
+        3,
+        3,
+        2,
+        2,
+        2,
+    )
+
+    html = client.get(reverse("reporting:scheme", args=[scheme.code])).content.decode()
+    tiles = html[html.index('class="os-tiles"') : html.index("</ul>", html.index('class="os-tiles"'))]
+    assert "afgerond: 2 (2,00 % van het doel)" in tiles and "illustratief" not in tiles
+    funnel = html[html.index("Trechter van eenheden") :]
+    for label, count in (("aangevraagd", 3), ("verleend", 3), ("gestart", 2), ("afgerond", 2), ("vastgesteld", 2)):
+        assert f'<th scope="row">{label}</th><td>{count}</td>' in funnel, label
+
+    export = client.get(reverse("reporting:figures-export", args=["scheme", scheme.code, "csv"]))
+    rows = {row[0]: row for row in csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";")}
+    assert rows["units.started"][1:3] == ["eenheden gestart (gemeld bij de vaststelling)", "2"]
+    assert rows["units.realised_pct"][1:3] == ["afgerond van het doel (%)", "2,0"]
