@@ -55,3 +55,11 @@ def test_the_omscholing_dashboard_opens_with_its_tiles_and_a_burn_up_that_shows_
             page.locator("figure", has=chart).screenshot(path=str(Path(keep) / f"omscholing-{name}-burn-up.png"))
     page.add_script_tag(path=str(AXE))
     assert page.evaluate(RUN_AXE) == []
+
+    # the first opening on 15 September 2021, day 14 of its window: red at a glance
+    page.set_viewport_size(SIZES["1440"])
+    page.goto(f"{live_server.url}{reverse('reporting:opening', args=['omscholing-2021'])}?as_of=2021-09-15")
+    warning = page.locator(".os-tile").nth(2).inner_text()
+    assert "rood" in warning and "bij dit tempo" in warning
+    if keep:
+        page.screenshot(path=str(Path(keep) / "omscholing-2021-as-of-2021-09-15-1440.png"), full_page=True)
