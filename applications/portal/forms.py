@@ -322,8 +322,9 @@ class ActionForm(AccessibleForm):
 
 
 class UnitCompletionForm(AccessibleForm):
-    """One traject at settlement: completed or not, contract extended, certificate."""
+    """One traject at settlement: begun or not, completed or not, contract extended, certificate."""
 
+    started = forms.BooleanField(label=_("Begonnen"), required=False)  # a completed one began, ticked or not
     completed = forms.BooleanField(label=_("Afgerond"), required=False)
     contract_extended = forms.BooleanField(label=_("Contract met minstens 6 maanden verlengd"), required=False)
     certificate = forms.FileField(label=_("Certificaat of diploma"), required=False)

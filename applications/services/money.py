@@ -217,7 +217,7 @@ def _request_settlement(ctx: Context) -> None:
     rules = app.opening.published_rules
     report = inputs.text(ctx.data, "report")
     if rules.shape == "per_unit":
-        ctx.event_data = _units_completed(app, ctx.data.get("units_completed"))
+        ctx.event_data = _units_completed(app, ctx.data.get("units_completed"), ctx.data.get("units_started"))
     else:
         app.actual_costs = inputs.money(ctx.data, "actual_costs", required=rules.shape == "share_of_costs")
         ctx.event_data = {"actual_costs": app.actual_costs}
@@ -226,8 +226,13 @@ def _request_settlement(ctx: Context) -> None:
     app.settlement_decision_due = clocks.settlement_decision_due(ctx.today, term_weeks=rules.settlement_term_weeks)
 
 
-def _units_completed(app: Application, done) -> dict:
-    """Each traject completed (with its contract extended, by default) or cancelled."""
+def _units_completed(app: Application, done, started=None) -> dict:
+    """Each traject completed (with its contract extended, by default) or cancelled.
+
+    ``started`` (optional): the ids of the trajecten that began but were not
+    completed (drop-outs); a completed traject began. The reports count the
+    trajecten started, completed and settled from this event's data.
+    """
     if not isinstance(done, list):
         raise Invalid(
             _("Geef per traject aan of het is afgerond: 'units_completed' is een lijst met id's."),
@@ -251,11 +256,32 @@ def _units_completed(app: Application, done) -> dict:
             _("Deze trajecten horen niet bij deze aanvraag: %(ids)s.") % {"ids": unknown},
             {"units_completed": [_("Onbekende trajecten.")]},
         )
+    dropped_out = _units_started(started, known) - ids
     for unit in app.units.all():
         unit.status = Unit.Status.COMPLETED if unit.id in ids else Unit.Status.CANCELLED
         unit.contract_extended = unit.id in extended and unit.id in ids
         unit.save(update_fields=["status", "contract_extended"])
-    return {"units_completed": sorted(ids), "contract_extended": sorted(extended & ids)}
+    return {
+        "units_completed": sorted(ids),
+        "contract_extended": sorted(extended & ids),
+        "units_started": sorted(ids | dropped_out),
+    }
+
+
+def _units_started(started, known: set[int]) -> set[int]:
+    """The trajecten that began, as the recipient reports them: a list of ids of this application."""
+    if started in (None, ""):
+        return set()
+    message = _("'units_started' is een lijst met de id's van de trajecten die zijn begonnen.")
+    if not isinstance(started, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in started):
+        raise Invalid(message, {"units_started": [message]})
+    unknown = sorted(set(started) - known)
+    if unknown:
+        raise Invalid(
+            _("Deze trajecten horen niet bij deze aanvraag: %(ids)s.") % {"ids": unknown},
+            {"units_started": [_("Onbekende trajecten.")]},
+        )
+    return set(started)
 
 
 @transaction.atomic
