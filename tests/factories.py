@@ -146,6 +146,8 @@ def slim_scheme(**kwargs) -> Scheme:
         share_of_costs=True,
         one_per_window=True,
         de_minimis=True,
+        sme_only=True,
+        max_amount_by_sector={"landbouw": "20000.00"},
         intermediaries_allowed=True,
         advance_pct=Decimal("50"),
     )
@@ -198,6 +200,11 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     sector = "ict"
     province = "utrecht"
     iban = "NL91ABNA0417164300"
+    # the SME test's figures: a small enterprise (SLIM and MKB!dee are for SMEs only)
+    employees = Decimal("12.0")
+    annual_turnover = Decimal("1500000.00")
+    balance_sheet_total = Decimal("800000.00")
+    figures_year = 2025
     contact_name = "W. de Werkgever"
     contact_email = factory.LazyAttribute(lambda o: f"contact{o.kvk}@example.nl")
 

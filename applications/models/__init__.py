@@ -35,6 +35,7 @@ from .casework import (
 )
 from .organisations import (
     Channel,
+    EnterpriseLink,
     Mandate,
     Organisation,
     OrganisationEvent,
@@ -74,6 +75,7 @@ __all__ = [
     "DefaultNotice",
     "Decision",
     "Document",
+    "EnterpriseLink",
     "EquatedDay",
     "Finding",
     "InternalNote",

@@ -34,7 +34,15 @@ from . import (
     terms,
     tranches,
 )
-from .accounts import create_user, grant_mandate, issue_api_token, revoke_mandate, save_organisation
+from .accounts import (
+    add_enterprise_link,
+    create_user,
+    grant_mandate,
+    issue_api_token,
+    remove_enterprise_link,
+    revoke_mandate,
+    save_organisation,
+)
 from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
 from .drafts import create_draft, next_reference, organisation_for, update_draft
@@ -48,6 +56,7 @@ __all__ = [
     "Forbidden",
     "Invalid",
     "Missing",
+    "add_enterprise_link",
     "add_internal_note",
     "allocation",
     "assign",
@@ -71,6 +80,7 @@ __all__ = [
     "perform",
     "record_assessment",
     "record_payment",
+    "remove_enterprise_link",
     "revoke_mandate",
     "save_organisation",
     "seeds",

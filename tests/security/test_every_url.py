@@ -100,6 +100,7 @@ HOW = {
     "api-report": {"scope": "=scheme", "code": "scheme"},
     "portal:home": {},
     "portal:profile": {},
+    "portal:profile-link": {},
     "portal:start": {"code": "opening"},
     "portal:detail": {"reference": "reference"},
     "portal:step": {"reference": "reference", "step": "=aanvrager"},
@@ -161,6 +162,7 @@ HOW = {
 # Pages about the user's own work — their lists, their profile, starting their own application in a public
 # opening — that answer, and show the victim nothing.
 OWN_LISTS = {"api-application-list", "portal:home", "portal:profile", "portal:mandates", "portal:bulk", "portal:start"}
+OWN_LISTS |= {"portal:profile-link"}
 OWN_LISTS |= {"review:queue", "review:decisions", "reporting:dashboard", "start-page"}
 OWN_LISTS |= {name for name in HOW if name.startswith("two_factor:")}
 
