@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Role, Tranche
+from demo import seed as demo_seed
 from reporting.queries import kpi_report
-from schemes.models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
+from schemes.models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem, add_months
 from tests import factories as f
 from tests.factories import act
 
@@ -280,3 +281,35 @@ def test_techkwadraats_205_8_million_waits_for_the_programmes_2027_review_not_in
         "onvoorwaardelijk": ("awards", "145800000.00"),
         "voorwaardelijk": ("conditional", "205800000.00"),
     }
+
+
+def test_the_demo_brings_a_pps_and_a_techkwadraat_award_with_tranches_and_their_own_kpis(catalogue, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    today = timezone.localdate()
+    demo_seed.seed(today=today)
+    pps = kpi_report("opening", "ngf-pps-demo")
+    # the PPS granted today: its first tranche paid today, the next two counted from today, not from 2022/2024
+    assert pps["tranches"]["released"]["count"] == 1 and pps["tranches"]["planned"]["count"] == 2
+    app = Tranche.objects.filter(application__opening__code="ngf-pps-demo").first().application
+    assert [t.planned_date for t in app.tranches.order_by("number")] == [
+        today,
+        add_months(today, 24),
+        add_months(today, 48),
+    ]
+    assert {k["code"]: len(k["by_award"]) for k in pps["kpis"]} == {
+        "bedrijven": 1,
+        "extra-geld": 1,
+        "studenten": 1,
+        "werkenden": 1,
+    }
+    (gate,) = pps["programmes"][0]["gates"]
+    assert gate["releases_tranches"]["planned"]["count"] == 1  # the demo PPS's years 5-6 wait for the evaluation
+    techkwadraat = kpi_report("opening", "ngf-techkwadraat-demo")
+    assert techkwadraat["tranches"]["released"]["count"] == 1
+    (demo_kpi,) = techkwadraat["kpis"]
+    assert demo_kpi["code"] == "demo-leerlingen" and demo_kpi["by_award"][0]["value"] == "850.00"
+    # the demo's own KPI never shows in the real scheme's report, nor do its awards
+    real = kpi_report("scheme", "ngf-techkwadraat")
+    assert real["kpis"] == [] and real["tranches"]["released"]["count"] == 0
+    demo_seed.seed(today=today)  # a second run adds nothing
+    assert Tranche.objects.filter(application__opening__code="ngf-pps-demo").count() == 3
