@@ -137,7 +137,7 @@ def _plain(number: Decimal) -> str:
 def record_kpi_values(app: Application, tranche: Tranche, values: dict, on: datetime.date) -> None:
     """The values a gate decision rested on become this award's own measurements of the programme's KPIs."""
     kpis = {k.code: k for k in KPI.objects.filter(scheme=app.opening.scheme_id, code__in=list(values))}
-    period = _("beoordeling tranche %(number)s") % {"number": tranche.number}
+    period = f"beoordeling tranche {tranche.number}"  # data, in the catalogue's language: not the user's
     for code, value in values.items():
         kpi = kpis.get(code)
         try:  # written by ``kpi_values`` as a plain number ("1500000.5")
@@ -154,7 +154,7 @@ def record_kpi_values(app: Application, tranche: Tranche, values: dict, on: date
                 "measured_on": on,
                 "value": number,
                 "kind": kpi.kind,
-                "source": _("besluit over tranche %(number)s") % {"number": tranche.number},
+                "source": f"besluit over tranche {tranche.number}",
             },
         )
 
