@@ -125,6 +125,47 @@ def _kpis(schemes: list[Scheme], day: datetime.date, opening_ids: list[int] | No
     return result
 
 
+SCHEDULE_ROWS = 200
+
+
+def _tranche_schedule(opening_ids: list[int], day: datetime.date, end: datetime.datetime) -> list[dict]:
+    """Each award's tranches with their dates (counted from the award's start) and status on the date; at most
+    ``SCHEDULE_ROWS`` rows, the earliest awards first: for an opening or a programme, not the portfolio."""
+    granted_by_then = AuditEvent.objects.filter(
+        application_id=OuterRef("application_id"), to_state=State.GRANTED, at__lt=end
+    )
+    rows = (
+        Tranche.objects.filter(application__opening_id__in=opening_ids)
+        .filter(Exists(granted_by_then))
+        .select_related("application__organisation", "gate")
+        .order_by("application__reference", "number")[:SCHEDULE_ROWS]
+    )
+    schedule = []
+    for t in rows:
+        decided = t.decided_at is not None and t.decided_at < end
+        if decided and t.status in (Tranche.Status.RELEASED, Tranche.Status.WITHHELD):
+            status = t.status
+        elif t.gated and t.review_date and t.review_date <= day:
+            status = "due"
+        else:
+            status = "planned"
+        schedule.append(
+            {
+                "reference": t.application.reference,
+                "organisation": t.application.organisation.name if t.application.organisation_id else "",
+                "number": t.number,
+                "label": t.label,
+                "amount": money(t.amount),
+                "planned_date": t.planned_date.isoformat(),
+                "gated": t.gated,
+                "gate": t.gate.code if t.gate_id else None,
+                "review_date": t.review_date.isoformat() if t.review_date else None,
+                "status": str(status),
+            }
+        )
+    return schedule
+
+
 def _gate_tranches(opening_ids: list[int], end: datetime.datetime, day: datetime.date) -> dict:
     """Per gate: the tranches of awards granted by the date that wait for it, by status on the date."""
     granted_by_then = AuditEvent.objects.filter(

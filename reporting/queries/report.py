@@ -24,7 +24,7 @@ from .budget import _budget_block, _ceilings, _ledger, _ledger_now, _sum_ledgers
 from .early_warning import _early_warning, _target, elapsed_fraction, opening_target
 from .funnel import _applications_block, _empty_counts, _funnel, _hardship_grants
 from .portfolio import _portfolio_groups
-from .programmes import _kpis, _programmes, _tranches
+from .programmes import _kpis, _programmes, _tranche_schedule, _tranches
 from .scope import Scope, resolve_scope
 from .terms import _lead_times, _penalty_owed
 from .today import (
@@ -162,6 +162,8 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         demo = scope.kind == "opening" and any(o.is_demo for o in openings)
         report["programmes"] = _programmes(programmes, opening_ids, day, end)
         report["tranches"] = _tranches(scope.opening_ids, day, end)
+        if scope.kind != "portfolio":
+            report["tranche_schedule"] = _tranche_schedule(opening_ids, day, end)
         report["kpis"] = _kpis(programmes, day, opening_ids, demo=demo)
     if scope.kind == "portfolio":
         report["groups"] = _portfolio_groups(scope, per_opening, ledger, ceilings, end)

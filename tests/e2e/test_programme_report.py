@@ -54,6 +54,8 @@ def test_the_pps_report_shows_its_gate_budget_lines_and_kpis_without_the_100_per
     page.goto(live_server.url + reverse("reporting:opening", args=["ngf-pps-demo"]))
     tranches = page.get_by_role("table", name="Tranches van de toekenningen op de peildatum")
     assert "€ 4.000.000,00" in tranches.inner_text()
+    schedule = page.get_by_role("table", name="Tranches per toekenning, gedateerd vanaf de start van elke toekenning")
+    assert "Jaren 5-6" in schedule.inner_text() and "vrijgegeven" in schedule.inner_text()
     assert page.get_by_role("table", name="Betrokken bedrijven (extra per jaar) per toekenning (eigen metingen)")
     _shoot(page, "programme-report-ngf-pps-demo")
 

@@ -296,6 +296,12 @@ def test_the_demo_brings_a_pps_and_a_techkwadraat_award_with_tranches_and_their_
         add_months(today, 24),
         add_months(today, 48),
     ]
+    schedule = [(r["number"], r["planned_date"], r["status"], r["gate"]) for r in pps["tranche_schedule"]]
+    assert schedule == [
+        (1, today.isoformat(), "released", None),
+        (2, add_months(today, 24).isoformat(), "planned", None),
+        (3, add_months(today, 48).isoformat(), "planned", "evaluatie-2026"),
+    ]
     assert {k["code"]: len(k["by_award"]) for k in pps["kpis"]} == {
         "bedrijven": 1,
         "extra-geld": 1,
