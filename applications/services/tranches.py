@@ -72,16 +72,21 @@ def plan(app: Application, amount: Decimal, start: datetime.date | None = None) 
 NUMBER = re.compile(r"^\d+(,\d+)?$")
 
 
+def defined_kpis(app: Application) -> list[KPI]:
+    """The programme's KPIs a gate decision on this award may name; the demo's own never for a real award."""
+    defined = KPI.objects.filter(scheme=app.opening.scheme_id).order_by("code")
+    if not app.opening.is_demo:
+        defined = defined.filter(is_demo=False)
+    return list(defined)
+
+
 def kpi_values(app: Application, raw) -> dict[str, str]:
     """The KPI values a gate decision rests on: each the code of one of the programme's KPIs and a number.
 
     Refused with a message per KPI otherwise; an empty or free-form object says nothing about the gate. Numbers as
     written in the form (``1600`` or ``12,5``; no thousands separator, so 1.600 is never read as 1,6) or in JSON.
     """
-    defined = KPI.objects.filter(scheme=app.opening.scheme_id)
-    if not app.opening.is_demo:  # the demo's own KPIs never count for a real award
-        defined = defined.filter(is_demo=False)
-    kpis = {k.code: k for k in defined}
+    kpis = {k.code: k for k in defined_kpis(app)}
     if not kpis:
         message = _(
             "Deze regeling heeft geen KPI's vastgelegd; leg ze eerst vast in het beheer, dan rust het besluit erop."

@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from applications import services
@@ -134,3 +135,31 @@ def test_the_kpi_values_of_a_gate_decision_are_the_programmes_kpis_and_become_th
     }
     # the programme's own (catalogue) measurements are untouched
     assert KPIMeasurement.objects.filter(application=None, kpi__scheme__code="ngf-pps").count() == 7
+
+
+def test_the_reviewer_sees_which_kpis_a_gate_decision_names_and_a_posted_unknown_code_changes_nothing(
+    client, catalogue
+):
+    app, reviewer, _senior = pps_award(2023, month=9)
+    Tranche.objects.filter(application=app, number=3).update(review_date=timezone.localdate())
+    f.declare_no_conflict(app, reviewer)
+    client.force_login(reviewer)
+    url = reverse("review:case", args=[app.reference])
+    html = client.get(url).content.decode()
+    assert "KPI's van deze regeling" in html
+    assert "<code>bedrijven</code> (Betrokken bedrijven (extra per jaar), bedrijven)" in html
+    app.refresh_from_db()
+    response = client.post(
+        reverse("review:act", args=[app.reference]),
+        {
+            "action": "propose_tranche",
+            "version": app.version,
+            "tranche": "3",
+            "release": "1",
+            "kpi_values": "bereik=40",
+        },
+        follow=True,
+    )
+    assert "geen KPI van deze regeling" in response.content.decode()
+    assert not app.decisions.filter(kind="tranche_release").exists()
+    assert app.tranches.get(number=3).status == Tranche.Status.PLANNED
