@@ -13,10 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications import services
+from applications.criteria import TENDER_CRITERIA
 from applications.models import Application, Mandate, Organisation, Role, User
+from applications.services.tranches import release_due_tranches
 from identity.models import IdentityProvider, Purpose
 from schemes.loader import LoadReport, load_opening
-from schemes.models import Opening, Scheme, TranchePlanItem
+from schemes.models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
 
 from .documents import attach_required
 
@@ -51,6 +53,26 @@ SECOND_EMPLOYER = {
     "balance_sheet_total": Decimal("900000.00"),
     "figures_year": 2025,
 }
+PPS_LEAD = {
+    "kvk": "90000004",
+    "name": "Demo ROC Techniek (penvoerder PPS)",
+    "size_class": "large",
+    "sector": "onderwijs",
+    "province": "overijssel",
+    "iban": "NL44RABO0123456789",
+    "contact_name": "P. Penvoerder",
+    "contact_email": "penvoerder@demo.opensubsidie.example",
+}
+CONSORTIUM_LEAD = {
+    "kvk": "90000005",
+    "name": "Demo Leerecosysteem Techkwadraat",
+    "size_class": "sme",
+    "sector": "onderwijs",
+    "province": "noord-brabant",
+    "iban": "NL75ABNA0555555555",
+    "contact_name": "T. Techniek",
+    "contact_email": "techkwadraat@demo.opensubsidie.example",
+}
 INTERMEDIARY = {
     "kvk": "90000002",
     "name": "Opleidingsfonds Techniek (demo)",
@@ -65,6 +87,8 @@ USERS = [
     ("werkgever", Role.APPLICANT, EMPLOYER["kvk"], "Wendy", "de Werkgever"),
     ("werkgever2", Role.APPLICANT, SECOND_EMPLOYER["kvk"], "Sam", "Softwaremaker"),
     ("intermediair", Role.INTERMEDIARY, INTERMEDIARY["kvk"], "Ingrid", "Intermediair"),
+    ("penvoerder", Role.APPLICANT, PPS_LEAD["kvk"], "Pim", "Penvoerder"),
+    ("consortium", Role.APPLICANT, CONSORTIUM_LEAD["kvk"], "Toos", "Techniek"),
     ("behandelaar", Role.REVIEWER, None, "Bart", "Behandelaar"),
     ("senior", Role.SENIOR_REVIEWER, None, "Sanne", "Senior"),
     ("programmamanager", Role.PROGRAM_MANAGER, None, "Priya", "Programmamanager"),
@@ -134,24 +158,25 @@ def demo_openings(today: datetime.date) -> list[dict]:
             "budget_ceiling": "10000000.00",
             "distribution": "tender",
             "min_score": "6.00",
-            **common,
+            # A closed round, as Techkwadraat's first (closed 13 January 2025): a tender is ranked after the close,
+            # and nobody is granted before the ranking has been proposed and approved.
+            "opens_at": opens - datetime.timedelta(days=30),
+            "closes_at": datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(17, 0), tzinfo=tz),
+            "notes": "Demo-openstelling: een ronde die gisteren sloot, gerangschikt met het advies van de commissie.",
+            # A demo award in two parts from its start. The € 205,8 mln the 2027 KPI review decides on is the
+            # programme's (the scheme's budget lines), not a share of each consortium's award.
             "tranche_plan": [
-                {
-                    "number": 1,
-                    "label": "Onvoorwaardelijk deel",
-                    "amount": "4000000.00",
-                    "planned_date": (today + datetime.timedelta(days=75)).isoformat(),
-                },
-                {
-                    "number": 2,
-                    "label": "Voorwaardelijk deel, na KPI-beoordeling",
-                    "amount": "6000000.00",
-                    "planned_date": (today + datetime.timedelta(days=400)).isoformat(),
-                    "gated": True,
-                    "review_kind": "KPI-beoordeling",
-                    "review_date": (today + datetime.timedelta(days=365)).isoformat(),
-                },
+                {"number": 1, "label": "Eerste deel, bij de start", "amount": "4000000.00", "offset_months": 0},
+                {"number": 2, "label": "Tweede deel, na een jaar", "amount": "6000000.00", "offset_months": 12},
             ],
+        },
+        {
+            "scheme": "ngf-pps",
+            "code": "ngf-pps-demo",
+            "name": "Opschaling PPS (demo)",
+            "budget_ceiling": "24000000.00",
+            "distribution": "fcfs",
+            **common,
         },
     ]
 
@@ -197,6 +222,8 @@ def seed(today: datetime.date | None = None, base_url: str = "http://127.0.0.1:8
     employer = _organisation(EMPLOYER)
     second = _organisation(SECOND_EMPLOYER)
     intermediary = _organisation(INTERMEDIARY)
+    _organisation(PPS_LEAD)
+    _organisation(CONSORTIUM_LEAD)
     all_schemes = list(Scheme.objects.all())
     for username, role, kvk, first, last in USERS:
         user = User.objects.filter(username=username).first()
@@ -232,6 +259,7 @@ def seed(today: datetime.date | None = None, base_url: str = "http://127.0.0.1:8
             continue
         load_opening(scheme, data, report, demo=True)
     _demo_applications(report)
+    _demo_programmes(today, report)
     return report
 
 
@@ -306,6 +334,104 @@ def _demo_applications(report: LoadReport) -> None:
     for app in (draft, submitted, in_review, granted):
         Application.objects.filter(pk=app.pk).update(is_demo=True, demo_batch="demo")
     report.created.append("demo-aanvragen")
+
+
+# Demo KPIs of Techkwadraat: the sources name no KPIs for its 2027 review (001:L21-22), so the demo brings its
+# own (``is_demo``: only in a report of a demo opening, never in the scheme's).
+TECHKWADRAAT_DEMO_KPIS = [
+    {
+        "code": "demo-leerlingen",
+        "name": "Leerlingen met technologieonderwijs (demo)",
+        "definition": "Leerlingen in het funderend onderwijs die in het schooljaar technologieonderwijs volgen.",
+        "unit": "leerlingen",
+        "kind": KPI.Kind.TOTAL,
+        "baseline_year": 2024,
+        "baseline_value": Decimal("0"),
+        "target_year": 2031,
+        "target_value": Decimal("20000"),
+        "source": "demo",
+    },
+]
+
+
+def _grant(app: Application, lead: User, reviewer: User, senior: User) -> Application:
+    services.perform(app, "submit", lead)
+    services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
+    services.perform(app, "start_review", reviewer)
+    services.perform(app, "propose_grant", reviewer, {"note": "Voldoet aan alle voorwaarden (demo)."})
+    services.declare_conflict_of_interest(application=app, user=senior, conflict=False)
+    return services.perform(app, "approve_decision", senior)
+
+
+def _ranked_award(opening: Opening, lead: User, reviewer: User, senior: User) -> Application:
+    """A tender's award: submitted in the window, scored, ranked after the close with the committee's advice
+    (proposed by one case worker, approved by another), then granted under four eyes."""
+    during = opening.opens_at + datetime.timedelta(days=1)
+    app = services.create_draft(
+        user=lead,
+        opening=opening,
+        data={"truthfulness_declared": True, "requested_amount": "2500000.00"},
+        now=during,
+    )
+    attach_required(app, lead)
+    services.perform(app, "submit", lead, now=during)
+    services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
+    services.perform(app, "start_review", reviewer)
+    criteria = TENDER_CRITERIA[opening.published_rules.shape]
+    scores = {code: {"score": 8, "justification": "Sterk plan met breed draagvlak (demo)."} for code, _ in criteria}
+    services.record_assessment(application=app, user=reviewer, scores=scores)
+    advice = "De commissie adviseert de rangschikking op de gemiddelde score te volgen (demo)."
+    proposal = services.draws.propose(opening=opening, user=reviewer, data={"advice": advice})
+    services.draws.approve(proposal=proposal, user=senior)
+    services.perform(app, "propose_grant", reviewer, {"note": "Eerste in de rangschikking (demo)."})
+    services.declare_conflict_of_interest(application=app, user=senior, conflict=False)
+    return services.perform(app, "approve_decision", senior)
+
+
+def _demo_programmes(today: datetime.date, report: LoadReport) -> None:
+    """A PPS and a Techkwadraat award granted today, with their tranches and their own KPI measurements.
+
+    The PPS's tranches count from today (years 1-2 now, 3-4 in two years, 5-6 in four, after the 2026
+    evaluation); its first tranche is paid on the day. Shown in the demo openings' reports.
+    """
+    if Application.objects.filter(is_demo=True, demo_batch="demo-programma").exists():
+        return
+    behandelaar = User.objects.get(username="behandelaar")
+    senior = User.objects.get(username="senior")
+    pps_lead = User.objects.get(username="penvoerder")
+    tk_lead = User.objects.get(username="consortium")
+    pps = services.create_draft(
+        user=pps_lead,
+        opening=Opening.objects.get(code="ngf-pps-demo"),
+        data={"truthfulness_declared": True, "requested_amount": "12000000.00"},
+    )
+    attach_required(pps, pps_lead)
+    pps = _grant(pps, pps_lead, behandelaar, senior)
+    techkwadraat = _ranked_award(Opening.objects.get(code="ngf-techkwadraat-demo"), tk_lead, behandelaar, senior)
+    release_due_tranches(today)
+    Application.objects.filter(pk__in=[pps.pk, techkwadraat.pk]).update(is_demo=True, demo_batch="demo-programma")
+
+    # each partnership reports its own KPIs: the PPS's as extra on 2021, as the programme counts them
+    period = "demo: nulmeting bij de start"
+    for code, value in (("bedrijven", "35"), ("studenten", "120"), ("werkenden", "60"), ("extra-geld", "250000")):
+        kpi = KPI.objects.get(scheme=pps.opening.scheme, code=code)
+        KPIMeasurement.objects.get_or_create(
+            kpi=kpi,
+            application=pps,
+            period=period,
+            defaults={"measured_on": today, "value": Decimal(value), "kind": kpi.kind, "source": "demo"},
+        )
+    for values in TECHKWADRAAT_DEMO_KPIS:
+        kpi, _created = KPI.objects.get_or_create(
+            scheme=techkwadraat.opening.scheme, code=values["code"], defaults={**values, "is_demo": True}
+        )
+        KPIMeasurement.objects.get_or_create(
+            kpi=kpi,
+            application=techkwadraat,
+            period=period,
+            defaults={"measured_on": today, "value": Decimal("850"), "kind": kpi.kind, "source": "demo"},
+        )
+    report.created.append("demo-programma's (PPS en Techkwadraat)")
 
 
 def plan_items(opening: Opening):

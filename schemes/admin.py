@@ -22,7 +22,17 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .formatting import euro
-from .models import KPI, BudgetChange, KPIMeasurement, LedgerEntry, Opening, Scheme, TranchePlanItem
+from .models import (
+    KPI,
+    BudgetChange,
+    KPIMeasurement,
+    LedgerEntry,
+    Opening,
+    ProgrammeBudgetLine,
+    ProgrammeGate,
+    Scheme,
+    TranchePlanItem,
+)
 from .rules import AMOUNT_RULES, DOCUMENT_RULES, MONEY_FIELDS, RULE_FIELDS, TERM_RULES, WHO_RULES
 
 PERCENTAGE_MESSAGES = {
@@ -85,16 +95,56 @@ class TranchePlanItemInline(admin.TabularInline):
     fk_name = "scheme"
     formset = TranchePlanFormSet
     extra = 0
-    fields = ["number", "label", "amount", "planned_date", "gated", "review_kind", "review_date", "opening"]
+    fields = [
+        "number",
+        "label",
+        "amount",
+        "offset_months",
+        "planned_date",
+        "gated",
+        "gate",
+        "review_kind",
+        "review_date",
+        "assumption",
+        "opening",
+    ]
 
     def get_formset(self, request, obj=None, **kwargs):
         self._scheme = obj
         return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        scheme = getattr(self, "_scheme", None)
         if db_field.name == "opening":
-            scheme = getattr(self, "_scheme", None)
             kwargs["queryset"] = Opening.objects.filter(scheme=scheme) if scheme else Opening.objects.none()
+        if db_field.name == "gate":
+            kwargs["queryset"] = ProgrammeGate.objects.filter(scheme=scheme) if scheme else ProgrammeGate.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ProgrammeGateInline(admin.TabularInline):
+    """The programme's dated reviews: a tranche or budget line that names one waits for it."""
+
+    model = ProgrammeGate
+    extra = 0
+    fields = ["code", "label", "review_kind", "review_date", "criteria", "source"]
+
+
+class ProgrammeBudgetLineInline(admin.TabularInline):
+    """How the programme total is divided: awards, programme management, money held back until a gate."""
+
+    model = ProgrammeBudgetLine
+    extra = 0
+    fields = ["code", "label", "purpose", "amount", "gate", "assumption", "source"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._scheme = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "gate":
+            scheme = getattr(self, "_scheme", None)
+            kwargs["queryset"] = ProgrammeGate.objects.filter(scheme=scheme) if scheme else ProgrammeGate.objects.none()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -123,7 +173,18 @@ class KPIInline(admin.TabularInline):
     model = KPI
     extra = 0
     show_change_link = True
-    fields = ["code", "name", "unit", "baseline_year", "baseline_value", "target_year", "target_value", "source"]
+    fields = [
+        "code",
+        "name",
+        "unit",
+        "kind",
+        "baseline_year",
+        "baseline_value",
+        "target_year",
+        "target_value",
+        "source",
+        "is_demo",
+    ]
 
 
 @admin.register(Scheme)
@@ -132,7 +193,7 @@ class SchemeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "shape", "owner", "executing_agency", "opening_count", "is_demo"]
     list_filter = ["shape", "executing_agency", "is_demo"]
     search_fields = ["code", "name", "short_name"]
-    inlines = [OpeningInline, TranchePlanItemInline, KPIInline]
+    inlines = [OpeningInline, ProgrammeGateInline, ProgrammeBudgetLineInline, TranchePlanItemInline, KPIInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "short_name", "summary", "reference_prefix", "is_demo"]}),
         (
@@ -401,7 +462,18 @@ def _rule_value(name: str, value) -> str:
 
 @admin.register(TranchePlanItem)
 class TranchePlanItemAdmin(admin.ModelAdmin):
-    list_display = ["scheme", "opening", "number", "label", "tranche_amount", "planned_date", "gated", "review_date"]
+    list_display = [
+        "scheme",
+        "opening",
+        "number",
+        "label",
+        "tranche_amount",
+        "offset_months",
+        "planned_date",
+        "gated",
+        "gate",
+        "review_date",
+    ]
     list_filter = ["scheme", "gated"]
     list_select_related = ["scheme", "opening"]
 
@@ -413,12 +485,13 @@ class TranchePlanItemAdmin(admin.ModelAdmin):
 class KPIMeasurementInline(admin.TabularInline):
     model = KPIMeasurement
     extra = 1
-    fields = ["period", "measured_on", "value", "source"]
+    fields = ["period", "measured_on", "value", "kind", "measured_as", "application", "source"]
+    raw_id_fields = ["application"]
 
 
 @admin.register(KPI)
 class KPIAdmin(admin.ModelAdmin):
-    list_display = ["name", "scheme", "unit", "baseline_value", "target_value", "target_year"]
+    list_display = ["name", "scheme", "kind", "unit", "baseline_value", "target_value", "target_year", "is_demo"]
     list_filter = ["scheme"]
     list_select_related = ["scheme"]
     inlines = [KPIMeasurementInline]

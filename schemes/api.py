@@ -32,7 +32,7 @@ class SchemeList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return selectors.catalogue().prefetch_related("tranche_plan")
+        return selectors.catalogue().prefetch_related("tranche_plan__gate", "budget_lines")
 
 
 @extend_schema(summary="One scheme by code", responses={200: SchemeSerializer, **errors_for(404)})
@@ -45,7 +45,7 @@ class SchemeDetail(ByCodeMixin, generics.RetrieveAPIView):
         return _("Er is geen regeling met de code '%(code)s'.")
 
     def get_queryset(self):
-        return selectors.catalogue().prefetch_related("tranche_plan")
+        return selectors.catalogue().prefetch_related("tranche_plan__gate", "budget_lines")
 
 
 @extend_schema(
@@ -55,7 +55,7 @@ class SchemeDetail(ByCodeMixin, generics.RetrieveAPIView):
 class OpeningDetail(ByCodeMixin, generics.RetrieveAPIView):
     serializer_class = OpeningSerializer
     permission_classes = [permissions.AllowAny]
-    queryset = Opening.objects.select_related("scheme").prefetch_related("tranche_plan")
+    queryset = Opening.objects.select_related("scheme").prefetch_related("tranche_plan__gate")
 
     @property
     def not_found_message(self):

@@ -17,7 +17,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
-from .models import KPI, KPIMeasurement, Opening, Scheme, TranchePlanItem
+from .models import KPI, KPIMeasurement, Opening, ProgrammeBudgetLine, ProgrammeGate, Scheme, TranchePlanItem
 from .rules import Rules
 from .services import change_ceiling
 
@@ -102,6 +102,8 @@ def load_catalogue(entries: list[dict[str, Any]], *, demo: bool = False) -> Load
         openings = entry.pop("openings", [])
         tranche_plan = entry.pop("tranche_plan", [])
         kpis = entry.pop("kpis", [])
+        gates = entry.pop("gates", [])
+        budget_lines = entry.pop("budget_lines", [])
         code = entry["code"]
         values = {k: v for k, v in entry.items() if k in SCHEME_FIELDS and k != "code"}
         if demo:
@@ -119,6 +121,8 @@ def load_catalogue(entries: list[dict[str, Any]], *, demo: bool = False) -> Load
             report.changed.append(code)
         else:
             report.unchanged.append(code)
+        _load_gates(scheme, gates, report)
+        _load_budget_lines(scheme, budget_lines, report)
         _load_tranche_plan(scheme, None, tranche_plan, report)
         _load_kpis(scheme, kpis, report)
         for opening_data in openings:
@@ -167,19 +171,75 @@ def load_opening(scheme: Scheme, data: dict[str, Any], report: LoadReport, *, de
     return opening
 
 
+def _gate(scheme: Scheme, item: dict) -> None:
+    """``gate: evaluatie-2026`` in the file names a gate of the same scheme."""
+    if "gate" in item:
+        code = item.pop("gate")
+        item["gate_id"] = ProgrammeGate.objects.get(scheme=scheme, code=code).pk if code else None
+
+
+def _sync_ids(instance, values: dict, model) -> bool:
+    """``_sync`` that also sets a foreign key given as ``<name>_id``."""
+    ids = {k: v for k, v in values.items() if k.endswith("_id")}
+    changed = _sync(instance, {k: v for k, v in values.items() if k not in ids}, model)
+    for name, value in ids.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def _load_gates(scheme: Scheme, gates: list[dict], report: LoadReport) -> None:
+    for entry in gates:
+        entry = dict(entry)
+        code = entry.pop("code")
+        gate = ProgrammeGate.objects.filter(scheme=scheme, code=code).first()
+        label = f"{scheme.code}/gate-{code}"
+        if gate is None:
+            gate = ProgrammeGate(scheme=scheme, code=code)
+            _sync(gate, entry, ProgrammeGate)
+            gate.full_clean()
+            gate.save()
+            report.created.append(label)
+        elif _sync(gate, entry, ProgrammeGate):
+            gate.full_clean()
+            gate.save()
+            report.changed.append(label)
+
+
+def _load_budget_lines(scheme: Scheme, lines: list[dict], report: LoadReport) -> None:
+    for entry in lines:
+        entry = dict(entry)
+        code = entry.pop("code")
+        _gate(scheme, entry)
+        line = ProgrammeBudgetLine.objects.filter(scheme=scheme, code=code).first()
+        label = f"{scheme.code}/budget-{code}"
+        if line is None:
+            line = ProgrammeBudgetLine(scheme=scheme, code=code)
+            _sync_ids(line, entry, ProgrammeBudgetLine)
+            line.full_clean()
+            line.save()
+            report.created.append(label)
+        elif _sync_ids(line, entry, ProgrammeBudgetLine):
+            line.full_clean()
+            line.save()
+            report.changed.append(label)
+
+
 def _load_tranche_plan(scheme: Scheme, opening: Opening | None, items: list[dict], report: LoadReport) -> None:
     for item in items:
         item = dict(item)
         number = item.pop("number")
+        _gate(scheme, item)
         existing = TranchePlanItem.objects.filter(scheme=scheme, opening=opening, number=number).first()
         label = f"{opening.code if opening else scheme.code}/tranche-{number}"
         if existing is None:
             existing = TranchePlanItem(scheme=scheme, opening=opening, number=number)
-            _sync(existing, item, TranchePlanItem)
+            _sync_ids(existing, item, TranchePlanItem)
             existing.full_clean()
             existing.save()
             report.created.append(label)
-        elif _sync(existing, item, TranchePlanItem):
+        elif _sync_ids(existing, item, TranchePlanItem):
             existing.full_clean()
             existing.save()
             report.changed.append(label)
@@ -195,20 +255,24 @@ def _load_kpis(scheme: Scheme, kpis: list[dict], report: LoadReport) -> None:
         if kpi is None:
             kpi = KPI(scheme=scheme, code=code)
             _sync(kpi, entry, KPI)
+            kpi.full_clean(exclude=["scheme"])
             kpi.save()
             report.created.append(label)
         elif _sync(kpi, entry, KPI):
+            kpi.full_clean(exclude=["scheme"])
             kpi.save()
             report.changed.append(label)
         for m in measurements:
             m = dict(m)
             period = m.pop("period")
-            measurement = KPIMeasurement.objects.filter(kpi=kpi, period=period).first()
+            measurement = KPIMeasurement.objects.filter(kpi=kpi, application=None, period=period).first()
             if measurement is None:
                 measurement = KPIMeasurement(kpi=kpi, period=period)
                 _sync(measurement, m, KPIMeasurement)
+                measurement.full_clean(exclude=["kpi", "application"], validate_constraints=False)
                 measurement.save()
                 report.created.append(f"{label}/{period}")
             elif _sync(measurement, m, KPIMeasurement):
+                measurement.full_clean(exclude=["kpi", "application"], validate_constraints=False)
                 measurement.save()
                 report.changed.append(f"{label}/{period}")

@@ -11,10 +11,22 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True, "allow_null":
 
 class TranchePlanItemSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(**MONEY)
+    gate = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = TranchePlanItem
-        fields = ["number", "label", "amount", "planned_date", "gated", "review_kind", "review_date"]
+        fields = [
+            "number",
+            "label",
+            "amount",
+            "offset_months",
+            "planned_date",
+            "gated",
+            "gate",
+            "review_kind",
+            "review_date",
+            "assumption",
+        ]
 
 
 class OpeningSummarySerializer(serializers.ModelSerializer):
@@ -105,6 +117,11 @@ class SchemeSerializer(serializers.ModelSerializer):
         return TranchePlanItemSerializer(self._programme_tranches(scheme), many=True).data
 
     def _tranche_total(self, scheme: Scheme, *, gated: bool) -> str | None:
+        lines = list(scheme.budget_lines.all())
+        if lines:  # the programme's own division: money held back until a gate is the programme's, not per award
+            conditional = [line for line in lines if line.purpose == "conditional"]
+            chosen = conditional if gated else [line for line in lines if line.purpose != "conditional"]
+            return f"{sum((line.amount for line in chosen), Decimal('0.00')):.2f}"
         items = self._programme_tranches(scheme)
         if not items:
             return None

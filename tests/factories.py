@@ -31,7 +31,7 @@ from applications.services import issue_api_token
 from config.signin import needs_second_factor
 from demo.documents import attach_required
 from identity.models import IdentityProvider, Purpose
-from schemes.models import Distribution, Opening, Scheme, Shape
+from schemes.models import KPI, Distribution, Opening, Scheme, Shape
 
 # The password of every user the factories make (the browser tests sign in with it).
 PASSWORD = "geheim-wachtwoord-123"
@@ -49,6 +49,7 @@ class SchemeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Scheme
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"regeling-{n}")
     name = factory.Sequence(lambda n: f"Testregeling {n}")
@@ -110,6 +111,12 @@ class SchemeFactory(factory.django.DjangoModelFactory):
             advance_pct=Decimal("0"),
         )
 
+    @factory.post_generation
+    def kpis(scheme, create, extracted, **kwargs):
+        """A programme comes with the KPIs its gates are decided on (``PROGRAMME_KPIS``)."""
+        if create and scheme.shape == Shape.PROGRAMME and extracted is not False:
+            programme_kpis(scheme)
+
 
 class OpeningFactory(factory.django.DjangoModelFactory):
     """An opening open since yesterday for a month, unless told otherwise."""
@@ -155,8 +162,37 @@ def slim_scheme(**kwargs) -> Scheme:
     return SchemeFactory(**defaults)
 
 
+# The KPIs a gated tranche of the test programmes is decided on: a gate decision names only these.
+PROGRAMME_KPIS = {
+    "bedrijven": ("Betrokken bedrijven", "bedrijven", "100"),
+    "leerlingen": ("Bereikte leerlingen", "leerlingen", "1000"),
+    "bereik": ("Bereik", "deelnemers", "100"),
+    "instroom": ("Instroom in bèta-techniek", "leerlingen", "50"),
+    "werkenden": ("Geschoolde werkenden", "werkenden", "2000"),
+}
+
+
+def programme_kpis(scheme: Scheme, codes=tuple(PROGRAMME_KPIS)) -> list[KPI]:
+    """The programme's KPIs (totals from 0 in 2024 to a target in 2030), as a gate decision must name them."""
+    return [
+        KPI.objects.get_or_create(
+            scheme=scheme,
+            code=code,
+            defaults={
+                "name": PROGRAMME_KPIS[code][0],
+                "unit": PROGRAMME_KPIS[code][1],
+                "definition": f"{PROGRAMME_KPIS[code][0]} in het jaar.",
+                "baseline_year": 2024,
+                "target_year": 2030,
+                "target_value": Decimal(PROGRAMME_KPIS[code][2]),
+            },
+        )[0]
+        for code in codes
+    ]
+
+
 def techkwadraat_scheme(**kwargs) -> Scheme:
-    """A programme shaped like Techkwadraat: a consortium asks an amount, no advance."""
+    """A programme shaped like Techkwadraat: a consortium asks an amount, no advance; KPIs its gates decide on."""
     defaults = dict(
         code="techkwadraat-test",
         name="Techkwadraat (test)",

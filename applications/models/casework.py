@@ -179,6 +179,10 @@ class Tranche(models.Model):
     gated = models.BooleanField(default=False)
     review_kind = models.CharField(max_length=120, blank=True)
     review_date = models.DateField(null=True, blank=True)
+    # the programme's review that decides this tranche (PPS: the 2026 evaluation), when the plan names one
+    gate = models.ForeignKey(
+        "schemes.ProgrammeGate", on_delete=models.PROTECT, null=True, blank=True, related_name="tranches"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     kpi_values = models.JSONField(default=dict, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -31,7 +31,7 @@ from ..criteria import checklist_for, criteria_for
 from ..errors import ActionError
 from ..models import Application, Document, Letter, Role, User
 from ..reasons import REASON_CODES, SETTLEMENT_GROUNDS, revocation_grounds
-from ..services import documents, hearing
+from ..services import documents, hearing, tranches
 from ..states import OPEN_STATES, State
 from . import selectors as review_selectors
 from .forms import (
@@ -323,6 +323,8 @@ def case(request, reference: str):
     context = {
         "unavailable": _not_for_you(app, user, available) if declared else [],
         "app": app,
+        # the KPIs a gate decision names (``tranches.kpi_values``), shown with the form
+        "programme_kpis": tranches.defined_kpis(app) if "propose_tranche" in available else [],
         "rules": rules,
         "computation": computation,
         "criteria": _criteria_checks(app, computation),

@@ -264,12 +264,7 @@ def _propose_tranche(ctx: Context) -> None:
             _("Geef aan of de tranche wordt vrijgegeven (release: true) of ingehouden (release: false)."),
             {"release": [_("true of false.")]},
         )
-    kpi_values = ctx.data.get("kpi_values")
-    if not isinstance(kpi_values, dict) or not kpi_values:
-        raise Invalid(
-            _("Leg de KPI-waarden vast waarop dit besluit rust."),
-            {"kpi_values": [_("Een object met KPI-code en waarde.")]},
-        )
+    kpi_values = tranches.kpi_values(app, ctx.data.get("kpi_values"))
     reduced = inputs.money(ctx.data, "amount")
     data = {"kpi_values": kpi_values, "tranche": tranche.number}
     if reduced is None:

@@ -66,7 +66,7 @@ def grant(app: Application, decision, ctx: Context) -> None:
     _book_advance(app, decision.amount, ctx)
     rules = app.opening.published_rules
     if rules.shape == "programme" and not app.tranches.exists():
-        tranches.plan(app, decision.amount)
+        tranches.plan(app, decision.amount, start=ctx.today)
     if rules.de_minimis:
         DeMinimisAid.objects.create(
             organisation=app.organisation,

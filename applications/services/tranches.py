@@ -11,7 +11,8 @@ release twice releases nothing twice.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from schemes import budget
 from schemes.formatting import euro
-from schemes.models import TranchePlanItem
+from schemes.models import KPI, KPIMeasurement, TranchePlanItem
 
 from .. import audit, clocks
 from ..errors import Invalid
@@ -28,14 +29,22 @@ from ..states import RELEASING_STATES
 from .actions import Context
 
 
-def plan(app: Application, amount: Decimal) -> None:
-    """The award split over the opening's (or else the scheme's) tranche plan, in proportion."""
-    items = list(TranchePlanItem.objects.filter(opening=app.opening).order_by("number")) or list(
-        TranchePlanItem.objects.filter(scheme=app.opening.scheme, opening__isnull=True).order_by("number")
+def plan(app: Application, amount: Decimal, start: datetime.date | None = None) -> None:
+    """The award split over the opening's (or else the scheme's) tranche plan, in proportion.
+
+    Dates count from ``start``, the award's start (its grant): a partnership granted in 2026 gets its tranches in
+    2026, 2028 and 2030, not on the dates of one that started earlier. A gated tranche carries its programme gate
+    and is reviewed once the gate has come and the tranche is due (``TranchePlanItem.dates_for``).
+    """
+    start = start or clocks.local_date()
+    items = list(TranchePlanItem.objects.filter(opening=app.opening).select_related("gate").order_by("number")) or list(
+        TranchePlanItem.objects.filter(scheme=app.opening.scheme, opening__isnull=True)
+        .select_related("gate")
+        .order_by("number")
     )
     if not items:
         Tranche.objects.create(
-            application=app, number=1, label=_("Volledige toekenning"), amount=amount, planned_date=clocks.local_date()
+            application=app, number=1, label=_("Volledige toekenning"), amount=amount, planned_date=start
         )
         return
     plan_total = sum((item.amount for item in items), Decimal("0"))
@@ -46,15 +55,112 @@ def plan(app: Application, amount: Decimal) -> None:
         else:
             share = (amount * item.amount / plan_total).quantize(Decimal("0.01"))
         assigned += share
+        planned, review = item.dates_for(start)
         Tranche.objects.create(
             application=app,
             number=item.number,
             label=item.label,
             amount=share,
-            planned_date=item.planned_date,
+            planned_date=planned,
             gated=item.gated,
+            gate=item.gate,
             review_kind=item.review_kind,
-            review_date=item.review_date,
+            review_date=review,
+        )
+
+
+NUMBER = re.compile(r"^\d+(,\d+)?$")
+
+
+def defined_kpis(app: Application) -> list[KPI]:
+    """The programme's KPIs a gate decision on this award may name; the demo's own never for a real award."""
+    defined = KPI.objects.filter(scheme=app.opening.scheme_id).order_by("code")
+    if not app.opening.is_demo:
+        defined = defined.filter(is_demo=False)
+    return list(defined)
+
+
+def kpi_values(app: Application, raw) -> dict[str, str]:
+    """The KPI values a gate decision rests on: each the code of one of the programme's KPIs and a number.
+
+    Refused with a message per KPI otherwise; an empty or free-form object says nothing about the gate. Numbers as
+    written in the form (``1600`` or ``12,5``; no thousands separator, so 1.600 is never read as 1,6) or in JSON.
+    """
+    kpis = {k.code: k for k in defined_kpis(app)}
+    if not kpis:
+        message = _(
+            "Deze regeling heeft geen KPI's vastgelegd; leg ze eerst vast in het beheer, dan rust het besluit erop."
+        )
+        raise Invalid(message, {"kpi_values": [message]})
+    if not isinstance(raw, dict) or not raw:
+        message = _("Leg de KPI-waarden vast waarop dit besluit rust.")
+        raise Invalid(message, {"kpi_values": [_("Een object met KPI-code en waarde.")]})
+    problems: list[str] = []
+    values: dict[str, str] = {}
+    for code, value in raw.items():
+        if code not in kpis:
+            problems.append(
+                _("'%(code)s' is geen KPI van deze regeling; kies uit: %(codes)s.")
+                % {"code": str(code)[:60], "codes": ", ".join(sorted(kpis))}
+            )
+            continue
+        number = _number(value)
+        if number is None:
+            problems.append(
+                _("De waarde van %(code)s is geen getal van nul of meer (schrijf 1600 of 12,5).") % {"code": code}
+            )
+            continue
+        values[code] = _plain(number)
+    if problems:
+        raise Invalid(" ".join(problems), {"kpi_values": problems})
+    return values
+
+
+def _number(value) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        text = str(value)
+    elif isinstance(value, str) and NUMBER.match(value.strip()):
+        text = value.strip().replace(",", ".")
+    else:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number < 0 or number >= Decimal("1e14"):
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def _plain(number: Decimal) -> str:
+    """1600.00 → "1600", 12.50 → "12.5": the value as a number, without trailing zeros."""
+    return f"{number.normalize():f}"
+
+
+def record_kpi_values(app: Application, tranche: Tranche, values: dict, on: datetime.date) -> None:
+    """The values a gate decision rested on become this award's own measurements of the programme's KPIs."""
+    kpis = {k.code: k for k in KPI.objects.filter(scheme=app.opening.scheme_id, code__in=list(values))}
+    period = f"beoordeling tranche {tranche.number}"  # data, in the catalogue's language: not the user's
+    for code, value in values.items():
+        kpi = kpis.get(code)
+        try:  # written by ``kpi_values`` as a plain number ("1500000.5")
+            number = Decimal(str(value).replace(",", "."))
+        except InvalidOperation:
+            number = None
+        if kpi is None or number is None or not number.is_finite():  # from before the values were tied to KPIs
+            continue
+        KPIMeasurement.objects.update_or_create(
+            kpi=kpi,
+            application=app,
+            period=period,
+            defaults={
+                "measured_on": on,
+                "value": number,
+                "kind": kpi.kind,
+                "source": f"besluit over tranche {tranche.number}",
+            },
         )
 
 
@@ -93,6 +199,8 @@ def release_tranche(
     no longer committed."""
     tranche.status = Tranche.Status.RELEASED if release else Tranche.Status.WITHHELD
     tranche.kpi_values = kpi_values or {}
+    if kpi_values:
+        record_kpi_values(app, tranche, kpi_values, ctx.today)
     tranche.decided_at = ctx.now
     withheld = tranche.amount if not release else tranche.amount - (tranche.amount if amount is None else amount)
     tranche.withheld_amount = withheld if release else Decimal("0.00")  # a withheld tranche keeps its whole amount

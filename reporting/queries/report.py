@@ -25,7 +25,7 @@ from .early_warning import _early_warning, _target, elapsed_fraction, opening_ta
 from .funnel import _applications_block, _empty_counts, _funnel, _hardship_grants, _unit_funnel
 from .illustrative import illustrative_block
 from .portfolio import _portfolio_groups
-from .programmes import _kpis, _tranches
+from .programmes import _kpis, _programmes, _tranche_schedule, _tranches
 from .scope import Scope, resolve_scope
 from .terms import _lead_times, _penalty_owed
 from .today import (
@@ -179,8 +179,12 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
     report["illustrative"] = illustrative_block(scope.opening_ids, report["unit_funnel"])
     programmes = [s for s in schemes_by_id.values() if s.shape == "programme"]
     if programmes:
+        demo = scope.kind == "opening" and any(o.is_demo for o in openings)
+        report["programmes"] = _programmes(programmes, opening_ids, day, end)
         report["tranches"] = _tranches(scope.opening_ids, day, end)
-        report["kpis"] = _kpis(programmes, day)
+        if scope.kind != "portfolio":
+            report["tranche_schedule"] = _tranche_schedule(opening_ids, day, end)
+        report["kpis"] = _kpis(programmes, day, opening_ids, demo=demo)
     if scope.kind == "portfolio":
         report["groups"] = _portfolio_groups(scope, per_opening, ledger, ceilings, end)
     return report

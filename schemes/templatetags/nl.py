@@ -1,3 +1,5 @@
+import datetime
+
 from django import template
 
 from schemes import formatting
@@ -17,6 +19,11 @@ def euro_whole(value):
 
 @register.filter
 def datum(value):
+    if isinstance(value, str) and value:  # a date as a report's JSON carries it: "2026-12-31"
+        try:
+            value = datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     return formatting.datum(value)
 
 

@@ -582,5 +582,5 @@ def test_a_gated_tranche_through_the_api_records_its_kpi_values(db):
     )
     assert act(client_for(senior), app, "approve_decision").status_code == 200
     tranche = app.tranches.get(number=2)
-    assert tranche.status == "released" and tranche.kpi_values == {"leerlingen": 550, "bedrijven": 440}
+    assert tranche.status == "released" and tranche.kpi_values == {"leerlingen": "550", "bedrijven": "440"}
     assert tranche.amount == Decimal("600000.00")

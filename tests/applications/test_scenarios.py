@@ -17,7 +17,7 @@ from applications.services import Conflict, Invalid
 from applications.services.tranches import release_due_tranches
 from applications.states import State
 from schemes import budget
-from schemes.models import LedgerEntry, Opening, TranchePlanItem
+from schemes.models import KPIMeasurement, LedgerEntry, Opening, TranchePlanItem
 from tests import factories as f
 from tests.factories import act, declare_no_conflict
 
@@ -263,7 +263,10 @@ def test_techkwadraat_unconditional_tranche_on_schedule_conditional_after_positi
     assert app.state == State.GRANTED
     second.refresh_from_db()
     assert second.status == Tranche.Status.RELEASED
-    assert second.kpi_values == kpis
+    # the values are the programme's KPIs, as numbers, and this consortium's own measurements of them
+    assert second.kpi_values == {"bedrijven": "440", "leerlingen": "550", "werkenden": "1600"}
+    own = {m.kpi.code: m.value for m in KPIMeasurement.objects.filter(application=app).select_related("kpi")}
+    assert own == {"bedrijven": Decimal("440"), "leerlingen": Decimal("550"), "werkenden": Decimal("1600")}
     decision = app.decisions.get(kind="tranche_release")
     assert decision.proposed_by == team["reviewer"] and decision.approved_by == team["senior2"]
     assert Payment.objects.get(tranche=second).amount == Decimal("2058000.00")

@@ -7,8 +7,11 @@ Run alone with ``pytest -m browser``; Playwright drives Debian's Chromium.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services
 from applications.states import State
@@ -51,6 +54,10 @@ def proposed(transactional_db):
         },
         note="Begroting nagevraagd: de offerte van de opleider volgt.",
     )
+    # a tender grants after its ranking: the window closes, one reviewer proposes the ranking, another approves it
+    type(opening).objects.filter(pk=opening.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    opening.refresh_from_db()
+    f.run_allocation(opening, reviewer, f.reviewer([scheme], username="derde-behandelaar"))
     f.act(app, "propose_grant", reviewer, {"note": "Voldoet, score 7,5."})
     return {"app": app, "senior": senior}
 

@@ -148,7 +148,7 @@ def test_changing_a_schemes_rules_leaves_its_published_openings_alone(admin_clie
 
 
 def test_a_tranche_number_used_twice_is_refused(admin_client, catalogue):
-    scheme = Scheme.objects.get(code="ngf-techkwadraat")
+    scheme = Scheme.objects.get(code="ngf-pps")
     data = _page_form(admin_client, scheme_change(scheme), "scheme_form")
     data["tranche_plan-1-number"] = "1"
 
@@ -157,34 +157,55 @@ def test_a_tranche_number_used_twice_is_refused(admin_client, catalogue):
     assert response.status_code == 200
     formset = next(f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "tranche_plan")
     assert formset.formset.forms[1].errors["number"] == ["Dit tranchenummer komt al voor in het plan."]
-    assert sorted(TranchePlanItem.objects.filter(scheme=scheme).values_list("number", flat=True)) == [1, 2]
+    assert sorted(TranchePlanItem.objects.filter(scheme=scheme).values_list("number", flat=True)) == [1, 2, 3]
 
 
 def test_tranches_adding_up_to_more_than_the_programme_are_refused(admin_client, catalogue):
-    scheme = Scheme.objects.get(code="ngf-techkwadraat")
+    scheme = Scheme.objects.get(code="ngf-pps")
     data = _page_form(admin_client, scheme_change(scheme), "scheme_form")
-    data["tranche_plan-1-amount"] = "205800000.01"
+    data["tranche_plan-1-amount"] = "90000000.01"
 
     response = admin_client.post(scheme_change(scheme), data)
 
     assert response.status_code == 200
     formset = next(f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "tranche_plan")
     assert formset.formset.non_form_errors() == [
-        "De tranches tellen op tot € 351.600.000,01; het programma is € 351.600.000,00."
+        "De tranches tellen op tot € 210.000.000,01; het programma is € 210.000.000,00."
     ]
-    assert TranchePlanItem.objects.get(scheme=scheme, number=2).amount == Decimal("205800000.00")
+    assert TranchePlanItem.objects.get(scheme=scheme, number=2).amount == Decimal("60000000.00")
 
 
-def test_a_gated_tranche_needs_a_review_date(admin_client, catalogue):
-    scheme = Scheme.objects.get(code="ngf-techkwadraat")
+def test_a_gated_tranche_needs_a_gate_or_a_review_date_and_a_tranche_a_date_or_months(admin_client, catalogue):
+    scheme = Scheme.objects.get(code="ngf-pps")
     data = _page_form(admin_client, scheme_change(scheme), "scheme_form")
-    data["tranche_plan-1-review_date"] = ""
+    data["tranche_plan-2-gate"] = ""
+    data["tranche_plan-2-review_date"] = ""
+    data["tranche_plan-1-offset_months"] = ""
 
     response = admin_client.post(scheme_change(scheme), data)
 
     formset = next(f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "tranche_plan")
-    assert formset.formset.forms[1].errors["review_date"] == [
-        "Een voorwaardelijke tranche heeft een datum van beoordeling nodig."
+    assert formset.formset.forms[2].errors["review_date"] == [
+        "Een voorwaardelijke tranche heeft een beoordelingsmoment of een datum van beoordeling nodig."
+    ]
+    assert formset.formset.forms[1].errors["offset_months"] == [
+        "Geef het aantal maanden na de start van de toekenning, of een vaste geplande datum."
+    ]
+    assert TranchePlanItem.objects.get(scheme=scheme, number=3).gate.code == "evaluatie-2026"
+
+
+def test_a_conditional_budget_line_needs_its_gate(admin_client, catalogue):
+    scheme = Scheme.objects.get(code="ngf-techkwadraat")
+    data = _page_form(admin_client, scheme_change(scheme), "scheme_form")
+    index = next(i for i in range(5) if data.get(f"budget_lines-{i}-code") == "voorwaardelijk")
+    data[f"budget_lines-{index}-gate"] = ""
+
+    response = admin_client.post(scheme_change(scheme), data)
+
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "budget_lines")
+    assert formset.formset.forms[index].errors["gate"] == [
+        "Voorwaardelijk geld komt vrij na een beoordelingsmoment: kies dat moment."
     ]
 
 

@@ -98,24 +98,19 @@ def test_techkwadraat_shows_351_6_million_of_which_145_8_unconditional(client, c
     assert techkwadraat["programme_total"] == "351600000.00"
     assert techkwadraat["unconditional_total"] == "145800000.00"
     assert techkwadraat["conditional_total"] == "205800000.00"
+    # the € 205,8 mln is the programme's, held back until its 2027 KPI review; an award is one tranche at its start
     assert techkwadraat["tranche_plan"] == [
         {
             "number": 1,
-            "label": "Onvoorwaardelijk deel",
+            "label": "Toekenning uit het onvoorwaardelijke deel, bij de start",
             "amount": "145800000.00",
-            "planned_date": "2025-06-13",
+            "offset_months": 0,
+            "planned_date": None,
             "gated": False,
+            "gate": None,
             "review_kind": "",
             "review_date": None,
-        },
-        {
-            "number": 2,
-            "label": "Voorwaardelijk deel, na KPI-beoordeling 2027",
-            "amount": "205800000.00",
-            "planned_date": "2027-07-01",
-            "gated": True,
-            "review_kind": "KPI-beoordeling",
-            "review_date": "2027-06-30",
+            "assumption": False,
         },
     ]
 

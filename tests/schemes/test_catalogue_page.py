@@ -68,7 +68,7 @@ def test_the_catalogue_says_what_one_can_get(client, catalogue):
 
 
 def test_a_programme_without_openings_says_so(client, catalogue):
-    section = _section(client.get("/regelingen/").content.decode(), "ngf-techkwadraat")
+    section = _section(client.get("/regelingen/").content.decode(), "ngf-pps")
 
     assert "Nog geen openstellingen." in section
 
@@ -83,4 +83,5 @@ def test_the_scheme_page_shows_the_tranches_of_techkwadraat(client, catalogue):
 
     assert "€ 145.800.000,00" in html
     assert "€ 205.800.000,00" in html
-    assert "30 juni 2027" in html
+    assert "vrij na: KPI-beoordeling 2027 van het voorwaardelijke deel (31 december 2027)" in html
+    assert "bij de start van de toekenning" in html

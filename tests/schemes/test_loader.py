@@ -11,9 +11,19 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from schemes.loader import load_catalogue, read_catalogue
-from schemes.models import KPI, Distribution, KPIMeasurement, Opening, Scheme, Shape, TranchePlanItem
+from schemes.models import (
+    KPI,
+    Distribution,
+    KPIMeasurement,
+    Opening,
+    ProgrammeGate,
+    Scheme,
+    Shape,
+    TranchePlanItem,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +37,7 @@ SCHEME_CODES = {
     "praktijkleren-klimaatfonds",
 }
 OPENING_CODES = {
+    "ngf-techkwadraat-2025",
     "omscholing-2021",
     "omscholing-2022",
     "mkbidee-2018",
@@ -72,17 +83,55 @@ def test_omscholing_2021_carries_the_figures_of_the_seed(catalogue):
     assert opening.rules["max_units_per_applicant"] == 6
 
 
-def test_techkwadraat_is_351_6_million_of_which_145_8_unconditional_and_the_rest_gated(catalogue):
+def test_techkwadraats_205_8_million_is_the_programmes_held_back_until_the_2027_kpi_review(catalogue):
+    # € 351,6 mln, of which € 145,8 mln unconditional; the other € 205,8 mln is the programme's, reviewed in 2027
+    # (001:L20-22) — not 58,5 % of every consortium's award.
     scheme = Scheme.objects.get(code="ngf-techkwadraat")
     assert scheme.shape == Shape.PROGRAMME
     assert scheme.programme_total == Decimal("351600000.00")
+    lines = {line.code: line for line in scheme.budget_lines.select_related("gate")}
+    assert lines["onvoorwaardelijk"].amount == Decimal("145800000.00")
+    held_back = lines["voorwaardelijk"]
+    assert (held_back.amount, held_back.purpose, held_back.gate.code) == (
+        Decimal("205800000.00"),
+        "conditional",
+        "kpi-beoordeling-2027",
+    )
+    assert held_back.gate.review_date.year == 2027
+    assert sum(line.amount for line in lines.values()) == scheme.programme_total
+    # every award is one unconditional tranche at its start: no award carries a piece of the programme's gate
+    (only,) = TranchePlanItem.objects.filter(scheme=scheme, opening=None)
+    assert (only.offset_months, only.gated, only.gate) == (0, False, None)
 
-    first, second = TranchePlanItem.objects.filter(scheme=scheme, opening=None).order_by("number")
-    assert (first.number, first.amount, first.gated) == (1, Decimal("145800000.00"), False)
-    assert second.gated is True
-    assert second.amount == Decimal("205800000.00")
-    assert second.review_date == datetime.date(2027, 6, 30)
-    assert first.amount + second.amount == scheme.programme_total
+
+def test_techkwadraats_first_round_is_a_tender_with_minimum_score_6_closed_13_january_2025(catalogue):
+    opening = Opening.objects.get(code="ngf-techkwadraat-2025")
+    assert opening.scheme.code == "ngf-techkwadraat"
+    assert (opening.distribution, opening.min_score) == (Distribution.TENDER, Decimal("6.00"))
+    assert timezone.localtime(opening.closes_at).date() == datetime.date(2025, 1, 13)
+    assert "57 aanvragen" in opening.notes
+    assert opening.rules["decision_term_from"] == "close"
+
+
+def test_pps_has_30_million_for_programme_management_and_three_tranches_from_each_awards_start(catalogue):
+    scheme = Scheme.objects.get(code="ngf-pps")
+    assert scheme.programme_start_year == 2023  # 004:L265-267
+    lines = {line.code: line for line in scheme.budget_lines.all()}
+    assert (lines["programmamanagement"].amount, lines["programmamanagement"].purpose) == (
+        Decimal("30000000.00"),
+        "management",
+    )
+    assert sum(line.amount for line in lines.values()) == Decimal("210000000.00")
+    # the equal split over the tranches is not in the source: marked as an assumption
+    assert lines["pps-jaren-5-6"].assumption and lines["pps-jaren-5-6"].gate.code == "evaluatie-2026"
+    plan = list(TranchePlanItem.objects.filter(scheme=scheme, opening=None).order_by("number"))
+    assert [(i.offset_months, i.planned_date, i.gated) for i in plan] == [
+        (0, None, False),
+        (24, None, False),
+        (48, None, True),
+    ]
+    assert all(i.assumption for i in plan)
+    assert plan[2].gate.code == "evaluatie-2026" and plan[2].review_kind == "evaluatie"
 
 
 def test_slim_2025_to_2027_split_73_million(catalogue):
@@ -108,6 +157,24 @@ def test_ngf_pps_kpis_and_their_measurements_are_loaded(catalogue):
     kpi = KPI.objects.get(scheme__code="ngf-pps", code="studenten")
     assert kpi.target_value == Decimal("50000")
     assert list(kpi.measurements.values_list("value", flat=True)) == [Decimal("550"), Decimal("11000")]
+
+
+def test_each_pps_kpi_has_a_definition_a_unit_a_kind_and_a_source(catalogue):
+    kpis = KPI.objects.filter(scheme__code="ngf-pps")
+    assert kpis.count() == 4
+    for kpi in kpis:
+        assert kpi.definition and kpi.unit and kpi.source
+        assert kpi.kind == "additional"  # the targets are "+8.500" and so on against 2021 (000:L1335-1341)
+
+
+def test_the_2024_figures_are_loaded_as_what_they_counted_not_as_extra(catalogue):
+    # 8.500 private partners in total (001:L425) and 7.600 workers involved in LLO (001:L426)
+    partners = KPIMeasurement.objects.get(kpi__scheme__code="ngf-pps", kpi__code="bedrijven", period="rapportage 2024")
+    assert (partners.value, partners.kind, partners.comparable) == (Decimal("8500"), "total", False)
+    llo = KPIMeasurement.objects.get(kpi__scheme__code="ngf-pps", kpi__code="werkenden", period="rapportage 2024")
+    assert llo.kind == "total" and "betrokken bij LLO" in llo.measured_as and not llo.comparable
+    students = KPIMeasurement.objects.get(kpi__scheme__code="ngf-pps", kpi__code="studenten", period="rapportage 2024")
+    assert students.comparable  # 11.000 more a year is extra reach: progress on the +50.000
 
 
 def test_the_command_loads_the_catalogue_and_a_second_run_changes_nothing_and_says_so(db):
@@ -205,10 +272,23 @@ def test_a_changed_figure_in_the_file_is_updated(db, tmp_path):
 
 def test_a_changed_tranche_in_the_file_is_updated(catalogue):
     entries = copy.deepcopy(read_catalogue())
-    _entry(entries, "ngf-techkwadraat")["tranche_plan"][1]["review_date"] = "2027-09-30"
+    _entry(entries, "ngf-pps")["tranche_plan"][2]["offset_months"] = 54
 
     report = load_catalogue(entries)
 
-    assert "ngf-techkwadraat/tranche-2" in report.changed
-    item = TranchePlanItem.objects.get(scheme__code="ngf-techkwadraat", opening=None, number=2)
-    assert item.review_date == datetime.date(2027, 9, 30)
+    assert "ngf-pps/tranche-3" in report.changed
+    item = TranchePlanItem.objects.get(scheme__code="ngf-pps", opening=None, number=3)
+    assert item.offset_months == 54 and item.gate.code == "evaluatie-2026"
+
+
+def test_a_moved_gate_in_the_file_is_updated_and_a_tranche_naming_an_unknown_gate_is_refused(catalogue):
+    entries = copy.deepcopy(read_catalogue())
+    _entry(entries, "ngf-pps")["gates"][0]["review_date"] = "2026-09-30"
+    report = load_catalogue(entries)
+    assert "ngf-pps/gate-evaluatie-2026" in report.changed
+    assert ProgrammeGate.objects.get(scheme__code="ngf-pps").review_date == datetime.date(2026, 9, 30)
+
+    _entry(entries, "ngf-pps")["tranche_plan"][2]["gate"] = "evaluatie-2099"
+    with pytest.raises(ProgrammeGate.DoesNotExist):
+        load_catalogue(entries)
+    assert TranchePlanItem.objects.get(scheme__code="ngf-pps", opening=None, number=3).gate.code == "evaluatie-2026"
