@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from schemes.formatting import euro
 from schemes.forms import MONEY_ATTRS, MoneyField
 
 from .. import clocks
@@ -166,6 +167,10 @@ class ProfileForm(AccessibleModelForm):
         for name in ("province", "iban", "contact_name", "contact_email"):
             self.fields[name].required = True
         self.fields["province"].choices = [("", _("— kies een provincie —")), *self.fields["province"].choices[1:]]
+        for name in ("annual_turnover", "balance_sheet_total"):  # shown the Dutch way, as the applicant types it
+            value = getattr(self.instance, name, None)
+            if value is not None and not self.is_bound:
+                self.initial[name] = euro(value).replace("€", "").strip()
         AccessibleForm._describe(self)
 
 
@@ -191,6 +196,10 @@ class EnterpriseLinkForm(AccessibleModelForm):
 
     annual_turnover = MoneyField(label=_("Jaaromzet"), widget=forms.TextInput(attrs=MONEY_ATTRS))
     balance_sheet_total = MoneyField(label=_("Balanstotaal"), widget=forms.TextInput(attrs=MONEY_ATTRS))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = EnterpriseLink.Kind.choices  # a choice to make, no empty one
 
     def clean(self):
         data = super().clean()
