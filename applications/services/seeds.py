@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -20,6 +21,8 @@ from django.utils import timezone
 from schemes.models import Opening
 
 from ..models import LotterySeed
+
+logger = logging.getLogger(__name__)
 
 
 def digest(seed: str) -> str:
@@ -40,11 +43,17 @@ def commit(opening: Opening, *, day: datetime.date | None = None, at: datetime.d
     seed = secrets.token_hex(32)
     try:
         with transaction.atomic():
-            return LotterySeed.objects.create(
+            row = LotterySeed.objects.create(
                 opening=opening, day=day, seed=seed, digest=digest(seed), committed_at=at or timezone.now()
             )
     except IntegrityError:  # committed at the same moment by another request: that one holds
         return committed(opening, day=day)
+    # the commitment also leaves the database: the logs are shipped elsewhere, so the hash stands on record twice
+    logger.info(
+        "seed committed",
+        extra={"opening": opening.code, "day": day.isoformat() if day else None, "seed_sha256": row.digest},
+    )
+    return row
 
 
 def commit_closed_windows(now: datetime.datetime | None = None) -> int:

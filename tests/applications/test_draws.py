@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import zoneinfo
 from decimal import Decimal
 
@@ -121,10 +122,13 @@ def slim_draw():
     return opening, apps, f.reviewer([scheme]), f.senior([scheme])
 
 
-def test_a_slim_draw_is_recomputed_from_the_published_seed_committed_before_it(slim_draw):
+def test_a_slim_draw_is_recomputed_from_the_published_seed_committed_before_it(slim_draw, caplog):
     opening, apps, proposer, approver = slim_draw
-    assert clock_job.run()["seeds_committed"] == 1  # the window closed: its seed is committed by the clocks
+    with caplog.at_level(logging.INFO, logger="applications.services.seeds"):
+        assert clock_job.run()["seeds_committed"] == 1  # the window closed: its seed is committed by the clocks
     committed = LotterySeed.objects.get(opening=opening, day__isnull=True)
+    logged = [r for r in caplog.records if r.getMessage() == "seed committed"]
+    assert [(r.opening, r.seed_sha256) for r in logged] == [(opening.code, committed.digest)]  # on record twice
 
     preview = draws.preview(opening=opening, user=proposer)
     proposal = draws.propose(opening=opening, user=proposer, data={"note": "Loting SLIM, notaris aanwezig."})
