@@ -41,6 +41,7 @@ LABELS = {
     "budget.settled": "vastgesteld",
     "budget.recovered": "teruggevorderd",
     "budget.available": "beschikbaar",
+    "budget.lapsed": "vrijgevallen na sluiting (vrijval)",
     "budget.uptake_pct": "verplicht van het plafond (%)",
     "organisations.granted": "organisaties met een verlening",
     "lead_time_days.median": "doorlooptijd tot besluit, mediaan (dagen)",

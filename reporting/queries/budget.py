@@ -77,7 +77,19 @@ def _ceilings(openings: list[Opening], end: datetime.datetime) -> dict[int, Deci
     return ceilings
 
 
-def _budget_block(ledger: dict[str, Decimal], ceiling: Decimal) -> dict:
+def _lapsed(openings, ledger: dict[int, dict[str, Decimal]], ceilings: dict[int, Decimal], end) -> Decimal:
+    """Vrijval: what a closed opening's ceiling did not commit or reserve by its close stays free — money that comes
+    free after the close moves nobody up (``services.queue``), so it is reported apart, never as "available"."""
+    total = Decimal("0")
+    for opening in openings:
+        if opening.closes_at <= end:
+            own = ledger.get(opening.pk, {})
+            free = ceilings.get(opening.pk, Decimal("0")) - own.get("reserved", 0) - own.get("committed", 0)
+            total += max(free, Decimal("0"))
+    return total
+
+
+def _budget_block(ledger: dict[str, Decimal], ceiling: Decimal, *, lapsed: Decimal = Decimal("0")) -> dict:
     block = {
         "ceiling": money(ceiling),
         **{key: money(ledger.get(key, 0)) for key in ("reserved", "committed", "paid", "settled", "recovered")},
@@ -86,7 +98,8 @@ def _budget_block(ledger: dict[str, Decimal], ceiling: Decimal) -> dict:
     block["pct"] = {
         key: pct(ledger.get(key, 0), ceiling) for key in ("reserved", "committed", "paid", "settled", "recovered")
     }
-    block["available"] = money(ceiling - ledger.get("reserved", 0) - ledger.get("committed", 0))
+    block["lapsed"] = money(lapsed)  # vrijval: free after the close, not available to anyone
+    block["available"] = money(ceiling - ledger.get("reserved", 0) - ledger.get("committed", 0) - lapsed)
     return block
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from schemes.models import Scheme
 
-from .budget import _budget_block, _sum_ledgers
+from .budget import _budget_block, _lapsed, _sum_ledgers
 from .early_warning import _early_warning
 from .funnel import _applications_block, _empty_counts
 from .scope import Scope
@@ -39,7 +39,11 @@ def _portfolio_groups(scope: Scope, per_opening, ledger, ceilings, end) -> dict:
             "schemes": [s.code for s in schemes],
             "applications": _applications_block(counts),
             "units": units_block(kind_totals(schemes, openings, per_opening)),
-            "budget": _budget_block(_sum_ledgers(ledger.get(o.pk, {}) for o in openings), ceiling),
+            "budget": _budget_block(
+                _sum_ledgers(ledger.get(o.pk, {}) for o in openings),
+                ceiling,
+                lapsed=_lapsed(openings, ledger, ceilings, end),
+            ),
             "early_warning": {k: warning[k] for k in ("projected_units", "projected_amount", "level")},
         }
 

@@ -20,7 +20,7 @@ from .as_of import (
     application_states,
 )
 from .base import CATEGORY, OPEN, _report_session, end_of_day, parse_as_of
-from .budget import _budget_block, _ceilings, _ledger, _ledger_now, _sum_ledgers
+from .budget import _budget_block, _ceilings, _lapsed, _ledger, _ledger_now, _sum_ledgers
 from .early_warning import _early_warning, _target, elapsed_fraction, opening_target
 from .funnel import _applications_block, _empty_counts, _funnel, _hardship_grants, _unit_funnel
 from .illustrative import illustrative_block
@@ -150,7 +150,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         "as_of": day.isoformat(),
         "applications": applications,
         "units": units,
-        "budget": _budget_block(total_ledger, ceiling),
+        "budget": _budget_block(total_ledger, ceiling, lapsed=_lapsed(openings, ledger, ceilings, end)),
         "organisations": {"granted": orgs_granted, "by_sector": orgs_by_sector},
         "units_by_occupation_sector": by_occupation,
         "lead_time_days": {
@@ -206,6 +206,10 @@ def _opening_block(opening: Opening, figures, ledger, ceiling, end) -> dict:
                 figures["units"], target, requested=figures.get("requested_units", 0), progress=figures.get("progress")
             ),
         },
-        "budget": _budget_block(ledger, ceiling or Decimal("0")),
+        "budget": _budget_block(
+            ledger,
+            ceiling or Decimal("0"),
+            lapsed=_lapsed([opening], {opening.pk: ledger}, {opening.pk: ceiling or 0}, end),
+        ),
         "overdue": figures.get("overdue", 0),
     }

@@ -26,6 +26,7 @@ from applications.errors import Conflict, Forbidden, Invalid
 from applications.models import Allocation, LotterySeed
 from applications.services import allocation, draws
 from demo.documents import attach_required
+from reporting.queries import kpi_report
 from schemes.models import Distribution
 from tests import factories as f
 
@@ -334,3 +335,21 @@ def test_after_the_close_what_comes_free_is_vrijval_and_nobody_moves_up(omscholi
     opening.refresh_from_db()
     assert opening.committed + opening.reserved == E("3750.00")  # € 3.750 vrijval, not handed out
     assert reconcile.run() == []
+
+
+def test_the_report_books_what_came_free_after_the_close_as_vrijval_not_as_available(omscholing):
+    opening = f.open_opening(omscholing, code="omscholing-vrijval-rapport", ceiling="11250.00")
+    reviewer, senior = f.reviewer([omscholing]), f.senior([omscholing])
+    granted = f.submitted(opening, f.employer())  # € 7.500 of € 11.250
+    f.act(granted, "start_review", reviewer)
+    f.act(granted, "propose_grant", reviewer, {})
+    f.act(granted, "approve_decision", senior)
+    before = kpi_report("scheme", omscholing.code)["budget"]
+    assert (E(before["available"]), E(before["lapsed"])) == (E("3750.00"), E("0.00"))  # open: free for the next
+    close(opening)
+
+    after = kpi_report("scheme", omscholing.code)["budget"]
+
+    assert (E(after["available"]), E(after["lapsed"])) == (E("0.00"), E("3750.00"))  # closed: vrijval, reported apart
+    (block,) = kpi_report("scheme", omscholing.code)["openings"]
+    assert E(block["budget"]["lapsed"]) == E("3750.00")
