@@ -34,6 +34,7 @@ from .casework import (
 )
 from .organisations import (
     Channel,
+    IbanChange,
     Mandate,
     Organisation,
     OrganisationEvent,
@@ -74,6 +75,7 @@ __all__ = [
     "Document",
     "EquatedDay",
     "Finding",
+    "IbanChange",
     "InternalNote",
     "Letter",
     "LetterTemplate",
