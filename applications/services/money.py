@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -224,12 +224,11 @@ def pending_iban_change(organisation: Organisation) -> IbanChange | None:
 
 def held_payments(organisation: Organisation | None = None):
     """Payments due to an organisation whose changed bank account waits for approval (recoveries are not held)."""
-    held = Payment.objects.filter(
-        status=Payment.Status.DUE, application__organisation__iban_changes__approved_at__isnull=True
-    ).exclude(kind=Payment.Kind.RECOVERY)
+    pending = IbanChange.objects.filter(organisation=OuterRef("application__organisation"), approved_at__isnull=True)
+    held = Payment.objects.filter(Exists(pending), status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY)
     if organisation is not None:
         held = held.filter(application__organisation=organisation)
-    return held.select_related("application", "application__organisation").distinct().order_by("due_date", "id")
+    return held.select_related("application", "application__organisation").order_by("due_date", "id")
 
 
 def record(app: Application, payment: Payment, ctx: Context) -> None:

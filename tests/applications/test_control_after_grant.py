@@ -212,12 +212,13 @@ def change_iban(organisation, iban, user):
 def test_an_iban_change_held_until_a_second_person_approves_it():
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    other = granted(team["opening"], f.employer(), team["reviewer"], team["senior"])  # its account is unchanged
     organisation = app.organisation
     change_iban(organisation, "NL20INGB0001234567", team["employer"])
     change = IbanChange.objects.get(organisation=organisation)
     assert (change.old_iban, change.new_iban, change.approved_at) == ("NL91ABNA0417164300", "NL20INGB0001234567", None)
     # the advance is held: listed, and refused to record, with the reason
-    assert list(money.held_payments()) == [app.payments.get(kind="advance")]
+    assert list(money.held_payments()) == [app.payments.get(kind="advance")]  # not the other organisation's
     with pytest.raises(Conflict, match="Betaling aangehouden: het rekeningnummer van .* is gewijzigd"):
         act(app, "pay_advance", team["payer"])
     assert app.payments.get(kind="advance").status == "due"
@@ -234,6 +235,7 @@ def test_an_iban_change_held_until_a_second_person_approves_it():
     # released: recorded to the new account, confirmed by a second person
     app = pay(app, team["payer"], team["checker"])
     assert app.payments.get(kind="advance").iban == "NL20INGB0001234567"
+    assert other.payments.get(kind="advance").status == "due"  # never held
     assert AuditEvent.objects.filter(application=app, action="iban_change_approved").count() == 1
 
 
@@ -251,6 +253,31 @@ def test_a_change_by_staff_is_not_approved_by_the_same_person_and_a_recorded_pay
     services.approve_iban_change(change=IbanChange.objects.get(), user=team["payer"])
     app = pay(app, team["payer"], team["checker"])
     assert app.amount_paid == E("7500.00")
+
+
+def test_the_payments_screen_lists_the_held_payment_and_a_second_person_releases_it(client):
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    change_iban(app.organisation, "NL20INGB0001234567", team["payer"])
+    client.force_login(team["payer"])
+    page = client.get(reverse("review:payments")).content.decode()
+    assert "NL20INGB0001234567" in page and "eigen wijziging" in page
+    assert "aangehouden: rekeningnummer gewijzigd" in page and app.reference in page
+    change = IbanChange.objects.get()
+    answer = client.post(reverse("review:approve-iban-change", args=[change.pk]), follow=True)
+    assert "zelf gewijzigd" in answer.content.decode()
+    change.refresh_from_db()
+    assert change.approved_at is None
+    client.force_login(team["checker"])
+    answer = client.post(reverse("review:approve-iban-change", args=[change.pk]), follow=True)
+    assert "1 betaling(en) vrijgegeven" in answer.content.decode()
+    change.refresh_from_db()
+    assert change.approved_by == team["checker"]
+    page = client.get(reverse("review:payments")).content.decode()
+    assert "aangehouden" not in page and "vast te leggen" in page
+    # a reviewer does not see the screen
+    client.force_login(team["reviewer"])
+    assert client.get(reverse("review:payments")).status_code == 403
 
 
 def test_the_first_account_needs_no_approval():
