@@ -380,6 +380,7 @@ def test_the_clocks_act_without_a_declaration():
     team = Team()
     app = team.granted()
     Assessment.objects.filter(application=app).update(conflict_declared=True, no_conflict_declared_at=None)
+    assert clock_job.remind_settlement_overdue(app.settlement_due + datetime.timedelta(days=1)) == 1  # its last term
     day = clocks.ex_officio_settlement_from(app.settlement_due)
     assert clock_job.settle_ex_officio(day)["settled_ex_officio_late"] == 1
     app.refresh_from_db()
