@@ -25,7 +25,7 @@ from schemes.models import Opening
 from .. import permissions as perms
 from .. import selectors, services, workflow
 from ..errors import ActionError
-from ..models import Application, Letter
+from ..models import Application, Letter, Role
 from ..services import allocation
 from ..states import State
 from .serializers import (
@@ -350,6 +350,8 @@ class OpeningAllocation(APIView):
     def post(self, request, code):
         if not request.user.is_authenticated:
             raise PermissionDenied(_("Log in als behandelaar om een verdeling uit te voeren."))
+        if request.user.role == Role.FINANCE:  # separation of duties: who pays does not allocate
+            raise PermissionDenied(_("Een verdeling voert een behandelaar uit, niet een financieel medewerker."))
         opening = get_object_or_404(Opening, code=code)
         seed = request.data.get("seed") if isinstance(request.data, dict) else None
         try:

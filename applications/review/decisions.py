@@ -82,6 +82,8 @@ def decide(request):
 @case_worker_required
 def allocation_screen(request, code: str):
     """Run the opening's distribution with a published seed; see the order and who gets what."""
+    if request.user.role == Role.FINANCE:  # separation of duties: who pays does not allocate
+        raise PermissionDenied(_("Een verdeling voert een behandelaar uit, niet een financieel medewerker."))
     opening = get_object_or_404(Opening.objects.select_related("scheme"), code=code)
     if not request.user.handles_scheme(opening.scheme_id):
         raise PermissionDenied(_("Deze openstelling hoort niet bij uw regelingen."))

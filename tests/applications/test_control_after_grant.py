@@ -155,6 +155,18 @@ def test_a_reviewer_moved_to_the_finance_team_still_does_not_pay_the_grant_they_
     assert app.payments.get(kind="advance").status == "recorded"
 
 
+def test_finance_staff_do_not_run_an_allocation(client):
+    """Who pays does not decide who gets the money: no allocation run by the finance staff, via the API or screen."""
+    team = team_for()
+    api = APIClient()
+    api.force_authenticate(team["payer"])
+    answer = api.post(f"/api/v1/openings/{team['opening'].code}/allocate/", {"seed": "2026"}, format="json")
+    assert answer.status_code == 403 and "financieel medewerker" in answer.json()["detail"]
+    client.force_login(team["payer"])
+    assert client.get(reverse("review:allocation", args=[team["opening"].code])).status_code == 403
+    assert not team["opening"].allocations.exists()
+
+
 def test_who_decided_an_objection_does_not_pay_what_follows_from_it():
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
