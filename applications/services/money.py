@@ -90,7 +90,7 @@ def revoke(app: Application, ctx: Context, *, to: Decimal | None = None) -> None
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(opening, app, keep, note="wijziging" if keep else "intrekking", at=ctx.now)
     app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
-    outstanding = app.amount_paid - app.amount_recovered - keep
+    outstanding = app.amount_paid - app.amount_recovered + in_flight(app) - keep  # a recorded payment will be paid
     if outstanding > 0:
         Payment.objects.create(
             application=app,
@@ -139,7 +139,7 @@ def undo_grant(app: Application, ctx: Context, note: str) -> None:
         budget.set_commitment(opening, app, Decimal("0.00"), note=note, at=ctx.now)
     app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
     app.tranches.filter(status__in=[Tranche.Status.PLANNED, Tranche.Status.DUE]).update(status=Tranche.Status.WITHHELD)
-    outstanding = app.amount_paid - app.amount_recovered
+    outstanding = app.amount_paid - app.amount_recovered + in_flight(app)  # a recorded payment will be paid
     already = sum(
         (p.amount for p in app.payments.filter(status=Payment.Status.DUE, kind=Payment.Kind.RECOVERY)), Decimal("0.00")
     )

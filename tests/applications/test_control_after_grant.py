@@ -182,6 +182,19 @@ def test_who_decided_an_objection_does_not_pay_what_follows_from_it():
             services.record_payment(payment=recovery, user=team[who])
 
 
+def test_a_payment_recorded_before_a_revocation_is_recovered_once_confirmed():
+    """The advance recorded and not yet confirmed when the grant is revoked: it will be paid, so it is recovered."""
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    act(app, "pay_advance", team["payer"])
+    act(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Het contract is niet verlengd."})
+    app = act(app, "approve_decision", team["senior"])
+    assert app.payments.get(kind="recovery").amount == E("7500.00")
+    app = act(app, "confirm_payment", team["checker"])
+    assert (app.amount_paid, app.payments.get(kind="advance").status) == (E("7500.00"), "paid")
+    assert reconcile.run() == []
+
+
 def test_the_decision_on_an_objection_is_proposed_by_one_and_approved_by_another():
     team = team_for()
     app = f.rejected(team["opening"], team["employer"], team["reviewer"], team["senior"])
