@@ -47,8 +47,8 @@ def payments(request):
         payment.held = payment.pk in held
         payment.own = payment.recorded_by_id == request.user.pk
         rows.append(payment)
-    changes = IbanChange.objects.filter(approved_at__isnull=True).select_related("organisation", "requested_by")
-    return render(request, "review/payments.html", {"rows": rows, "changes": list(changes[:200])})
+    changes = money.iban_changes_for(request.user)[:200]
+    return render(request, "review/payments.html", {"rows": rows, "changes": list(changes)})
 
 
 @require_POST

@@ -452,6 +452,23 @@ def confirm_payment(*, payment: Payment, user: User | None, now: datetime.dateti
     return Payment.objects.get(pk=payment.pk)
 
 
+def concerns_my_schemes(organisation: Organisation, user: User) -> bool:
+    """The organisation has an application in a scheme this member of staff works on (an administrator: any)."""
+    if user.role == "administrator":
+        return True
+    return Application.objects.filter(organisation=organisation, opening__scheme__in=user.schemes.all()).exists()
+
+
+def iban_changes_for(user: User):
+    """The changed bank accounts waiting for approval that this member of staff may see: of organisations with an
+    application in their schemes (an administrator: all)."""
+    changes = IbanChange.objects.filter(approved_at__isnull=True).select_related("organisation", "requested_by")
+    if user.role != "administrator":
+        mine = Application.objects.filter(opening__scheme__in=user.schemes.all()).values("organisation_id")
+        changes = changes.filter(organisation_id__in=mine)
+    return changes.order_by("requested_at", "id")
+
+
 @transaction.atomic
 def approve_iban_change(*, change: IbanChange, user: User, now: datetime.datetime | None = None) -> list[Payment]:
     """A second person approves a changed bank account: the held payments are released (returned, to be recorded
@@ -462,6 +479,8 @@ def approve_iban_change(*, change: IbanChange, user: User, now: datetime.datetim
         raise Conflict(_("Deze wijziging van het rekeningnummer is al goedgekeurd."))
     if not (user.is_active and user.role in PAYMENT_ROLES):
         raise Forbidden(_("Een gewijzigd rekeningnummer keurt een financieel medewerker goed."))
+    if not concerns_my_schemes(change.organisation, user):
+        raise Forbidden(_("Deze organisatie heeft geen aanvraag in uw regelingen."))
     if change.requested_by_id == user.pk:
         raise Forbidden(
             _("Vier ogen: u heeft het rekeningnummer zelf gewijzigd; een andere medewerker keurt de wijziging goed.")

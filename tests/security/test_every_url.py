@@ -20,7 +20,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from applications.models import Application, AuditEvent, BulkUpload, Document, Letter, Mandate, Message, Role
+from applications.models import (
+    Application,
+    AuditEvent,
+    BulkUpload,
+    Document,
+    IbanChange,
+    Letter,
+    Mandate,
+    Message,
+    Role,
+)
 from reporting.models import ReportJob
 from tests import factories as f
 
@@ -106,6 +116,8 @@ HOW = {
     "review:decisions": {},
     "review:decide": {},
     "review:allocation": {"code": "opening"},
+    "review:payments": {},
+    "review:approve-iban-change": {"pk": "iban_change"},
     "review:case": {"reference": "reference"},
     "review:act": {"reference": "reference"},
     "review:conflict": {"reference": "reference"},
@@ -148,7 +160,7 @@ HOW = {
 # Pages about the user's own work — their lists, their profile, starting their own application in a public
 # opening — that answer, and show the victim nothing.
 OWN_LISTS = {"api-application-list", "portal:home", "portal:profile", "portal:mandates", "portal:bulk", "portal:start"}
-OWN_LISTS |= {"review:queue", "review:decisions", "reporting:dashboard", "start-page"}
+OWN_LISTS |= {"review:queue", "review:decisions", "review:payments", "reporting:dashboard", "start-page"}
 OWN_LISTS |= {name for name in HOW if name.startswith("two_factor:")}
 
 
@@ -208,6 +220,10 @@ def world(db):
     bulk = BulkUpload.objects.create(
         uploaded_by=fund, opening=opening, file_name="b.csv", sha256="0" * 64, status="created"
     )
+    # the victim's changed bank account, waiting for a second person: only the finance staff of its schemes see it
+    iban_change = IbanChange.objects.create(
+        organisation=victim.organisation, old_iban="NL91ABNA0417164300", new_iban="NL02ABNA0123456789"
+    )
     manager = f.staff(Role.PROGRAM_MANAGER, [scheme], username="pm-van-s")
     job = ReportJob.objects.create(requested_by=manager, scope="scheme", code=scheme.code)
     outsiders = {
@@ -216,6 +232,7 @@ def world(db):
         "reviewer": f.staff(Role.REVIEWER, [other_scheme], username="andere-behandelaar"),
         "senior": f.staff(Role.SENIOR_REVIEWER, [other_scheme], username="andere-senior"),
         "program_manager": f.staff(Role.PROGRAM_MANAGER, [other_scheme], username="andere-pm"),
+        "finance": f.staff(Role.FINANCE, [other_scheme], username="andere-betaler"),
         "anonymous": None,
     }
     f.mandate(outsiders["employer"].organisation, outsiders["intermediary"].organisation, [scheme])
@@ -228,6 +245,7 @@ def world(db):
         "mandate": mandate.pk,
         "bulk": bulk.pk,
         "job": job.pk,
+        "iban_change": iban_change.pk,
     }
     secrets = [
         app.reference,
@@ -258,13 +276,16 @@ def snapshot(world) -> tuple:
         BulkUpload.objects.get(pk=world["bulk"].pk).status,
         Application.objects.count(),
         Message.objects.count(),
+        IbanChange.objects.filter(approved_at__isnull=True).count(),
     )
 
 
 REFUSED = {302, 400, 401, 403, 404, 405}
 
 
-@pytest.mark.parametrize("role", ["employer", "intermediary", "reviewer", "senior", "program_manager", "anonymous"])
+@pytest.mark.parametrize(
+    "role", ["employer", "intermediary", "reviewer", "senior", "program_manager", "finance", "anonymous"]
+)
 def test_no_outsider_sees_or_changes_another_organisation_s_file(world, role):
     user = world["outsiders"][role]
     client = Client()
