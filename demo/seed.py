@@ -156,6 +156,7 @@ STAFF_ROLE_CLAIMS = {
     "os-senior": Role.SENIOR_REVIEWER,
     "os-programmamanager": Role.PROGRAM_MANAGER,
     "os-beheer": Role.ADMINISTRATOR,
+    "os-financien": Role.FINANCE,
 }
 
 
