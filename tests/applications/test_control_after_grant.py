@@ -67,6 +67,20 @@ def test_the_reviewer_who_proposed_the_grant_cannot_record_its_payment():
     assert reconcile.run() == []
 
 
+def test_the_case_screen_shows_each_payment_with_who_recorded_and_who_confirmed_it(client):
+    team = team_for()
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    act(app, "pay_advance", team["payer"])
+    f.declare_no_conflict(app, team["checker"])
+    client.force_login(team["checker"])
+    page = client.get(reverse("review:case", args=[app.reference])).content.decode()
+    assert "vastgelegd, wacht op bevestiging" in page and team["payer"].username in page
+    assert "NL91ABNA0417164300" in page and 'value="confirm_payment"' in page
+    act(app, "confirm_payment", team["checker"])
+    page = client.get(reverse("review:case", args=[app.reference])).content.decode()
+    assert f"({team['payer'].username}, {team['checker'].username})" in page
+
+
 def test_a_reviewer_is_refused_even_without_a_decision_of_their_own_finance_staff_pay():
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
