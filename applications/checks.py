@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from schemes.formatting import euro
 from schemes.rules import DE_MINIMIS_LIMIT, Computation, DocumentType, Refusal
 
-from . import clocks
+from . import clocks, eligibility
 from .errors import Invalid
 from .models import Application, DeMinimisAid, Unit
 from .states import HOLDING_STATES, State
@@ -142,8 +142,10 @@ def remaining_for(organisation, opening, *, exclude_application_id: int | None =
 
 
 def de_minimis_received(organisation, *, on: datetime.date, exclude_application_id: int | None = None) -> Decimal:
-    """De-minimis aid over the three years before ``on``: granted here plus declared elsewhere."""
-    aid = DeMinimisAid.objects.filter(organisation=organisation, granted_on__gt=on - relativedelta(years=3))
+    """De-minimis aid to the single undertaking (the organisation and the enterprises linked to it) over the three
+    years before ``on``, counted from the dates of the grants: granted here plus declared elsewhere."""
+    group = eligibility.single_undertaking(organisation)
+    aid = DeMinimisAid.objects.filter(organisation_id__in=group, granted_on__gt=on - relativedelta(years=3))
     if exclude_application_id:
         aid = aid.exclude(application_id=exclude_application_id)
     return aid.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
@@ -187,6 +189,7 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
                 % {"amount": euro(amount), "max": euro(result.amount)},
             )
         result.amount = amount
+    _check_allocated(application, result, asked=amount)
     if rules.shape == "per_unit" and rules.max_units_per_applicant is not None:
         _check_units_per_applicant(application, result)
     if rules.one_per_window and other_applications_in_window(application).exists():
@@ -196,18 +199,84 @@ def check_limits(application, *, amount: Decimal | None = None, on: datetime.dat
                 "Uw organisatie heeft in deze openstelling al een aanvraag ingediend; per openstelling mag dat één keer."
             ),
         )
+    _check_who(application, rules, result, asked=amount)
     if rules.de_minimis:
         aid = de_minimis(application, result.amount, on=on or clocks.local_date())
         if not aid.within_limit:
             result.refuse(
                 "de_minimis_declared",
                 _(
-                    "Met deze subsidie komt de de-minimissteun van uw organisatie over drie jaar op %(total)s; "
+                    "Met deze subsidie komt de de-minimissteun van uw onderneming, met de ondernemingen die ermee verbonden "
+                    "zijn, over drie jaar op %(total)s; "
                     "dat mag ten hoogste %(max)s zijn."
                 )
                 % {"total": euro(aid.total), "max": euro(DE_MINIMIS_LIMIT)},
             )
     return result
+
+
+def allocated_less(application) -> Decimal | None:
+    """What a run of the distribution gave the application when that is less than it asked: a pro rata share, or
+    the remainder the marginal application gets (Awb 4:25, tweede lid: "voor zover")."""
+    reserved = application.amount_reserved or Decimal("0.00")
+    if reserved <= 0:
+        return None
+    if application.opening.distribution == "pro_rata" or reserved < (application.amount_requested or reserved):
+        return reserved
+    return None
+
+
+def _check_allocated(application, result: Computation, *, asked: Decimal | None) -> None:
+    cap = allocated_less(application)
+    if cap is None or result.amount <= cap:
+        return
+    if asked is not None:
+        result.refuse(
+            "amount",
+            _("Het bedrag %(amount)s is hoger dan wat de verdeling deze aanvraag toekende (%(max)s).")
+            % {"amount": euro(asked), "max": euro(cap)},
+        )
+        return
+    result.amount = cap
+    result.steps.append(_("beperkt tot wat de verdeling deze aanvraag toekende: %(max)s") % {"max": euro(cap)})
+
+
+def _check_who(application, rules, result: Computation, *, asked: Decimal | None) -> None:
+    """Who the scheme is for, as its data says: the SME test, a partnership's share of SMEs, a lower maximum for
+    the applicant's sector, and the schemes that may not pay for the same traject."""
+    if rules.sme_only:
+        test = eligibility.sme_test(application.organisation)
+        if not test.is_sme:
+            result.refuse("sme", test.refusal())
+    if rules.min_sme_share_partnership is not None and application.is_partnership:
+        share = eligibility.sme_share(application)
+        if share is not None and share < rules.min_sme_share_partnership:
+            result.refuse(
+                "partners",
+                _(
+                    "In een samenwerkingsverband moet ten minste %(min)s %% van de partners mkb zijn; bij deze aanvraag "
+                    "is dat %(share)s %%."
+                )
+                % {"min": _percent(rules.min_sme_share_partnership), "share": _percent(share)},
+            )
+    cap = rules.sector_cap(application.organisation.sector)
+    if cap is not None and result.amount > cap:
+        sector = application.organisation.get_sector_display()
+        if asked is not None:
+            result.refuse(
+                "amount",
+                _("Het bedrag %(amount)s is hoger dan het maximum in de sector %(sector)s (%(max)s).")
+                % {"amount": euro(asked), "sector": sector, "max": euro(cap)},
+            )
+        else:
+            result.steps.append(_("ten hoogste %(max)s in de sector %(sector)s") % {"max": euro(cap), "sector": sector})
+            result.amount = cap
+    for line in eligibility.cumulation(application, rules.not_combined_with):
+        result.refuse("cumulation", line)
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _check_units_per_applicant(application, result: Computation) -> None:

@@ -15,6 +15,9 @@ unique per day, kind and key, so a second run on the same day sends nothing.
   ex officio, as granted, on the due date: the system proposes, a senior reviewer approves (four eyes);
 - a recovery not paid by its due date is reminded once (aanmaning), with the statutory interest running
   (``interest``);
+- first come, first served: a day on which the ceiling was crossed is drawn by lottery once
+  it has ended (``draws.draw_ended_days``); a closed window that is drawn after the close
+  has its seed committed (``seeds``);
 - unconditional tranches are released on their planned date (``tranches``), gated
   ones are put on the queue on their review date;
 - anything an event still owes (a letter, an e-mail) is delivered (``outbox.sweep``);
@@ -41,7 +44,7 @@ from schemes.models import Opening
 from . import audit, clocks, interest, letters, outbox, reconcile, retention
 from .errors import ActionError
 from .models import Application, ClockRun, Payment, Role, SupplementRequest, Tranche, User
-from .services import money, perform, tranches
+from .services import draws, money, perform, seeds, tranches
 from .states import WAITING_FOR_US, State
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,8 @@ def run(today: datetime.date | None = None) -> dict:
     """Everything the clocks ask for on ``today`` (default: today in Amsterdam); returns counts."""
     today = today or clocks.local_date()
     counts = {"day": today.isoformat()}
+    counts["days_drawn"] = len(draws.draw_ended_days(today))
+    counts["seeds_committed"] = seeds.commit_closed_windows()
     counts["supplement_terms_expired"] = flag_expired_supplements(today)
     counts["digests_sent"] = send_digests(today)
     counts["settlement_reminders"] = remind_settlement_due(today)

@@ -285,6 +285,22 @@ def no_pending_decision(application: Application) -> bool:
     return application.pending_decision() is None
 
 
+@condition(
+    _(
+        "Bij een loting, tender of evenredige verdeling stelt u een verlening pas voor als de verdeling na het sluiten "
+        "is uitgevoerd (voorgesteld en door een tweede behandelaar goedgekeurd) en deze aanvraag daarin budget kreeg."
+    )
+)
+def allocated_if_drawn(application: Application) -> bool:
+    """A window divided after its close (lottery, tender, pro rata): no grant before the run, nor beyond it."""
+    opening = application.opening
+    if opening.distribution == "fcfs":
+        return True
+    allocation = apps.get_model("applications", "Allocation")
+    ran = allocation.objects.filter(opening_id=opening.pk, status="approved", day__isnull=True).exists()
+    return ran and not application.over_ceiling
+
+
 @condition(_("Er staat geen voorschot open: het is al betaald, of deze regeling kent geen voorschot."))
 def advance_due(application: Application) -> bool:
     return application.payments.filter(kind="advance", status="due").exists()

@@ -31,6 +31,11 @@ EMPLOYER = {
     "iban": "NL91ABNA0417164300",
     "contact_name": "W. de Werkgever",
     "contact_email": "werkgever@demo.opensubsidie.example",
+    # the SME test's figures (EU definition): an SME
+    "employees": Decimal("85.0"),
+    "annual_turnover": Decimal("14500000.00"),
+    "balance_sheet_total": Decimal("6200000.00"),
+    "figures_year": 2025,
 }
 SECOND_EMPLOYER = {
     "kvk": "90000003",
@@ -41,6 +46,10 @@ SECOND_EMPLOYER = {
     "iban": "NL20INGB0001234567",
     "contact_name": "S. Softwaremaker",
     "contact_email": "software@demo.opensubsidie.example",
+    "employees": Decimal("18.0"),
+    "annual_turnover": Decimal("2100000.00"),
+    "balance_sheet_total": Decimal("900000.00"),
+    "figures_year": 2025,
 }
 INTERMEDIARY = {
     "kvk": "90000002",

@@ -8,7 +8,7 @@ from applications.letters import pdf_from_html
 
 from .charts import report_charts
 from .queries import Scope
-from .tables import labelled_figures
+from .tables import LEVELS, labelled_figures, warning_on_result
 
 
 def render_pdf(report: dict, scope: Scope, end) -> bytes:
@@ -19,6 +19,8 @@ def render_pdf(report: dict, scope: Scope, end) -> bytes:
             "scope": scope,
             "charts": report_charts(report, scope, end),
             "shown": labelled_figures(report),
+            "level_label": LEVELS.get(report["early_warning"]["level"]),
+            "warning_on_result": warning_on_result(report["early_warning"]),
         },
     )
     return pdf_from_html(html)

@@ -9,7 +9,7 @@ from applications.models import Channel, Province, Sector, SizeClass, Unit
 from applications.reasons import REASON_CODES
 from schemes.formatting import euro
 
-from .queries import pct
+from .queries import is_illustrative, pct
 
 # The Dutch name of each headline figure, in the order the reports show them.
 LABELS = {
@@ -22,9 +22,16 @@ LABELS = {
     "applications.open": "aanvragen nog open",
     "applications.draft": "concepten niet ingediend",
     "applications.revoked": "verleningen ingetrokken",
+    "units.requested": "eenheden aangevraagd",
     "units.granted": "eenheden verleend",
+    "units.started": "eenheden gestart (gemeld bij de vaststelling)",
+    "units.completed": "eenheden afgerond (gemeld bij de vaststelling)",
+    "units.settled": "eenheden vastgesteld",
+    "units.cancelled": "eenheden niet afgerond (gemeld bij de vaststelling)",
+    "units.reported": "eenheden met een aanvraag tot vaststelling",
     "units.target": "doel (eenheden)",
-    "units.uptake_pct": "bereik van het doel (%)",
+    "units.uptake_pct": "verleend van het doel (%)",
+    "units.realised_pct": "afgerond van het doel (%)",
     "units.capacity": "capaciteit (eenheden)",
     "units.capacity_pct": "bereik van de capaciteit (%)",
     "budget.ceiling": "subsidieplafond",
@@ -68,18 +75,52 @@ def flatten(value, prefix: str = "") -> list[tuple[str, object]]:
     return rows
 
 
-def figure_rows(report: dict) -> list[tuple[str, str, object]]:
-    """(key, Dutch label, value) for every figure of the report; labelled ones first."""
+def figure_rows(report: dict, *, derived: bool = False) -> list[tuple[str, str, object]]:
+    """(key, Dutch label, value) for every figure of the report; labelled ones first.
+
+    ``derived``: also label the breakdowns and the funnel of units (the exports; the text report leaves them out).
+    """
     flat = flatten(report)
     labelled = [(k, LABELS[k], v) for k, v in flat if k in LABELS]
     labelled.sort(key=lambda row: list(LABELS).index(row[0]))
     # units per kind (traject, samenwerkingsverband …): labelled with their kind, never added up
     kinds = [(k, _kind_label(k), v) for k, v in flat if k.startswith("units.by_kind.")]
-    rest = [(k, "", v) for k, v in flat if k not in LABELS and not k.startswith("units.by_kind.")]
+    rest = [
+        (k, _derived_label(k, report) if derived else "", v)
+        for k, v in flat
+        if k not in LABELS and not k.startswith("units.by_kind.")
+    ]
     return labelled + kinds + rest
 
 
-KIND_FIGURES = {"granted": "verleend", "target": "doel", "uptake_pct": "bereik van het doel (%)"}
+def _derived_label(key: str, report: dict) -> str:
+    """``breakdowns.size_class.large.granted`` → "Per grootteklasse, groot: aanvragen verleend";
+    ``unit_funnel.2.count`` → "trajecten gestart"."""
+    parts = key.split(".")
+    if parts[0] == "breakdowns" and len(parts) == 4 and parts[1] in BREAKDOWN_TITLES:
+        dimension, code, figure = parts[1:]
+        title = str(BREAKDOWN_TITLES[dimension])
+        return f"{title}, {code_label(dimension, code, short=True)}: {LABELS.get(f'applications.{figure}', figure)}"
+    if parts[0] == "unit_funnel" and len(parts) == 3 and parts[1].isdigit():
+        step = report["unit_funnel"][int(parts[1])]
+        what = {"count": "", "pct_of_requested": " (% van aangevraagd)", "pct_of_target": " (% van het doel)"}
+        if parts[2] in what:
+            return f"{step['unit']} {gettext(step['label'])}{what[parts[2]]}"
+    return ""
+
+
+KIND_FIGURES = {
+    "requested": "aangevraagd",
+    "granted": "verleend",
+    "started": "gestart",
+    "completed": "afgerond",
+    "settled": "vastgesteld",
+    "cancelled": "niet afgerond",
+    "reported": "met een aanvraag tot vaststelling",
+    "target": "doel",
+    "uptake_pct": "verleend van het doel (%)",
+    "realised_pct": "afgerond van het doel (%)",
+}
 
 
 def _kind_label(key: str) -> str:
@@ -177,6 +218,7 @@ def labelled_figures(report: dict) -> dict:
                 "dimension": dimension,
                 "title": BREAKDOWN_TITLES.get(dimension, dimension),
                 "rows": [(code_label(dimension, k), block) for k, block in ordered(dimension, rows)],
+                "illustrative": is_illustrative(f"breakdowns.{dimension}", report.get("illustrative")),
             }
             for dimension, rows in report["breakdowns"].items()
         ],
@@ -243,3 +285,9 @@ def portfolio_summary(report: dict) -> list[dict]:
         )
     order = {"red": 0, "amber": 1, "green": 2, "no_data": 3, None: 4}
     return sorted(rows, key=lambda row: (order.get(row["level"], 4), row["name"]))
+
+
+def warning_on_result(warning: dict) -> bool:
+    """Whether the early warning judges only closed openings (their result), not a projection of a pace."""
+    judged = [o for o in warning.get("openings", []) if o.get("basis")]
+    return bool(judged) and all(o["basis"] == "result" for o in judged)

@@ -20,10 +20,18 @@ from applications import clocks
 
 from .access import check_scope, report_for, sees_reports, team_schemes
 from .charts import report_charts
-from .exports import application_csv_lines, applications_xlsx, figures_csv_lines, figures_xlsx, temporary_path
+from .exports import (
+    CSV_DIALECTS,
+    FORMATS,
+    application_csv_lines,
+    applications_xlsx,
+    figures_csv_lines,
+    figures_xlsx,
+    temporary_path,
+)
 from .models import ReportJob
 from .queries import ReportError, end_of_day, parse_as_of, resolve_scope
-from .tables import LEVELS, labelled_figures, portfolio_summary
+from .tables import LEVELS, labelled_figures, portfolio_summary, warning_on_result
 from .tasks import render_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,6 +69,7 @@ def _page(request, scope_kind: str, code: str):
         "summary": portfolio_summary(report) if report.get("groups") else [],
         "as_of_error": error,
         "level_label": LEVELS.get(report["early_warning"]["level"]),
+        "warning_on_result": warning_on_result(report["early_warning"]),
         "schemes": team_schemes(request.user),
         "jobs": ReportJob.objects.filter(requested_by=request.user, scope=scope.kind, code=scope.code)[:5],
     }
@@ -82,19 +91,23 @@ def opening_report(request, code: str):
     return _page(request, "opening", code)
 
 
+def _suffix(fmt: str) -> str:
+    return "csv" if fmt in CSV_DIALECTS else fmt
+
+
 def _export_name(report: dict, what: str, fmt: str) -> str:
-    return f"{what}-{report['scope']}-{report['code']}-{report['as_of']}.{fmt}"
+    return f"{what}-{report['scope']}-{report['code']}-{report['as_of']}.{_suffix(fmt)}"
 
 
 @login_required
 def figures_export(request, scope: str, code: str, fmt: str):
-    if fmt not in ("csv", "xlsx"):
-        raise Http404("Exporteren kan als csv of xlsx.")
+    if fmt not in FORMATS:
+        raise Http404(gettext("Exporteren kan als csv (Nederlandse Excel), csv-intl of xlsx."))
     report, _scope = _report_or_error(request, scope, code)
     if report is None:
         return HttpResponse(_scope, status=400, content_type="text/plain; charset=utf-8")
-    if fmt == "csv":
-        response = HttpResponse("".join(figures_csv_lines(report)), content_type="text/csv; charset=utf-8")
+    if fmt in CSV_DIALECTS:
+        response = HttpResponse("".join(figures_csv_lines(report, fmt)), content_type="text/csv; charset=utf-8")
     else:
         path = temporary_path(".xlsx")
         figures_xlsx(report, path)
@@ -105,8 +118,8 @@ def figures_export(request, scope: str, code: str, fmt: str):
 
 @login_required
 def applications_export(request, scope: str, code: str, fmt: str):
-    if fmt not in ("csv", "xlsx"):
-        raise Http404("Exporteren kan als csv of xlsx.")
+    if fmt not in FORMATS:
+        raise Http404(gettext("Exporteren kan als csv (Nederlandse Excel), csv-intl of xlsx."))
     if not sees_reports(request.user):
         raise PermissionDenied(gettext("Rapportages zijn er voor programmamanagers en functioneel beheerders."))
     try:
@@ -120,9 +133,11 @@ def applications_export(request, scope: str, code: str, fmt: str):
             raise PermissionDenied(exc.detail) from None
         return HttpResponse(exc.detail, status=400, content_type="text/plain; charset=utf-8")
     end = end_of_day(day)
-    name = f"aanvragen-{resolved.kind}-{resolved.code}-{day.isoformat()}.{fmt}"
-    if fmt == "csv":
-        response = StreamingHttpResponse(application_csv_lines(resolved, end), content_type="text/csv; charset=utf-8")
+    name = f"aanvragen-{resolved.kind}-{resolved.code}-{day.isoformat()}.{_suffix(fmt)}"
+    if fmt in CSV_DIALECTS:
+        response = StreamingHttpResponse(
+            application_csv_lines(resolved, end, fmt), content_type="text/csv; charset=utf-8"
+        )
     else:
         path = temporary_path(".xlsx")
         applications_xlsx(resolved, end, path)

@@ -274,7 +274,7 @@ class OpeningAdmin(admin.ModelAdmin):
         return [
             (None, {"fields": ["scheme", "code", "name", "is_demo"]}),
             (_("Tijdvak"), {"fields": ["opens_at", "closes_at", "decision_term_starts_on"]}),
-            (_("Subsidieplafond en verdeling"), {"fields": [*ceiling, "distribution", "min_score"]}),
+            (_("Subsidieplafond en verdeling"), {"fields": [*ceiling, "distribution", "min_score", "partial_grant"]}),
             (_("Capaciteit en doel"), {"fields": ["capacity_units", "target_units"]}),
             (
                 _("Stand van het plafond"),

@@ -30,6 +30,7 @@ OPENING_FIELDS = {
     "budget_ceiling",
     "distribution",
     "min_score",
+    "partial_grant",
     "capacity_units",
     "target_units",
     "decision_term_starts_on",

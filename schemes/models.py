@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import assurance
 from .formatting import euro
-from .rules import RULE_FIELDS, Rules, document_types_problem
+from .rules import RULE_FIELDS, Rules, document_types_problem, sector_caps_problem
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -138,6 +138,33 @@ class Scheme(models.Model):
     )
     one_per_window = models.BooleanField(_("één aanvraag per aanvrager per openstelling"), default=False)
     de_minimis = models.BooleanField(_("de-minimissteun"), default=False)
+    sme_only = models.BooleanField(
+        _("alleen voor mkb-ondernemingen (EU-definitie)"),
+        default=False,
+        help_text=_(
+            "Minder dan 250 werknemers en een jaaromzet van ten hoogste € 50 mln of een balanstotaal van ten hoogste "
+            "€ 43 mln, met de cijfers van partner- en verbonden ondernemingen meegeteld (bijlage I bij Verordening "
+            "(EU) nr. 651/2014)."
+        ),
+    )
+    min_sme_share_partnership = models.DecimalField(
+        _("samenwerkingsverband: minimaal aandeel mkb (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    max_amount_by_sector = models.JSONField(
+        _("maximumbedrag per sector"),
+        default=dict,
+        blank=True,
+        help_text=_('Een lager maximum voor een sector, zoals {"landbouw": "20000.00"} (SLIM: de-minimis landbouw).'),
+    )
+    not_combined_with = models.JSONField(
+        _("niet te combineren met (regelingen)"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'De codes van regelingen die niet hetzelfde traject mogen betalen, zoals ["slim"]. Bij het besluit '
+            "wordt gecontroleerd of een deelnemer van deze aanvraag daar al subsidie voor heeft."
+        ),
+    )
     required_documents = models.JSONField(
         _("documenten die de regeling vraagt"),
         default=list,
@@ -235,6 +262,15 @@ class Scheme(models.Model):
         problem = document_types_problem(self.required_documents)
         if problem:
             errors["required_documents"] = problem
+        problem = sector_caps_problem(self.max_amount_by_sector)
+        if problem:
+            errors["max_amount_by_sector"] = problem
+        if not isinstance(self.not_combined_with, list) or not all(
+            isinstance(code, str) and code.strip() for code in self.not_combined_with
+        ):
+            errors["not_combined_with"] = _('Geef een lijst van regelingcodes, zoals ["slim"].')
+        if self.min_sme_share_partnership is not None and not 0 <= self.min_sme_share_partnership <= 100:
+            errors["min_sme_share_partnership"] = _("Een aandeel ligt tussen 0 en 100 %.")
         if self.warning_red_pct > self.warning_amber_pct:
             errors["warning_red_pct"] = _("De grens voor rood moet lager liggen dan die voor oranje.")
         if errors:
@@ -255,6 +291,15 @@ class Opening(models.Model):
     budget_ceiling = models.DecimalField(_("subsidieplafond"), **MONEY)
     distribution = models.CharField(_("verdeelmethode"), max_length=20, choices=Distribution.choices)
     min_score = models.DecimalField(_("minimale score (tender)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    partial_grant = models.BooleanField(
+        _("de aanvraag op de grens krijgt wat er over is"),
+        default=False,
+        help_text=_(
+            "Awb 4:25, tweede lid ('voor zover'): de eerste aanvraag die niet meer helemaal past, krijgt het bedrag "
+            "dat onder het plafond over is, als dat niet onder het minimumbedrag van de regeling ligt. Uit: de "
+            "volgorde blijft strikt en zij krijgt niets."
+        ),
+    )
     capacity_units = models.PositiveIntegerField(_("capaciteit (eenheden)"), null=True, blank=True)
     target_units = models.PositiveIntegerField(_("doel deze openstelling (eenheden)"), null=True, blank=True)
     decision_term_starts_on = models.DateField(

@@ -31,7 +31,15 @@ AMOUNT_RULES = (
     "max_amount_partnership",
     "min_eligible_costs",
 )
-WHO_RULES = ("intermediaries_allowed", "one_per_window", "de_minimis")
+WHO_RULES = (
+    "intermediaries_allowed",
+    "one_per_window",
+    "de_minimis",
+    "sme_only",
+    "min_sme_share_partnership",
+    "max_amount_by_sector",
+    "not_combined_with",
+)
 TERM_RULES = (
     "decision_term_weeks",
     "decision_term_from",
@@ -55,7 +63,7 @@ MONEY_FIELDS = {
     "ex_officio_below",
     "accountant_above",
 }
-DECIMAL_FIELDS = MONEY_FIELDS | {"percentage", "advance_pct"}
+DECIMAL_FIELDS = MONEY_FIELDS | {"percentage", "advance_pct", "min_sme_share_partnership"}
 DE_MINIMIS_LIMIT = Decimal("300000.00")
 # The EZK framework of accounting for a grant (verantwoording), the default where a scheme says nothing else:
 # up to € 25.000 no report (where the scheme fixes small grants ex officio), up to € 125.000 a report of the
@@ -109,6 +117,22 @@ class DocumentType:
 
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def sector_caps_problem(value: Any) -> str:
+    """What is wrong with a scheme's maximum per sector, in Dutch; empty when it is right."""
+    if not isinstance(value, dict):
+        return _('Geef per sector een bedrag, zoals {"landbouw": "20000.00"}.')
+    for sector, amount in value.items():
+        if not isinstance(sector, str) or not sector.strip():
+            return _("Elke sector heeft een code, zoals landbouw.")
+        try:
+            money = to_money(amount)
+        except (ValueError, InvalidOperation, TypeError):
+            return _("Het maximum voor %(sector)s is geen bedrag.") % {"sector": sector}
+        if money < 0:
+            return _("Een bedrag kan niet negatief zijn.")
+    return ""
 
 
 def document_types_problem(value: Any) -> str:
@@ -175,6 +199,10 @@ class Rules:
     intermediaries_allowed: bool = False
     one_per_window: bool = False
     de_minimis: bool = False
+    sme_only: bool = False
+    min_sme_share_partnership: Decimal | None = None
+    max_amount_by_sector: dict = field(default_factory=dict)
+    not_combined_with: tuple[str, ...] = ()
     decision_term_weeks: int = 8
     decision_term_from: str = "submission"
     settlement_term_weeks: int | None = None
@@ -189,6 +217,8 @@ class Rules:
     def from_scheme(cls, scheme) -> Rules:
         values = {name: getattr(scheme, name) for name in RULE_FIELDS}
         values["required_documents"] = tuple(values["required_documents"] or ())
+        values["max_amount_by_sector"] = dict(values["max_amount_by_sector"] or {})
+        values["not_combined_with"] = tuple(values["not_combined_with"] or ())
         return cls(**values)
 
     @classmethod
@@ -200,14 +230,17 @@ class Rules:
             value = data[name]
             if name in DECIMAL_FIELDS and value is not None:
                 value = Decimal(value)
-            if name == "required_documents":
+            if name in ("required_documents", "not_combined_with"):
                 value = tuple(value or ())
+            if name == "max_amount_by_sector":
+                value = dict(value or {})
             values[name] = value
         return cls(**values)
 
     def to_dict(self) -> dict:
         data = {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
         data["required_documents"] = [dict(item) for item in self.required_documents]
+        data["not_combined_with"] = list(self.not_combined_with)
         return data
 
     def accounting_tier(self, granted: Decimal | None) -> str:
@@ -220,6 +253,11 @@ class Rules:
             return NO_REPORT
         limit = self.accountant_above if self.accountant_above is not None else ACCOUNTANT_ABOVE
         return ACCOUNTANT_STATEMENT if amount > limit else ACTIVITY_REPORT
+
+    def sector_cap(self, sector: str) -> Decimal | None:
+        """A lower maximum for the applicant's sector (SLIM: € 20.000 in agriculture), or None."""
+        value = self.max_amount_by_sector.get(sector)
+        return Decimal(str(value)) if value not in (None, "") else None
 
     @property
     def document_types(self) -> list[DocumentType]:

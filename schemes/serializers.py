@@ -53,6 +53,7 @@ class OpeningSerializer(OpeningSummarySerializer):
             "available",
             "distribution",
             "min_score",
+            "partial_grant",
             "capacity_units",
             "target_units",
             "status",

@@ -146,6 +146,8 @@ def slim_scheme(**kwargs) -> Scheme:
         share_of_costs=True,
         one_per_window=True,
         de_minimis=True,
+        sme_only=True,
+        max_amount_by_sector={"landbouw": "20000.00"},
         intermediaries_allowed=True,
         advance_pct=Decimal("50"),
     )
@@ -198,6 +200,11 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     sector = "ict"
     province = "utrecht"
     iban = "NL91ABNA0417164300"
+    # the SME test's figures: a small enterprise (SLIM and MKB!dee are for SMEs only)
+    employees = Decimal("12.0")
+    annual_turnover = Decimal("1500000.00")
+    balance_sheet_total = Decimal("800000.00")
+    figures_year = 2025
     contact_name = "W. de Werkgever"
     contact_email = factory.LazyAttribute(lambda o: f"contact{o.kvk}@example.nl")
 
@@ -252,6 +259,16 @@ def senior(schemes, **kwargs) -> User:
 def finance(schemes, **kwargs) -> User:
     """Finance staff of the schemes: they record and confirm payments, and take no decisions (separation of duties)."""
     return staff(Role.FINANCE, schemes, **kwargs)
+
+
+def run_allocation(opening, proposer: User, approver: User | None = None, *, advice: str = ""):
+    """An opening's distribution as the law wants it: proposed by one case worker (a tender with the committee's
+    advice), approved by a second; returns the run that counts."""
+    approver = approver or reviewer([opening.scheme])
+    if opening.distribution == "tender" and not advice:
+        advice = "De commissie adviseert de rangschikking op de gemiddelde score te volgen."
+    proposal = services.draws.propose(opening=opening, user=proposer, data={"advice": advice})
+    return services.draws.approve(proposal=proposal, user=approver)
 
 
 def mandate(principal, agent, schemes, *, valid_from=None, valid_until=None, revoked=False) -> Mandate:

@@ -21,4 +21,19 @@ urlpatterns = [
     path("applications/<str:reference>/letters/", api.ApplicationLetters.as_view(), name="api-application-letters"),
     path("applications/<str:reference>/letters/<int:pk>/", api.LetterDownload.as_view(), name="letter-download"),
     path("openings/<slug:code>/allocate/", api.OpeningAllocation.as_view(), name="api-opening-allocate"),
+    path(
+        "openings/<slug:code>/allocate/preview/",
+        api.OpeningAllocationPreview.as_view(),
+        name="api-opening-allocate-preview",
+    ),
+    path(
+        "openings/<slug:code>/allocations/<int:pk>/approve/",
+        api.AllocationDecision.as_view(verdict="approve"),
+        name="api-allocation-approve",
+    ),
+    path(
+        "openings/<slug:code>/allocations/<int:pk>/return/",
+        api.AllocationDecision.as_view(verdict="return"),
+        name="api-allocation-return",
+    ),
 ]

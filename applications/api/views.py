@@ -25,8 +25,8 @@ from schemes.models import Opening
 from .. import permissions as perms
 from .. import selectors, services, workflow
 from ..errors import ActionError
-from ..models import Application, Letter, Role
-from ..services import allocation
+from ..models import Allocation, Application, Letter, Role
+from ..services import allocation, draws
 from ..states import State
 from .serializers import (
     ApplicationListQuery,
@@ -339,50 +339,114 @@ class ApplicationMessages(APIView):
         return Response(MessageSerializer(message, context={"staff": staff}).data, status=201)
 
 
+def _scheme_staff_opening(request, code) -> Opening:
+    if request.user.role == Role.FINANCE:  # separation of duties: who pays does not allocate
+        raise PermissionDenied(_("Een verdeling voert een behandelaar uit, niet een financieel medewerker."))
+    opening = get_object_or_404(Opening, code=code)
+    if not (request.user.is_case_worker and request.user.handles_scheme(opening.scheme_id)):
+        raise PermissionDenied(_("De verdeling van een openstelling is er alleen voor de behandelaars ervan."))
+    return opening
+
+
 class OpeningAllocation(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="Run (POST) or read (GET) the allocation of an opening: staff of the scheme only",
-        request=inline_serializer("AllocateInput", {"seed": serializers.CharField()}),
+        summary="Propose (POST) the allocation of a closed opening, or read (GET) the run that counts",
+        description=(
+            "A lottery, tender or pro rata division runs once, after the window has closed: one case worker of the "
+            "scheme proposes it (a tender with the committee's advice), another approves it (…/allocations/{id}/"
+            "approve/). The seed is the system's, committed as a SHA-256 before the draw and shown with the result."
+        ),
+        request=inline_serializer(
+            "AllocationProposal",
+            {"advice": serializers.CharField(required=False), "note": serializers.CharField(required=False)},
+        ),
         responses={201: OpenApiTypes.OBJECT, **errors_for(400, 403, 404, 409)},
     )
     def post(self, request, code):
-        if not request.user.is_authenticated:
-            raise PermissionDenied(_("Log in als behandelaar om een verdeling uit te voeren."))
-        if request.user.role == Role.FINANCE:  # separation of duties: who pays does not allocate
-            raise PermissionDenied(_("Een verdeling voert een behandelaar uit, niet een financieel medewerker."))
-        opening = get_object_or_404(Opening, code=code)
-        seed = request.data.get("seed") if isinstance(request.data, dict) else None
+        opening = _scheme_staff_opening(request, code)
+        data = request.data if isinstance(request.data, dict) else {}
         try:
-            result = allocation.allocate(opening=opening, seed=seed or "", user=request.user)
+            result = draws.propose(opening=opening, user=request.user, data=data)
         except ActionError as exc:
             return error_response(exc)
         return Response(_allocation_json(result), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="The last allocation of an opening, recomputable from its seed (staff of the scheme only)",
+        summary="The run that counts for an opening, recomputable from its seed (staff of the scheme only)",
         responses={200: OpenApiTypes.OBJECT, **errors_for(403, 404)},
     )
     def get(self, request, code):
-        opening = get_object_or_404(Opening, code=code)
-        if not (request.user.is_case_worker and request.user.handles_scheme(opening.scheme_id)):
-            raise PermissionDenied(_("De verdeling van een openstelling is er alleen voor de behandelaars ervan."))
+        opening = _scheme_staff_opening(request, code)
         result = allocation.last_allocation(opening)
         if result is None:
             raise NotFound(_("Voor deze openstelling is nog geen verdeling uitgevoerd."))
         return Response(_allocation_json(result))
 
 
+class OpeningAllocationPreview(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Preview the allocation of a closed opening: recorded, nothing reserved",
+        request=None,
+        responses={201: OpenApiTypes.OBJECT, **errors_for(403, 404, 409)},
+    )
+    def post(self, request, code):
+        opening = _scheme_staff_opening(request, code)
+        try:
+            result = draws.preview(opening=opening, user=request.user)
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(_allocation_json(result), status=status.HTTP_201_CREATED)
+
+
+class AllocationDecision(APIView):
+    """Approve or return a proposed allocation: a second case worker of the scheme."""
+
+    permission_classes = [IsAuthenticated]
+    verdict = "approve"
+
+    @extend_schema(
+        summary="Approve (four eyes: not the proposer) or return a proposed allocation",
+        request=inline_serializer("AllocationVerdict", {"note": serializers.CharField(required=False)}),
+        responses={200: OpenApiTypes.OBJECT, **errors_for(400, 403, 404, 409)},
+    )
+    def post(self, request, code, pk):
+        opening = _scheme_staff_opening(request, code)
+        proposal = get_object_or_404(Allocation, pk=pk, opening=opening)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            if self.verdict == "approve":
+                result = draws.approve(proposal=proposal, user=request.user)
+            else:
+                result = draws.return_proposal(proposal=proposal, user=request.user, data=data)
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(_allocation_json(result))
+
+
 def _allocation_json(result) -> dict:
+    shown = result.status == Allocation.Status.APPROVED  # the seed is revealed with the result, not before
+    commitment = result.lottery_seed
     return {
+        "id": result.pk,
         "opening": result.opening.code,
         "method": result.method,
-        "seed": result.seed,
+        "status": result.status,
+        "day": result.day.isoformat() if result.day else None,
+        "seed": result.seed if shown else None,
+        "seed_sha256": commitment.digest if commitment else None,
+        "seed_committed_at": commitment.committed_at.isoformat() if commitment else None,
+        "proposed_by": result.run_by.username if result.run_by else None,
         "run_at": result.run_at.isoformat(),
+        "approved_by": result.approved_by.username if result.approved_by else None,
+        "approved_at": result.approved_at.isoformat() if result.approved_at else None,
+        "advice": result.advice,
         "summary": result.summary,
         "order": result.order,
-        "recompute": "sort the references by HMAC-SHA256(key=seed, message='"
+        "recompute": "check that SHA-256(seed) is seed_sha256; sort the references by HMAC-SHA256(key=seed, message='"
         + "open-subsidie-lottery-v1:' + reference) in hex, ascending; rows marked incomplete after the others",
     }
 

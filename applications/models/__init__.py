@@ -25,6 +25,7 @@ from .casework import (
     DeMinimisAid,
     Document,
     InternalNote,
+    LotterySeed,
     Message,
     Objection,
     Payment,
@@ -34,6 +35,7 @@ from .casework import (
 )
 from .organisations import (
     Channel,
+    EnterpriseLink,
     IbanChange,
     Mandate,
     Organisation,
@@ -61,6 +63,7 @@ from .records import (
 __all__ = [
     "STAFF_ROLES",
     "Allocation",
+    "LotterySeed",
     "Application",
     "Assessment",
     "AuditEvent",
@@ -73,6 +76,7 @@ __all__ = [
     "DefaultNotice",
     "Decision",
     "Document",
+    "EnterpriseLink",
     "EquatedDay",
     "Finding",
     "IbanChange",

@@ -287,14 +287,55 @@ class DeMinimisAid(models.Model):
         verbose_name_plural = _("de-minimissteun")
 
 
+class LotterySeed(models.Model):
+    """The seed of a draw, fixed before anyone knows the list it orders: drawn by the system (``secrets``), its
+    SHA-256 recorded when it is committed, the seed itself shown only with the result.
+
+    One per opening for a draw after the window (``day`` empty), and for first come, first served one per day on
+    which the ceiling is crossed (committed at the crossing, drawn when that day ends).
+    """
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="lottery_seeds")
+    day = models.DateField(_("dag"), null=True, blank=True)
+    seed = models.CharField(max_length=128)
+    digest = models.CharField(_("SHA-256 van de seed"), max_length=64)
+    committed_at = models.DateTimeField(_("vastgelegd"), default=timezone.now)
+    revealed_at = models.DateTimeField(_("bekendgemaakt"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["committed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["opening"], condition=Q(day__isnull=True), name="seed_one_per_window"),
+            models.UniqueConstraint(fields=["opening", "day"], condition=Q(day__isnull=False), name="seed_one_per_day"),
+        ]
+
+
 class Allocation(models.Model):
-    """One run of an opening's distribution, with everything needed to recompute it."""
+    """A run of an opening's distribution, with everything needed to recompute it.
+
+    A preview is recorded too. A run by staff is proposed by one case worker and approved by another (four eyes);
+    only the approval reserves the money, and an opening's window (or a first come, first served day) is drawn once.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("voorbeeld")
+        PROPOSED = "proposed", _("voorgesteld")
+        APPROVED = "approved", _("uitgevoerd")
+        RETURNED = "returned", _("teruggestuurd")
+        SUPERSEDED = "superseded", _("vervangen")
 
     opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="allocations")
     method = models.CharField(max_length=20)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    day = models.DateField(_("dag van de loting"), null=True, blank=True)  # fcfs: the day the ceiling was crossed
+    lottery_seed = models.ForeignKey(LotterySeed, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     seed = models.CharField(max_length=128)
     run_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     run_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    advice = models.TextField(_("advies van de commissie"), blank=True)
+    note = models.TextField(_("toelichting"), blank=True)
     order = models.JSONField(default=list)
     summary = models.JSONField(default=dict)
 
@@ -302,6 +343,16 @@ class Allocation(models.Model):
         ordering = ["-run_at", "-id"]
         verbose_name = _("verdeling")
         verbose_name_plural = _("verdelingen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opening"], condition=Q(status="approved", day__isnull=True), name="allocation_once_per_window"
+            ),
+            models.UniqueConstraint(
+                fields=["opening", "day"],
+                condition=Q(status="approved", day__isnull=False),
+                name="allocation_once_per_day",
+            ),
+        ]
 
 
 class InternalNote(models.Model):

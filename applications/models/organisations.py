@@ -70,6 +70,14 @@ class Organisation(models.Model):
     is_intermediary = models.BooleanField(_("intermediair"), default=False)
     is_demo = models.BooleanField(_("demo"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The figures of the SME test (EU definition), of the organisation itself; partner and linked enterprises are
+    # ``EnterpriseLink`` rows. Declared by the applicant, checked against the KVK and the annual accounts.
+    employees = models.DecimalField(
+        _("werknemers (jaarlijkse arbeidseenheden)"), max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    annual_turnover = models.DecimalField(_("jaaromzet"), max_digits=14, decimal_places=2, null=True, blank=True)
+    balance_sheet_total = models.DecimalField(_("balanstotaal"), max_digits=14, decimal_places=2, null=True, blank=True)
+    figures_year = models.PositiveSmallIntegerField(_("boekjaar van de cijfers"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -83,6 +91,43 @@ class Organisation(models.Model):
         if self.iban:
             self.iban = self.iban.replace(" ", "").upper()
         super().save(*args, **kwargs)
+
+
+class EnterpriseLink(models.Model):
+    """Another enterprise the organisation is tied to, for the SME test and the single undertaking.
+
+    A partner enterprise (25 % to 50 % of the capital or votes, either way) counts for its share; a linked
+    enterprise (more than 50 %, or control) counts in full and, for de-minimis aid, is part of the same single
+    undertaking (Regulation (EU) 2023/2831, art. 2(2)).
+    """
+
+    class Kind(models.TextChoices):
+        PARTNER = "partner", _("partneronderneming (25–50 %)")
+        LINKED = "linked", _("verbonden onderneming (meer dan 50 % of zeggenschap)")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    kvk = models.CharField(_("KVK-nummer"), max_length=8, blank=True, validators=[kvk_validator])
+    name = models.CharField(_("naam"), max_length=255)
+    share = models.DecimalField(_("aandeel (%)"), max_digits=5, decimal_places=2)
+    employees = models.DecimalField(_("werknemers (jaarlijkse arbeidseenheden)"), max_digits=9, decimal_places=1)
+    annual_turnover = models.DecimalField(_("jaaromzet"), max_digits=14, decimal_places=2)
+    balance_sheet_total = models.DecimalField(_("balanstotaal"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["organisation", "kind", "name"]
+        verbose_name = _("partner- of verbonden onderneming")
+        verbose_name_plural = _("partner- en verbonden ondernemingen")
+        constraints = [
+            models.CheckConstraint(condition=Q(share__gte=0) & Q(share__lte=100), name="link_share_percentage"),
+            models.CheckConstraint(
+                condition=Q(employees__gte=0) & Q(annual_turnover__gte=0) & Q(balance_sheet_total__gte=0),
+                name="link_figures_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()}, {self.share} %)"
 
 
 class User(AbstractUser):

@@ -71,7 +71,7 @@ def _unit_rows(request, application, declared, shape) -> list[tuple]:
                 request.POST if posted else None,
                 request.FILES if posted else None,
                 prefix=f"unit-{unit.pk}",
-                initial={"completed": True, "contract_extended": True},
+                initial={"started": True, "completed": True, "contract_extended": True},
             ),
         )
         for unit in application.units.all()
@@ -91,6 +91,7 @@ def _perform(request, application, declared, form, rows) -> bool:
             for unit, row_form in rows
             if row_form.cleaned_data["completed"]
         ]
+        data["units_started"] = [unit.pk for unit, row_form in rows if row_form.cleaned_data["started"]]
     try:
         with transaction.atomic():
             for upload in form.uploads():

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from schemes.forms import MONEY_ATTRS, MoneyField
 
 from .. import clocks
-from ..models import Organisation
+from ..models import EnterpriseLink, Organisation
 from ..services import inputs
 from ..services.documents import validate_upload
 from . import sheets
@@ -122,9 +122,15 @@ class ProfileForm(AccessibleModelForm):
             "contact_name",
             "contact_email",
             "contact_phone",
+            "employees",
+            "annual_turnover",
+            "balance_sheet_total",
+            "figures_year",
         ]
         widgets = {
             "name": forms.TextInput(attrs={**TEXT, "autocomplete": "organization"}),
+            "employees": forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
+            "figures_year": forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}),
             "iban": forms.TextInput(attrs={**TEXT, "autocomplete": "off", "spellcheck": "false"}),
             "contact_name": forms.TextInput(attrs={**TEXT, "autocomplete": "name"}),
             "contact_email": forms.EmailInput(attrs={**TEXT, "autocomplete": "email"}),
@@ -133,7 +139,27 @@ class ProfileForm(AccessibleModelForm):
         help_texts = {
             "iban": _("Het rekeningnummer waarop wij de subsidie betalen, bijvoorbeeld NL91ABNA0417164300."),
             "size_class": _("Het aantal werknemers bepaalt bij sommige regelingen het percentage of het maximum."),
+            "employees": _(
+                "Voor de mkb-toets: het aantal jaarlijkse arbeidseenheden (voltijds werknemers over het boekjaar), "
+                "van uw eigen onderneming."
+            ),
+            "figures_year": _("Het laatst afgesloten boekjaar, bijvoorbeeld 2025."),
         }
+
+    annual_turnover = MoneyField(label=_("Jaaromzet"), required=False, widget=forms.TextInput(attrs=MONEY_ATTRS))
+    balance_sheet_total = MoneyField(label=_("Balanstotaal"), required=False, widget=forms.TextInput(attrs=MONEY_ATTRS))
+
+    def clean_employees(self):
+        value = self.cleaned_data.get("employees")
+        if value is not None and value < 0:
+            raise ValidationError(_("Een aantal werknemers kan niet negatief zijn."))
+        return value
+
+    def clean_figures_year(self):
+        value = self.cleaned_data.get("figures_year")
+        if value is not None and not 1990 <= value <= clocks.local_date().year:
+            raise ValidationError(_("Geef een boekjaar tussen 1990 en dit jaar."))
+        return value
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,6 +167,42 @@ class ProfileForm(AccessibleModelForm):
             self.fields[name].required = True
         self.fields["province"].choices = [("", _("— kies een provincie —")), *self.fields["province"].choices[1:]]
         AccessibleForm._describe(self)
+
+
+class EnterpriseLinkForm(AccessibleModelForm):
+    """A partner or linked enterprise, with its figures, for the SME test and the single undertaking."""
+
+    class Meta:
+        model = EnterpriseLink
+        fields = ["kind", "name", "kvk", "share", "employees", "annual_turnover", "balance_sheet_total"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "name": forms.TextInput(attrs=TEXT),
+            "kvk": forms.TextInput(attrs={**TEXT, "inputmode": "numeric", "maxlength": "8"}),
+            "share": forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
+            "employees": forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
+        }
+        help_texts = {
+            "share": _("Het deel van het kapitaal of de stemrechten, in procenten."),
+            "kvk": _(
+                "Als de onderneming in Nederland is ingeschreven: dan telt haar steun mee bij de de-minimistoets."
+            ),
+        }
+
+    annual_turnover = MoneyField(label=_("Jaaromzet"), widget=forms.TextInput(attrs=MONEY_ATTRS))
+    balance_sheet_total = MoneyField(label=_("Balanstotaal"), widget=forms.TextInput(attrs=MONEY_ATTRS))
+
+    def clean(self):
+        data = super().clean()
+        share, kind = data.get("share"), data.get("kind")
+        if share is not None and not 0 <= share <= 100:
+            self.add_error("share", _("Een aandeel ligt tussen 0 en 100 %."))
+        elif share is not None and kind == EnterpriseLink.Kind.PARTNER and not 25 <= share <= 50:
+            self.add_error("share", _("Een partneronderneming heeft een aandeel van 25 tot en met 50 %."))
+        for name in ("employees", "annual_turnover", "balance_sheet_total"):
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, _("Dit kan niet negatief zijn."))
+        return data
 
 
 # --- starting an application --------------------------------------------------------
@@ -322,8 +384,9 @@ class ActionForm(AccessibleForm):
 
 
 class UnitCompletionForm(AccessibleForm):
-    """One traject at settlement: completed or not, contract extended, certificate."""
+    """One traject at settlement: begun or not, completed or not, contract extended, certificate."""
 
+    started = forms.BooleanField(label=_("Begonnen"), required=False)  # a completed one began, ticked or not
     completed = forms.BooleanField(label=_("Afgerond"), required=False)
     contract_extended = forms.BooleanField(label=_("Contract met minstens 6 maanden verlengd"), required=False)
     certificate = forms.FileField(label=_("Certificaat of diploma"), required=False)

@@ -10,6 +10,7 @@ from . import views as portal
 urlpatterns = [
     path("", portal.home, name="home"),
     path("organisatie/", portal.profile, name="profile"),
+    path("organisatie/ondernemingen/", portal.profile_link, name="profile-link"),
     path("aanvragen/nieuw/<slug:code>/", submission.start, name="start"),
     path("aanvragen/<str:reference>/", portal.detail, name="detail"),
     path("aanvragen/<str:reference>/stap/<slug:step>/", steps.step, name="step"),

@@ -16,17 +16,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from schemes.models import Opening, Scheme
 
-from .. import checks, clocks, selectors, services, workflow
-from ..models import Application, Document, Letter, Role
+from .. import checks, clocks, eligibility, selectors, services, workflow
+from ..models import Application, Document, EnterpriseLink, Letter, Role
 from ..services import documents
 from ..states import PUBLIC_LABELS, State
 from . import thread
 from .base import error_list, portal_user, visible_application
 from .forms import (
     DashboardFilterForm,
+    EnterpriseLinkForm,
     ProfileForm,
 )
 
@@ -124,9 +126,45 @@ def profile(request):
         services.save_organisation(form.save(commit=False), user=request.user, source="portaal")
         messages.success(request, _("Het profiel van uw organisatie is opgeslagen."))
         return redirect(request.GET.get("next") if _safe_next(request) else "portal:profile")
+    return _profile_page(request, organisation, form, EnterpriseLinkForm(prefix="link"))
+
+
+def _profile_page(request, organisation, form, link_form):
     return render(
-        request, "portal/profile.html", {"form": form, "organisation": organisation, "errors": error_list(form)}
+        request,
+        "portal/profile.html",
+        {
+            "form": form,
+            "link_form": link_form,
+            "organisation": organisation,
+            "links": organisation.links.all(),
+            "sme": eligibility.sme_test(organisation),
+            "errors": error_list(form) + error_list(link_form),
+        },
     )
+
+
+@portal_user
+@require_POST
+def profile_link(request):
+    """Add a partner or linked enterprise, or remove one (``remove``: its id)."""
+    organisation = request.user.organisation
+    if organisation is None:
+        raise Http404
+    remove = request.POST.get("remove")
+    if remove:
+        link = organisation.links.filter(pk=remove if str(remove).isdigit() else None).first()
+        if link is None:
+            raise Http404
+        services.remove_enterprise_link(link, user=request.user, source="portaal")
+        messages.success(request, _("%(name)s is verwijderd.") % {"name": link.name})
+        return redirect("portal:profile")
+    link_form = EnterpriseLinkForm(request.POST, prefix="link", instance=EnterpriseLink(organisation=organisation))
+    if not link_form.is_valid():
+        return _profile_page(request, organisation, ProfileForm(instance=organisation), link_form)
+    link = services.add_enterprise_link(link_form.save(commit=False), user=request.user, source="portaal")
+    messages.success(request, _("%(name)s is toegevoegd.") % {"name": link.name})
+    return redirect("portal:profile")
 
 
 def _safe_next(request) -> bool:

@@ -18,8 +18,8 @@ from schemes.models import Opening
 
 from .. import services
 from ..errors import ActionError
-from ..models import Decision, Role
-from ..services import allocation
+from ..models import Allocation, Decision, Role
+from ..services import allocation, draws, seeds
 from . import selectors as review_selectors
 from .views import _int, case_worker_required
 
@@ -81,40 +81,52 @@ def decide(request):
 
 @case_worker_required
 def allocation_screen(request, code: str):
-    """Run the opening's distribution with a published seed; see the order and who gets what."""
+    """The opening's distribution: the seed's commitment, a recorded preview, a proposal, and its approval by a
+    second case worker; the run that counts with its seed; for first come, first served the days drawn."""
     if request.user.role == Role.FINANCE:  # separation of duties: who pays does not allocate
         raise PermissionDenied(_("Een verdeling voert een behandelaar uit, niet een financieel medewerker."))
     opening = get_object_or_404(Opening.objects.select_related("scheme"), code=code)
     if not request.user.handles_scheme(opening.scheme_id):
         raise PermissionDenied(_("Deze openstelling hoort niet bij uw regelingen."))
     preview = None
-    seed = request.POST.get("seed", "").strip() if request.method == "POST" else ""
     if request.method == "POST":
-        if not seed:
-            messages.error(request, _("Geef een seed: daarmee kan iedereen de loting narekenen."))
-        elif request.POST.get("run"):
-            try:
-                result = allocation.allocate(opening=opening, seed=seed, user=request.user)
-            except ActionError as exc:
-                messages.error(request, exc.detail)
+        step = request.POST.get("step", "")
+        proposal = opening.allocations.filter(pk=_int(request.POST.get("allocation"))).first()
+        try:
+            if step == "preview":
+                preview = draws.preview(opening=opening, user=request.user)
+            elif step == "propose":
+                draws.propose(opening=opening, user=request.user, data=request.POST.dict())
+                messages.success(request, _("De verdeling is voorgesteld; een tweede behandelaar keurt haar goed."))
+            elif step in ("approve", "return") and proposal is not None:
+                if step == "approve":
+                    done = draws.approve(proposal=proposal, user=request.user)
+                    messages.success(
+                        request,
+                        _("Verdeling uitgevoerd: %(granted)s van %(candidates)s aanvragen krijgen budget.")
+                        % done.summary,
+                    )
+                else:
+                    draws.return_proposal(proposal=proposal, user=request.user, data=request.POST.dict())
+                    messages.success(request, _("Het voorstel is teruggestuurd."))
             else:
-                messages.success(
-                    request,
-                    _("Verdeling uitgevoerd: %(granted)s van %(candidates)s aanvragen krijgen budget.")
-                    % result.summary,
-                )
-                return redirect(reverse("review:allocation", args=[opening.code]))
-        else:
-            preview = allocation.plan(opening, seed)
-    last = allocation.last_allocation(opening)
+                messages.error(request, _("Kies wat u wilt doen."))
+        except ActionError as exc:
+            messages.error(request, exc.detail)
+        if preview is None:
+            return redirect(reverse("review:allocation", args=[opening.code]))
+    runs = opening.allocations.select_related("run_by", "approved_by", "lottery_seed")
     return render(
         request,
         "review/allocation.html",
         {
             "opening": opening,
-            "last": last,
+            "last": allocation.last_approved(opening),
+            "pending": runs.filter(status=Allocation.Status.PROPOSED).first(),
             "preview": preview,
-            "seed": seed,
+            "days": runs.filter(status=Allocation.Status.APPROVED, day__isnull=False).order_by("day"),
+            "history": runs.exclude(status=Allocation.Status.APPROVED)[:20],
+            "commitment": seeds.committed(opening),
             "status": opening.status,
         },
     )

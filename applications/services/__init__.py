@@ -10,7 +10,9 @@
 - ``casework``: conflict of interest, assessment, assignment, internal notes;
 - ``hearing``: the letter of intent and the applicant's reply (Awb 4:7-4:12);
 - ``messages``: the thread between staff and the applicant on an application;
-- ``allocation``: dividing an opening's ceiling (Awb 4:25-4:27);
+- ``allocation``: dividing an opening's ceiling (Awb 4:25-4:27): the order and who gets what;
+- ``draws``: runs of a distribution with four eyes, on a seed fixed before (``seeds``), previews on record, and the
+  first come, first served day drawn when it ends;
 - ``documents``: uploads judged on their content;
 - ``accounts``: users and mandates.
 
@@ -18,8 +20,29 @@ Importing the package registers every action's handler.
 """
 
 from ..errors import ActionError, Conflict, Forbidden, Invalid, Missing
-from . import allocation, casework, decisions, documents, hearing, intake, messages, money, terms, tranches
-from .accounts import create_user, grant_mandate, issue_api_token, revoke_mandate, save_organisation
+from . import (
+    allocation,
+    casework,
+    decisions,
+    documents,
+    draws,
+    hearing,
+    intake,
+    messages,
+    money,
+    seeds,
+    terms,
+    tranches,
+)
+from .accounts import (
+    add_enterprise_link,
+    create_user,
+    grant_mandate,
+    issue_api_token,
+    remove_enterprise_link,
+    revoke_mandate,
+    save_organisation,
+)
 from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
 from .drafts import create_draft, next_reference, organisation_for, update_draft
@@ -33,6 +56,7 @@ __all__ = [
     "Forbidden",
     "Invalid",
     "Missing",
+    "add_enterprise_link",
     "add_internal_note",
     "allocation",
     "approve_iban_change",
@@ -47,6 +71,7 @@ __all__ = [
     "decisions",
     "declare_conflict_of_interest",
     "documents",
+    "draws",
     "grant_mandate",
     "hearing",
     "messages",
@@ -57,8 +82,10 @@ __all__ = [
     "perform",
     "record_assessment",
     "record_payment",
+    "remove_enterprise_link",
     "revoke_mandate",
     "save_organisation",
+    "seeds",
     "settlement_amount",
     "terms",
     "tranches",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from ..errors import Invalid
-from ..models import IbanChange, Mandate, Organisation, OrganisationEvent, Payment, Role, User
+from ..models import EnterpriseLink, IbanChange, Mandate, Organisation, OrganisationEvent, Payment, Role, User
 
 
 @transaction.atomic
@@ -117,6 +118,10 @@ AUDITED_FIELDS = (
     "contact_email",
     "contact_phone",
     "is_intermediary",
+    "employees",
+    "annual_turnover",
+    "balance_sheet_total",
+    "figures_year",
 )
 
 
@@ -128,7 +133,12 @@ PERSONAL_FIELDS = frozenset({"contact_name", "contact_email", "contact_phone"})
 def _logged(name: str, old, new) -> list:
     if name in PERSONAL_FIELDS:
         return ["…" if old else "", "…" if new else ""]
-    return [old, new]
+    return [_plain(old), _plain(new)]
+
+
+def _plain(value):
+    """A value the log (JSON) keeps exactly: amounts and figures as text."""
+    return str(value) if isinstance(value, Decimal) else value
 
 
 @transaction.atomic
@@ -177,6 +187,32 @@ def hold_payments_for_new_iban(organisation: Organisation, *, old_iban: str, use
         kind=Payment.Kind.RECOVERY
     ).update(status=Payment.Status.DUE, recorded_by=None, recorded_at=None, iban="")
     return change
+
+
+@transaction.atomic
+def add_enterprise_link(link: EnterpriseLink, *, user: User | None, source: str) -> EnterpriseLink:
+    """A partner or linked enterprise of the organisation, kept in its log like any other detail."""
+    link.save()
+    _log_link(link, user, source, added=True)
+    return link
+
+
+@transaction.atomic
+def remove_enterprise_link(link: EnterpriseLink, *, user: User | None, source: str) -> None:
+    _log_link(link, user, source, added=False)
+    link.delete()
+
+
+def _log_link(link: EnterpriseLink, user: User | None, source: str, *, added: bool) -> None:
+    described = f"{link.get_kind_display()}: {link.name} ({link.kvk or '—'}), {link.share} %"
+    OrganisationEvent.objects.create(
+        organisation=link.organisation,
+        actor=user if user is not None and user.pk else None,
+        actor_name=user.get_username() if user is not None and user.pk else "systeem",
+        source=source,
+        changes={"link": ["", described] if added else [described, ""]},
+        at=timezone.now(),
+    )
 
 
 # An API token lives at most this long: a token that never expires is a way in nobody remembers.

@@ -1,13 +1,16 @@
 """Dividing an opening's ceiling among its applications (Awb 4:25-4:27).
 
-Every order that involves chance is an HMAC of the published seed and the
-application's reference, sorted: anyone with the seed and the list of
-references can recompute it (``recompute``). The result, with the seed, is
-stored as an ``Allocation``.
+Every order that involves chance is an HMAC of the seed and the application's
+reference, sorted: anyone with the seed and the list of references can recompute
+it (``recompute``). The seed is the system's, fixed before the draw
+(``services.draws``: committed as a hash, revealed with the result); a run by
+staff is proposed by one and approved by another, and only the approval
+(``execute``) reserves the money.
 
 - ``fcfs``: by date of completeness; among the applications completed on the day
-  the ceiling is crossed, by lottery; from the first that does not fit, all are out
-  (no leapfrogging; ``services.queue`` keeps the same order at submission).
+  the ceiling is crossed, by lottery, drawn when that day ends; from the first that
+  does not fit, all are out (no leapfrogging; ``services.queue`` keeps the same
+  order at submission).
 - ``lottery``: all applications of the window, by lottery — those still waiting for
   a supplement after every complete one; from the first that does not fit, all are out.
 - ``tender``: by the committee's score — the mean of its assessors' total scores,
@@ -16,25 +19,28 @@ stored as an ``Allocation``.
   is oversubscribed; an application whose share would fall below the scheme's
   minimum amount is out (the smallest first, then the share is worked out anew
   for the rest), so no grant goes out under the minimum.
+
+Where the opening allows it (``Opening.partial_grant``, Awb 4:25 lid 2 "voor
+zover"), the first application in a strict order that no longer fits gets what is
+left under the ceiling (``partial``), if that is not below the scheme's minimum.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Avg
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schemes import budget
 from schemes.models import Opening
 
 from .. import audit, clocks
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict
 from ..models import Allocation, Application, Assessment, User
 from ..states import OPEN_STATES, State
 
@@ -90,8 +96,11 @@ def _pro_rata(apps: list[Application], available: Decimal, minimum: Decimal | No
     return rows
 
 
-def plan(opening: Opening, seed: str, applications: list[Application] | None = None) -> list[dict]:
-    """The order and outcome for each application, without changing anything."""
+def plan(
+    opening: Opening, seed: str, applications: list[Application] | None = None, *, day: datetime.date | None = None
+) -> list[dict]:
+    """The order and outcome for each application, without changing anything; ``day``: the first come, first
+    served day drawn by lottery (else the day the ceiling is crossed)."""
     apps = applications if applications is not None else _candidates(opening)
     # what is committed to others stays committed; the candidates' own reservations return to the pool
     available = (
@@ -102,7 +111,7 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
     method = opening.distribution
     rows: list[dict] = []
     if method == "fcfs":
-        ordered = _fcfs_order(apps, seed, available)
+        ordered = _fcfs_order(apps, seed, available, day=day)
     elif method == "lottery":
         # complete applications first, then those still waiting for a supplement; each group in the drawn order
         ordered = sorted(apps, key=lambda a: (_incomplete(a), lottery_key(seed, a.reference)))
@@ -145,10 +154,22 @@ def plan(opening: Opening, seed: str, applications: list[Application] | None = N
         if amount <= remaining and not reached:
             remaining -= amount
             rows.append(_row(app, position, seed, amount, "granted", **extra))
+        elif strict and not reached and _partly_fits(opening, remaining):
+            rows.append(_row(app, position, seed, remaining, "partial", **extra))  # Awb 4:25 lid 2: "voor zover"
+            remaining = Decimal("0.00")
+            reached = True
         else:
             rows.append(_row(app, position, seed, Decimal("0.00"), "out", **extra))
             reached = strict  # strictly in order: the ceiling is reached for everyone after it
     return rows
+
+
+def _partly_fits(opening: Opening, remaining: Decimal) -> bool:
+    """What is left may go to the marginal application: the opening allows it and it is not below the minimum."""
+    if not opening.partial_grant or remaining <= 0:
+        return False
+    minimum = opening.published_rules.min_amount
+    return minimum is None or remaining >= minimum
 
 
 def _incomplete(app: Application) -> bool:
@@ -156,18 +177,20 @@ def _incomplete(app: Application) -> bool:
     return app.state == State.SUPPLEMENT_REQUESTED
 
 
-def _fcfs_order(apps: list[Application], seed: str, available: Decimal) -> list[Application]:
-    """By date of completeness; the day the ceiling is crossed goes by lottery."""
+def _fcfs_order(
+    apps: list[Application], seed: str, available: Decimal, *, day: datetime.date | None = None
+) -> list[Application]:
+    """By date of completeness; the day the ceiling is crossed (or ``day``) goes by lottery."""
     by_day: dict = {}
     for app in apps:
         by_day.setdefault(clocks.local_date(app.complete_at), []).append(app)
     ordered: list[Application] = []
     running = Decimal("0")
     crossed = False
-    for day in sorted(by_day):
-        day_apps = sorted(by_day[day], key=lambda a: (a.complete_at, a.queue_position or 0))
+    for this_day in sorted(by_day):
+        day_apps = sorted(by_day[this_day], key=lambda a: (a.complete_at, a.queue_position or 0))
         day_total = sum((a.amount_requested or Decimal("0") for a in day_apps), Decimal("0"))
-        if not crossed and running + day_total > available:
+        if (day is not None and this_day == day) or (day is None and not crossed and running + day_total > available):
             crossed = True
             by_ref = {a.reference: a for a in day_apps}
             day_apps = [by_ref[r] for r in lottery_order(seed, list(by_ref))]
@@ -193,37 +216,50 @@ def _row(app: Application, position: int, seed: str, amount: Decimal, outcome: s
     return row
 
 
-@transaction.atomic
-def allocate(*, opening: Opening, seed: str, user: User | None) -> Allocation:
-    """Run the opening's distribution: reserve for those who get budget, mark the rest."""
-    if user is not None and not (user.is_case_worker and user.handles_scheme(opening.scheme_id)):
-        raise Forbidden(_("Alleen behandelaars van deze regeling kunnen de verdeling uitvoeren."))
-    if not seed or not str(seed).strip():
-        raise Conflict(_("Geef een seed: daarmee kan iedereen de loting narekenen."))
-    seed = str(seed).strip()
-    now = timezone.now()
-    locked = budget.lock_opening(opening.pk)
-    if locked.distribution != "fcfs" and locked.status_at(now) != Opening.Status.CLOSED:
-        raise Conflict(_("Loting, tender en evenredige verdeling gebeuren pas na het sluiten van de openstelling."))
-    apps = list(
+def candidates_locked(opening: Opening) -> list[Application]:
+    """The candidates under their row locks, in the order of completeness (the opening is locked first)."""
+    return list(
         Application.objects.select_for_update()
-        .filter(opening=locked, state__in=OPEN_STATES)
+        .filter(opening=opening, state__in=OPEN_STATES)
         .select_related("organisation")
         .order_by("complete_at", "queue_position")
     )
+
+
+def outcome_of(rows: list[dict]) -> list[tuple]:
+    """What a run decides: who, in which place, gets how much. A proposal is approved only if this still holds."""
+    return [(r["reference"], r["position"], r["outcome"], r["allocated"]) for r in rows]
+
+
+def summary_of(opening: Opening, rows: list[dict]) -> dict:
+    return {
+        "ceiling": str(opening.budget_ceiling),
+        "candidates": len(rows),
+        "granted": sum(1 for r in rows if r["outcome"] in GRANTED_OUTCOMES),
+        "out": sum(1 for r in rows if r["outcome"] not in GRANTED_OUTCOMES),
+        "allocated": str(sum((Decimal(r["allocated"]) for r in rows), Decimal("0.00"))),
+    }
+
+
+GRANTED_OUTCOMES = ("granted", "partial")
+
+
+def execute(opening: Opening, apps: list[Application], rows: list[dict], *, seed: str, user: User | None, now) -> None:
+    """Carry a run out (under the opening's lock, the candidates locked): reservations as the rows say, each
+    application told its place in the file. Only ``services.draws`` calls this, after the four eyes or at the
+    end of a first come, first served day."""
     for app in apps:  # the candidates' reservations return to the pool first
         if app.amount_reserved:
-            budget.set_reservation(locked, app, Decimal("0.00"), note="herverdeling", at=now)
-    rows = plan(locked, seed, apps)
+            budget.set_reservation(opening, app, Decimal("0.00"), note="herverdeling", at=now)
     by_ref = {a.reference: a for a in apps}
     for row in rows:
         app = by_ref[row["reference"]]
         amount = Decimal(row["allocated"])
-        granted = row["outcome"] == "granted"
+        granted = row["outcome"] in GRANTED_OUTCOMES
         if granted:
-            budget.set_reservation(locked, app, amount, note="verdeling", at=now)
+            budget.set_reservation(opening, app, amount, note="verdeling", at=now)
         app.over_ceiling = not granted
-        if granted and locked.distribution == "pro_rata":
+        if granted and opening.distribution == "pro_rata":
             app.amount_requested = amount
         app.save(update_fields=["over_ceiling", "amount_reserved", "amount_requested", "version"])
         audit.record(
@@ -231,17 +267,14 @@ def allocate(*, opening: Opening, seed: str, user: User | None) -> Allocation:
             user,
             "allocate",
             data={"position": row["position"], "outcome": row["outcome"], "allocated": amount, "seed": seed},
+            at=now,
         )
-    summary = {
-        "ceiling": str(locked.budget_ceiling),
-        "candidates": len(rows),
-        "granted": sum(1 for r in rows if r["outcome"] == "granted"),
-        "out": sum(1 for r in rows if r["outcome"] != "granted"),
-        "allocated": str(sum((Decimal(r["allocated"]) for r in rows), Decimal("0.00"))),
-    }
-    return Allocation.objects.create(
-        opening=locked, method=locked.distribution, seed=seed, run_by=user, run_at=now, order=rows, summary=summary
-    )
+
+
+def last_approved(opening: Opening, *, day: datetime.date | None = None) -> Allocation | None:
+    rows = opening.allocations.filter(status=Allocation.Status.APPROVED)
+    rows = rows.filter(day=day) if day is not None else rows.filter(day__isnull=True)
+    return rows.order_by("-approved_at", "-id").first()
 
 
 def recompute(allocation: Allocation) -> list[str]:
@@ -255,7 +288,20 @@ def recompute(allocation: Allocation) -> list[str]:
 
 
 def last_allocation(opening: Opening) -> Allocation | None:
-    return opening.allocations.order_by("-run_at", "-id").first()
+    """The run that counts: the last one carried out (a window's, or a first come, first served day's)."""
+    return opening.allocations.filter(status=Allocation.Status.APPROVED).order_by("-approved_at", "-id").first()
 
 
-__all__ = ["allocate", "last_allocation", "lottery_key", "lottery_order", "plan", "recompute"]
+__all__ = [
+    "GRANTED_OUTCOMES",
+    "candidates_locked",
+    "execute",
+    "last_allocation",
+    "last_approved",
+    "lottery_key",
+    "lottery_order",
+    "outcome_of",
+    "plan",
+    "recompute",
+    "summary_of",
+]

@@ -89,6 +89,7 @@ def revoke(app: Application, ctx: Context, *, to: Decimal | None = None) -> None
     keep = to or Decimal("0.00")
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(opening, app, keep, note="wijziging" if keep else "intrekking", at=ctx.now)
+    queue.move_up(opening, at=ctx.now, besides=app)  # what came free: the next in line while open, else vrijval
     app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
     outstanding = app.amount_paid - app.amount_recovered + in_flight(app) - keep  # a recorded payment will be paid
     if outstanding > 0:
@@ -193,6 +194,7 @@ def settle(app: Application, amount: Decimal, ctx: Context) -> Decimal:
     """Fix the final amount: the commitment becomes it, and the difference with what was paid is paid or recovered."""
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(opening, app, amount, note="vaststelling", at=ctx.now)
+    queue.move_up(opening, at=ctx.now, besides=app)  # a lower vaststelling frees money: the next in line, or vrijval
     budget.book_settlement(opening, app, amount, note="vastgesteld", at=ctx.now)
     app.amount_settled = amount
     app.settled_at = ctx.now
@@ -376,7 +378,7 @@ def _request_settlement(ctx: Context) -> None:
     rules = app.opening.published_rules
     report = inputs.text(ctx.data, "report")
     if rules.shape == "per_unit":
-        ctx.event_data = _units_completed(app, ctx.data.get("units_completed"))
+        ctx.event_data = _units_completed(app, ctx.data.get("units_completed"), ctx.data.get("units_started"))
     else:
         app.actual_costs = inputs.money(ctx.data, "actual_costs", required=rules.shape == "share_of_costs")
         ctx.event_data = {"actual_costs": app.actual_costs}
@@ -407,8 +409,13 @@ def _accounted_for(app: Application, rules, report: str) -> None:
         raise Invalid(message, {"report": [message]})
 
 
-def _units_completed(app: Application, done) -> dict:
-    """Each traject completed (with its contract extended, by default) or cancelled."""
+def _units_completed(app: Application, done, started=None) -> dict:
+    """Each traject completed (with its contract extended, by default) or cancelled.
+
+    ``started`` (optional): the ids of the trajecten that began but were not
+    completed (drop-outs); a completed traject began. The reports count the
+    trajecten started, completed and settled from this event's data.
+    """
     if not isinstance(done, list):
         raise Invalid(
             _("Geef per traject aan of het is afgerond: 'units_completed' is een lijst met id's."),
@@ -432,11 +439,32 @@ def _units_completed(app: Application, done) -> dict:
             _("Deze trajecten horen niet bij deze aanvraag: %(ids)s.") % {"ids": unknown},
             {"units_completed": [_("Onbekende trajecten.")]},
         )
+    dropped_out = _units_started(started, known) - ids
     for unit in app.units.all():
         unit.status = Unit.Status.COMPLETED if unit.id in ids else Unit.Status.CANCELLED
         unit.contract_extended = unit.id in extended and unit.id in ids
         unit.save(update_fields=["status", "contract_extended"])
-    return {"units_completed": sorted(ids), "contract_extended": sorted(extended & ids)}
+    return {
+        "units_completed": sorted(ids),
+        "contract_extended": sorted(extended & ids),
+        "units_started": sorted(ids | dropped_out),
+    }
+
+
+def _units_started(started, known: set[int]) -> set[int]:
+    """The trajecten that began, as the recipient reports them: a list of ids of this application."""
+    if started in (None, ""):
+        return set()
+    message = _("'units_started' is een lijst met de id's van de trajecten die zijn begonnen.")
+    if not isinstance(started, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in started):
+        raise Invalid(message, {"units_started": [message]})
+    unknown = sorted(set(started) - known)
+    if unknown:
+        raise Invalid(
+            _("Deze trajecten horen niet bij deze aanvraag: %(ids)s.") % {"ids": unknown},
+            {"units_started": [_("Onbekende trajecten.")]},
+        )
+    return set(started)
 
 
 def record_payment(*, payment: Payment, user: User | None, now: datetime.datetime | None = None) -> Payment:

@@ -4,6 +4,9 @@
   completes it (its place is the completion's, not the first submission's).
 - It gets its reservation only when it fits under the ceiling *and* nobody before it is waiting: a later,
   smaller application never leapfrogs an earlier one that does not fit.
+- The moment an application does not fit and nobody is waiting before it, the ceiling is crossed: that day's
+  seed is committed (``seeds``), and when the day has ended its complete applications are ranked by lottery
+  (``draws.draw_ended_days``); ``reorder`` gives them their places in the drawn order.
 - Money that comes free while the opening is open (a withdrawal, a rejection, an application that leaves the
   queue to be completed) goes to the next in line, in order, as far as it reaches; after the close it stays
   free (vrijval) and no one is moved up.
@@ -21,25 +24,30 @@ from django.db.models import F, Q
 from schemes import budget
 from schemes.models import Opening
 
-from .. import audit
+from .. import audit, clocks
 from ..models import Application
 from ..states import OPEN_STATES
+from . import seeds
 
 
 def waiting(opening: Opening, *, besides: Application | None = None):
-    """The applications in line for money, earliest completion first."""
+    """The applications in line for money, by their place: the order of completeness, and on the day the ceiling
+    was crossed the drawn order."""
     rows = Application.objects.filter(opening=opening, over_ceiling=True, state__in=OPEN_STATES)
     if besides is not None:
         rows = rows.filter(~Q(pk=besides.pk))
-    return rows.order_by("complete_at", "queue_position")
+    return rows.order_by(F("queue_position").asc(nulls_last=True), "complete_at")
 
 
 def join(opening: Opening, app: Application, amount: Decimal, *, note: str, at) -> bool:
     """Reserve for ``app`` if it fits and nobody is waiting before it; else it waits. True when the opening's
     totals were written."""
-    if budget.fits(opening, amount) and not waiting(opening, besides=app).exists():
+    someone_waits = waiting(opening, besides=app).exists()
+    if budget.fits(opening, amount) and not someone_waits:
         app.over_ceiling = False
         return budget.set_reservation(opening, app, amount, note=note, at=at)
+    if opening.distribution == "fcfs" and not someone_waits:  # the ceiling is crossed now: that day is drawn
+        seeds.commit(opening, day=clocks.local_date(at), at=at)
     app.over_ceiling = True
     return False
 
@@ -96,3 +104,15 @@ def _to_the_end(opening: Opening, app: Application) -> None:
         queue_position=F("queue_position") - _ASIDE - 1
     )
     app.queue_position = opening.queue_length
+
+
+def reorder(opening: Opening, apps: list[Application]) -> None:
+    """The applications take the places they held between them, in the order given (the day's draw)."""
+    places = sorted(app.queue_position for app in apps if app.queue_position is not None)
+    placed = [app for app in apps if app.queue_position is not None]
+    if len(places) < 2:
+        return
+    Application.objects.filter(pk__in=[app.pk for app in placed]).update(queue_position=F("queue_position") + _ASIDE)
+    for app, place in zip(placed, places, strict=True):
+        Application.objects.filter(pk=app.pk).update(queue_position=place)
+        app.queue_position = place

@@ -39,6 +39,7 @@ from .base import (
 )
 from .early_warning import LEVEL_ORDER, elapsed_fraction, opening_target, warning_level
 from .exports import EXPORT_COLUMNS, export_row, report_applications
+from .illustrative import is_illustrative
 from .portfolio import PILLARS
 from .report import build_report, kpi_report
 from .scope import PORTFOLIO_CODES, SCOPES, Scope, resolve_scope
@@ -64,6 +65,7 @@ __all__ = [
     "elapsed_fraction",
     "end_of_day",
     "export_row",
+    "is_illustrative",
     "kpi_report",
     "money",
     "opening_target",

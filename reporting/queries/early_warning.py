@@ -43,8 +43,8 @@ def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
     """Per opening that has opened: the expected outcome at its close against its target.
 
     An open opening is judged on a linear projection: the pace so far (units
-    and amounts of applications submitted and not dropped: open or granted) ÷
-    the elapsed share. A closed opening is judged on its result: the units and
+    and amounts of applications submitted and not dropped: open or granted,
+    less the units a settlement reported cancelled) ÷ the elapsed share. A closed opening is judged on its result: the units and
     amounts granted. An opening without a single application has no data
     (``no_data``: "geen gegevens"), never red at 0 %. The level compares the
     expected units with the target (the expected amount with the ceiling when
@@ -70,13 +70,15 @@ def _early_warning(openings, per_opening, ceilings, end, schemes_by_id) -> dict:
                 | {"projected_pct": None, "level": NO_DATA}
             )
             continue
+        # a traject the settlement reported cancelled will not happen: it no longer counts towards the target
+        cancelled = (figures.get("progress") or {}).get("cancelled", 0)
         if fraction >= 1:  # closed: its result, not a projection of its pace
             basis = "result"
-            units = Decimal(figures.get("units", 0))
+            units = Decimal(figures.get("units", 0) - cancelled)
             amount = figures.get("granted_amount", Decimal("0"))
         else:
             basis = "projection"
-            units = Decimal(figures.get("pace_units", 0)) / Decimal(str(fraction))
+            units = Decimal(figures.get("pace_units", 0) - cancelled) / Decimal(str(fraction))
             amount = figures.get("pace_amount", Decimal("0")) / Decimal(str(fraction))
         scheme = schemes_by_id[opening.scheme_id]
         kinds.add(unit_kind(scheme))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
@@ -26,6 +27,7 @@ EXPORT_COLUMNS = (
     ("amount_granted", "verleend bedrag"),
     ("submitted_at", "ingediend"),
     ("decided_at", "besluit"),
+    ("demo_batch", "demo-reeks"),
 )
 
 
@@ -74,14 +76,15 @@ def report_applications(scope: Scope, end: datetime.datetime):
             "amount_granted",
             "submitted_event",
             "decided_event",
+            "demo_batch",
         )
     )
 
 
 def export_row(values: tuple) -> list:
-    """One application as the export writes it (the order of EXPORT_COLUMNS)."""
+    """One application with typed values (the order of EXPORT_COLUMNS): codes, amounts as Decimal, dates."""
     (reference, opening, state, closed_from, channel, sector, size, province, units, requested, granted, sub, dec) = (
-        values
+        values[:13]
     )
     if state == State.CLOSED:
         state = f"{State.CLOSED} ({closed_from})"
@@ -94,8 +97,9 @@ def export_row(values: tuple) -> list:
         size,
         province or "",
         units or 0,
-        "" if requested is None else money(requested),
-        "" if granted is None else money(granted),
-        "" if sub is None else timezone.localtime(sub).date().isoformat(),
-        "" if dec is None else timezone.localtime(dec).date().isoformat(),
+        None if requested is None else Decimal(money(requested)),
+        None if granted is None else Decimal(money(granted)),
+        None if sub is None else timezone.localtime(sub).date(),
+        None if dec is None else timezone.localtime(dec).date(),
+        values[13] if len(values) > 13 else "",
     ]

@@ -67,3 +67,32 @@ def _hardship_grants(opening_ids: list[int], end: datetime.datetime) -> int:
         approved_at__lt=end,
         data__has_key="hardship",
     ).count()
+
+
+UNIT_STEPS = (
+    ("requested", gettext_noop("aangevraagd")),
+    ("granted", gettext_noop("verleend")),
+    ("started", gettext_noop("gestart")),
+    ("completed", gettext_noop("afgerond")),
+    ("settled", gettext_noop("vastgesteld")),
+)
+
+
+def _unit_funnel(units: dict) -> list[dict]:
+    """The units from request to settlement, each step with its share of the requested units and of the target.
+
+    Empty when the report covers units of several kinds (they are never added up).
+    """
+    if units.get("unit") is None:
+        return []
+    return [
+        {
+            "step": key,
+            "label": label,
+            "unit": units["unit"],
+            "count": units[key],
+            "pct_of_requested": pct(units[key], units["requested"]),
+            "pct_of_target": pct(units[key], units["target"]),
+        }
+        for key, label in UNIT_STEPS
+    ]

@@ -19,10 +19,11 @@ from .as_of import (
     _units_by_occupation_sector,
     application_states,
 )
-from .base import CATEGORY, OPEN, _report_session, end_of_day, parse_as_of, pct
+from .base import CATEGORY, OPEN, _report_session, end_of_day, parse_as_of
 from .budget import _budget_block, _ceilings, _ledger, _ledger_now, _sum_ledgers
 from .early_warning import _early_warning, _target, elapsed_fraction, opening_target
-from .funnel import _applications_block, _empty_counts, _funnel, _hardship_grants
+from .funnel import _applications_block, _empty_counts, _funnel, _hardship_grants, _unit_funnel
+from .illustrative import illustrative_block
 from .portfolio import _portfolio_groups
 from .programmes import _kpis, _tranches
 from .scope import Scope, resolve_scope
@@ -35,7 +36,7 @@ from .today import (
     _units_now,
     current_states,
 )
-from .units import kind_block, kind_totals, unit_kind, units_block
+from .units import add_progress, empty_progress, kind_block, kind_totals, unit_kind, unit_progress, units_block
 
 
 def kpi_report(scope: str, code: str, as_of=None, *, schemes=None) -> dict:
@@ -83,6 +84,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         else:
             orgs_granted, orgs_by_sector = _granted_organisations(table)
             lead = _lead_times(table)
+        progress = unit_progress(table, end) if per_unit else {}
     ledger = _ledger_now(scope.opening_ids) if now else _ledger(scope.opening_ids, end)
     ceilings = _ceilings(openings, end)
 
@@ -91,12 +93,15 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
     breakdowns: dict[str, dict] = {
         d: defaultdict(_empty_counts) for d in ("sector", "size_class", "province", "channel")
     }
-    units_granted = overdue = 0
+    units_granted = units_requested = overdue = 0
     for row in groups:
         cat, n = row["category"], row["n"]
         counts[cat] += n
         target = per_opening[row["opening_id"]]
         target["counts"][cat] += n
+        if cat != "draft":
+            units_requested += row["units"]
+            target["requested_units"] = target.get("requested_units", 0) + row["units"]
         if cat == "granted":
             units_granted += row["units"]
             target["units"] += row["units"]
@@ -111,19 +116,32 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
     for opening_id, state, _sector, n in unit_rows:  # today: units counted apart from the applications
         cat = CATEGORY.get(state, OPEN)
         target = per_opening[opening_id]
+        if cat != "draft":
+            units_requested += n
+            target["requested_units"] = target.get("requested_units", 0) + n
         if cat == "granted":
             units_granted += n
             target["units"] += n
         if cat in (OPEN, "granted"):
             target["pace_units"] = target.get("pace_units", 0) + n
 
+    total_progress = empty_progress()
+    for opening_id, figures in progress.items():
+        per_opening[opening_id]["progress"] = figures
+        add_progress(total_progress, figures)
+
     total_ledger = _sum_ledgers(ledger.values())
     ceiling = sum(ceilings.values(), Decimal("0"))
     if scope.kind == "portfolio":
         by_kind = kind_totals(scope.schemes, openings, per_opening)
     else:
-        by_kind = {unit_kind(scope.scheme): kind_block(units_granted, _target(scope))}
+        by_kind = {
+            unit_kind(scope.scheme): kind_block(
+                units_granted, _target(scope), requested=units_requested, progress=total_progress
+            )
+        }
     applications = _applications_block(counts)
+    units = units_block(by_kind, units_granted, sum(o.capacity_units or 0 for o in openings))
     decision_terms = sorted({s.decision_term_weeks for s in schemes_by_id.values()})
     report = {
         "scope": scope.kind,
@@ -131,7 +149,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         "name": scope.name,
         "as_of": day.isoformat(),
         "applications": applications,
-        "units": units_block(by_kind, units_granted, sum(o.capacity_units or 0 for o in openings)),
+        "units": units,
         "budget": _budget_block(total_ledger, ceiling),
         "organisations": {"granted": orgs_granted, "by_sector": orgs_by_sector},
         "units_by_occupation_sector": by_occupation,
@@ -142,6 +160,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
         "overdue": overdue,
         "early_warning": _early_warning(openings, per_opening, ceilings, end, schemes_by_id),
         "funnel": _funnel(applications),
+        "unit_funnel": _unit_funnel(units),
         "rejected_by_reason": by_reason,
         "penalty_exposure": penalty,
         "penalty_owed": _penalty_owed(scope.opening_ids or [0], day),
@@ -157,6 +176,7 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
             _opening_block(o, per_opening.get(o.pk), ledger.get(o.pk, {}), ceilings.get(o.pk), end) for o in openings
         ],
     }
+    report["illustrative"] = illustrative_block(scope.opening_ids, report["unit_funnel"])
     programmes = [s for s in schemes_by_id.values() if s.shape == "programme"]
     if programmes:
         report["tranches"] = _tranches(scope.opening_ids, day, end)
@@ -178,9 +198,9 @@ def _opening_block(opening: Opening, figures, ledger, ceiling, end) -> dict:
         "applications": _applications_block(figures["counts"]),
         "units": {
             "unit": unit_kind(opening.scheme),
-            "granted": figures["units"],
-            "target": target,
-            "uptake_pct": pct(figures["units"], target),
+            **kind_block(
+                figures["units"], target, requested=figures.get("requested_units", 0), progress=figures.get("progress")
+            ),
         },
         "budget": _budget_block(ledger, ceiling or Decimal("0")),
         "overdue": figures.get("overdue", 0),

@@ -144,12 +144,11 @@ def _groups_now(opening_ids: list[int], day: datetime.date) -> tuple[list[dict],
 
 
 def _units_now(opening_ids: list[int]) -> list[tuple]:
-    """Today: units of the open and granted applications by opening, state and occupation sector."""
-    states = _quoted([*OPEN_STATES, *GRANTED_STATES, State.CLOSED])
+    """Today: units of the submitted applications by opening, state and occupation sector."""
     units = f"JOIN {_table(Unit)} u ON u.application_id = a.id"
     sql = f"""
         SELECT a.opening_id, COALESCE(c.from_state, a.state), u.occupation_sector, COUNT(*)
-        FROM {_current_from(opening_ids, units)} AND a.state IN ({states})
+        FROM {_current_from(opening_ids, units)} AND a.state <> '{State.DRAFT}'
         GROUP BY 1, 2, 3
     """
     return _fetch(sql)

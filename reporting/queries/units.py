@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+from collections import defaultdict
+
+from applications.models import AuditEvent, Unit
+from applications.states import GRANTED_STATES, State
 from schemes.models import Scheme
 
-from .base import pct
+from .base import _dt, _fetch, _placeholders, _table, pct
 
 DEFAULT_KIND = "eenheid"
 
@@ -15,21 +21,52 @@ def unit_kind(scheme: Scheme) -> str:
 
 
 def kind_totals(schemes, openings, per_opening) -> dict[str, dict]:
-    """Per kind of unit: the units granted in ``openings`` and the sum of the targets of ``schemes``."""
+    """Per kind of unit: the units requested, granted and realised in ``openings`` and the sum of the
+    targets of ``schemes``."""
     by_id = {s.pk: s for s in schemes}
     totals: dict[str, dict] = {}
+
+    def entry_for(scheme) -> dict:
+        return totals.setdefault(
+            unit_kind(scheme), {"granted": 0, "target": 0, "requested": 0, "progress": empty_progress()}
+        )
+
     for scheme in schemes:
-        entry = totals.setdefault(unit_kind(scheme), {"granted": 0, "target": 0})
-        entry["target"] += scheme.target_units or 0
+        entry_for(scheme)["target"] += scheme.target_units or 0
     for opening in openings:
-        scheme = by_id.get(opening.scheme_id) or opening.scheme
-        entry = totals.setdefault(unit_kind(scheme), {"granted": 0, "target": 0})
-        entry["granted"] += per_opening.get(opening.pk, {}).get("units", 0)
-    return {kind: kind_block(v["granted"], v["target"] or None) for kind, v in sorted(totals.items())}
+        entry = entry_for(by_id.get(opening.scheme_id) or opening.scheme)
+        figures = per_opening.get(opening.pk, {})
+        entry["granted"] += figures.get("units", 0)
+        entry["requested"] += figures.get("requested_units", 0)
+        add_progress(entry["progress"], figures.get("progress"))
+    return {
+        kind: kind_block(v["granted"], v["target"] or None, requested=v["requested"], progress=v["progress"])
+        for kind, v in sorted(totals.items())
+    }
 
 
-def kind_block(granted: int, target: int | None) -> dict:
-    return {"granted": granted, "target": target, "uptake_pct": pct(granted, target)}
+def kind_block(granted: int, target: int | None, *, requested: int = 0, progress: dict | None = None) -> dict:
+    """The units of one kind from application to settlement (see ``unit_progress``), and the target.
+
+    ``uptake_pct`` is granted ÷ target (the commitment the early warning
+    follows); ``realised_pct`` is completed ÷ target: the trajecten that happened.
+    """
+    progress = progress or empty_progress()
+    return {
+        "requested": requested,
+        "granted": granted,
+        "started": progress["started"],
+        "completed": progress["completed"],
+        "settled": progress["settled"],
+        "cancelled": progress["cancelled"],
+        "reported": progress["reported"],
+        "target": target,
+        "uptake_pct": pct(granted, target),
+        "realised_pct": pct(progress["completed"], target),
+    }
+
+
+UNIT_FIGURES = ("requested", "granted", "started", "completed", "settled", "cancelled", "reported")
 
 
 def units_block(by_kind: dict[str, dict], granted: int = 0, capacity: int | None = None) -> dict:
@@ -41,9 +78,10 @@ def units_block(by_kind: dict[str, dict], granted: int = 0, capacity: int | None
     if len(by_kind) > 1:
         return {
             "unit": None,
-            "granted": None,
+            **dict.fromkeys(UNIT_FIGURES),
             "target": None,
             "uptake_pct": None,
+            "realised_pct": None,
             "capacity": None,
             "capacity_pct": None,
             "by_kind": by_kind,
@@ -56,3 +94,69 @@ def units_block(by_kind: dict[str, dict], granted: int = 0, capacity: int | None
         "capacity_pct": pct(only["granted"], capacity or None),
         "by_kind": by_kind,
     }
+
+
+# --- what became of the granted units: reported at the settlement (vaststelling) --------------------
+
+PROGRESS = ("reported", "started", "completed", "cancelled", "settled")
+
+
+def empty_progress() -> dict[str, int]:
+    return dict.fromkeys(PROGRESS, 0)
+
+
+def unit_progress(table: str, end: datetime.datetime) -> dict[int, dict[str, int]]:
+    """Per opening: the units of granted applications as their settlement request reported them.
+
+    The request for settlement (``request_settlement``) says per traject whether
+    it began and whether it was completed; the rest was cancelled. Its event
+    keeps that (``units_completed``, ``units_started``), so the figures of a
+    past date read the last such event at or before it:
+
+    - ``reported``: the units of the applications whose settlement was requested;
+    - ``started``: reported as begun (a completed one began; events from before
+      the question was asked only name the completed ones);
+    - ``completed``: reported as completed; ``cancelled``: reported, not completed;
+    - ``settled``: completed, in an application whose settlement was decided (vastgesteld).
+
+    Only applications granted at the date count (a revoked grant does not).
+    """
+    event, unit = _table(AuditEvent), _table(Unit)
+    sql = f"""
+        SELECT s.application_id, s.opening_id, s.state, COALESCE(u.n, 0) FROM {table} s
+        LEFT JOIN (SELECT application_id, COUNT(*) AS n FROM {unit} GROUP BY application_id) u
+               ON u.application_id = s.application_id
+        WHERE s.state IN ({_placeholders(GRANTED_STATES)})
+          AND s.application_id IN (SELECT e.application_id FROM {event} e
+                                   WHERE e.action = 'request_settlement' AND e.at < %s)
+    """
+    reported = {
+        app_id: (opening_id, state, n) for app_id, opening_id, state, n in _fetch(sql, [*GRANTED_STATES, _dt(end)])
+    }
+    last: dict[int, dict] = {}
+    events = (
+        AuditEvent.objects.filter(application_id__in=list(reported), action="request_settlement", at__lt=end)
+        .order_by("application_id", "at", "id")
+        .values_list("application_id", "data")
+    )
+    for app_id, data in events.iterator(chunk_size=2000):
+        last[app_id] = data if isinstance(data, dict) else json.loads(data or "{}")
+    progress: dict[int, dict[str, int]] = defaultdict(empty_progress)
+    for app_id, data in last.items():
+        opening_id, state, n = reported[app_id]
+        completed = len(data.get("units_completed") or [])
+        started = max(completed, len(data.get("units_started") or []))
+        figures = progress[opening_id]
+        figures["reported"] += n
+        figures["started"] += started
+        figures["completed"] += completed
+        figures["cancelled"] += max(n - completed, 0)
+        if state == State.SETTLED:
+            figures["settled"] += completed
+    return progress
+
+
+def add_progress(total: dict[str, int], part: dict[str, int] | None) -> dict[str, int]:
+    for key in PROGRESS:
+        total[key] += (part or {}).get(key, 0)
+    return total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from applications import reasons, services
+from applications import clocks, reasons, services
 from applications.api.serializers import ApplicationSerializer
 from applications.models import Application, AuditEvent, Channel, Organisation, Role, User
 from applications.services import allocation
@@ -363,25 +364,37 @@ def close(opening):
 
 
 def test_allocation_is_staff_only_and_anyone_can_recompute_it(omscholing, reviewer, werkgever):
+    second = f.reviewer([omscholing])
     opening = f.open_opening(omscholing, code="loting", ceiling="15000.00", distribution=Distribution.LOTTERY)
     apps = [f.submitted(opening, f.employer(), units=[f.traject(1)]) for _ in range(6)]
     close(opening)
     url = f"/api/v1/openings/{opening.code}/allocate/"
-    assert client_for().post(url, {"seed": "x"}, format="json").status_code in (401, 403)
-    assert client_for(werkgever).post(url, {"seed": "x"}, format="json").status_code == 403
+    assert client_for().post(url, {}, format="json").status_code in (401, 403)
+    assert client_for(werkgever).post(url, {}, format="json").status_code == 403
     assert client_for(reviewer).get(url).status_code == 404  # nothing run yet
-    assert client_for(reviewer).post(url, {}, format="json").status_code == 409  # a seed is required
 
-    response = client_for(reviewer).post(url, {"seed": "notaris-2021-12-02"}, format="json")
-    assert response.status_code == 201, response.json()
+    proposed = client_for(reviewer).post(url, {"seed": "my-lucky-number"}, format="json")
+    assert proposed.status_code == 201, proposed.json()
+    body = proposed.json()
+    assert body["status"] == "proposed" and body["seed"] is None  # the seed is the system's, not shown before
+    assert opening.lottery_seeds.get().seed != "my-lucky-number"
+    assert client_for(reviewer).get(url).status_code == 404  # a proposal is not a run
+    approve = f"/api/v1/openings/{opening.code}/allocations/{body['id']}/approve/"
+    own = client_for(reviewer).post(approve, {}, format="json")
+    assert own.status_code == 403 and "Vier ogen" in own.json()["detail"]
+    assert client_for(werkgever).post(approve, {}, format="json").status_code == 403
+    assert client_for(second).post(approve, {}, format="json").status_code == 200
+    assert client_for(second).post(approve, {}, format="json").status_code == 409  # once
+    assert client_for(reviewer).post(url, {}, format="json").status_code == 409  # and not run again
+
     # the candidates' organisations, amounts and outcomes are staff business
     assert client_for().get(url).status_code in (401, 403)
     assert client_for(werkgever).get(url).status_code == 403
     published = client_for(reviewer).get(url).json()
-    assert published["seed"] == "notaris-2021-12-02"
+    assert hashlib.sha256(published["seed"].encode()).hexdigest() == published["seed_sha256"]
     refs = [row["reference"] for row in published["order"]]
-    assert refs == allocation.lottery_order("notaris-2021-12-02", [a.reference for a in apps])
-    stored = opening.allocations.get()
+    assert refs == allocation.lottery_order(published["seed"], [a.reference for a in apps])
+    stored = opening.allocations.get(status="approved")
     assert allocation.recompute(stored) == refs
     granted = [row["reference"] for row in published["order"] if row["outcome"] == "granted"]
     assert granted == refs[:4]  # € 15.000 holds four trajecten of € 3.750
@@ -408,9 +421,9 @@ def test_tender_ranks_by_score_drops_those_below_the_minimum_and_breaks_ties_by_
     for name, score in {"a": 9, "b": 7, "c": 7, "d": 5, "e": 8}.items():
         _scored(apps[name], reviewer, score)
     close(opening)
-    result = allocation.allocate(opening=opening, seed="tender-seed", user=reviewer)
+    result = f.run_allocation(opening, reviewer)
     order = [row["reference"] for row in result.order]
-    tie = allocation.lottery_order("tender-seed", [apps["b"].reference, apps["c"].reference])
+    tie = allocation.lottery_order(result.seed, [apps["b"].reference, apps["c"].reference])
     assert order == [apps["a"].reference, apps["e"].reference, *tie, apps["d"].reference]
     outcomes = {row["reference"]: row["outcome"] for row in result.order}
     assert outcomes[apps["d"].reference] == "below_min_score"
@@ -424,7 +437,7 @@ def test_pro_rata_gives_everyone_the_same_share(omscholing, reviewer):
         f.submitted(opening, f.employer(), units=[f.traject(1)])
     ]
     close(opening)  # asked: 7.500 + 7.500 + 3.750 = 18.750 on a ceiling of 11.250: 60 %
-    result = allocation.allocate(opening=opening, seed="evenredig", user=reviewer)
+    result = f.run_allocation(opening, reviewer)
     shares = {row["reference"]: Decimal(row["allocated"]) for row in result.order}
     assert shares == {
         apps[0].reference: Decimal("4500.00"),
@@ -445,7 +458,7 @@ def test_pro_rata_never_grants_under_the_schemes_minimum_and_shares_anew_among_t
     one = f.submitted(opening, f.employer(), units=[f.traject(1)])  # € 3.750
     close(opening)  # 60 % of € 3.750 is € 2.250, under the minimum of € 2.500: out, and the two share anew
 
-    result = allocation.allocate(opening=opening, seed="evenredig", user=reviewer)
+    result = f.run_allocation(opening, reviewer)
 
     rows = {row["reference"]: row for row in result.order}
     assert rows[one.reference]["outcome"] == "below_min_amount" and rows[one.reference]["allocated"] == "0.00"
@@ -471,7 +484,7 @@ def test_the_tender_ranks_by_the_committees_mean_score_not_the_best_assessor(oms
         services.record_assessment(application=app, user=second, scores=scores)
     close(opening)
 
-    result = allocation.allocate(opening=opening, seed="commissie", user=reviewer)
+    result = f.run_allocation(opening, reviewer)
 
     ranked = [(row["reference"], row["score"], row["outcome"]) for row in result.order]
     assert ranked == [
@@ -496,14 +509,20 @@ def test_fcfs_goes_by_day_of_completeness_with_a_lottery_on_the_day_the_ceiling_
                 user=user, opening=opening, data={"units": [f.traject(1)], "truthfulness_declared": True}, now=moment
             )
             by_day.setdefault(day, []).append(staff_act(app, "submit", user, now=moment))
-    result = allocation.allocate(opening=opening, seed="2021-09-02", user=reviewer)
+    seed = opening.lottery_seeds.get()  # committed the moment the ceiling was crossed, on day 2
+    assert seed.day == clocks.local_date(by_day[2][2].complete_at) and seed.revealed_at is None
+
+    (result,) = services.draws.draw_ended_days(clocks.local_date())  # the clocks, when the day has ended
+
+    assert result.day == seed.day and result.seed == seed.seed and result.approved_by is None
     order = [row["reference"] for row in result.order]
-    crossing = allocation.lottery_order("2021-09-02", [a.reference for a in by_day[2]])
+    crossing = allocation.lottery_order(seed.seed, [a.reference for a in by_day[2]])
     assert order == [a.reference for a in by_day[1]] + crossing + [a.reference for a in by_day[3]]
     granted = [row["reference"] for row in result.order if row["outcome"] == "granted"]
     assert granted == [a.reference for a in by_day[1]] + crossing[:2]
     opening.refresh_from_db()
     assert opening.reserved == Decimal("15000.00")
+    assert services.draws.draw_ended_days(clocks.local_date()) == []  # a day is drawn once
 
 
 # --- operators ------------------------------------------------------------------------------

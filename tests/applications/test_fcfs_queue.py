@@ -118,7 +118,7 @@ def test_a_lottery_keeps_its_drawn_order_strictly(omscholing, reviewer):
     type(opening).objects.filter(pk=opening.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
     opening.refresh_from_db()
 
-    result = allocation.allocate(opening=opening, seed="notaris-2026", user=reviewer)
+    result = f.run_allocation(opening, reviewer)
 
     outcomes = [row["outcome"] for row in result.order]
     first_out = outcomes.index("out")
@@ -126,7 +126,7 @@ def test_a_lottery_keeps_its_drawn_order_strictly(omscholing, reviewer):
     granted = sum(E(row["allocated"]) for row in result.order)
     assert granted <= E("15000.00")
     assert [row["reference"] for row in result.order] == allocation.lottery_order(
-        "notaris-2026", [a.reference for a in apps]
+        result.seed, [a.reference for a in apps]
     )
 
 
@@ -140,10 +140,10 @@ def test_in_a_slim_draw_applications_still_waiting_for_a_supplement_go_after_eve
     type(opening).objects.filter(pk=opening.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
     opening.refresh_from_db()
 
-    result = allocation.allocate(opening=opening, seed="slim-2026", user=reviewer)
+    result = f.run_allocation(opening, reviewer)
 
     order = [row["reference"] for row in result.order]
-    assert order[:3] == allocation.lottery_order("slim-2026", [a.reference for a in complete])
-    assert order[3:] == allocation.lottery_order("slim-2026", [a.reference for a in waiting])
+    assert order[:3] == allocation.lottery_order(result.seed, [a.reference for a in complete])
+    assert order[3:] == allocation.lottery_order(result.seed, [a.reference for a in waiting])
     assert [row.get("incomplete") for row in result.order] == [None, None, None, True, True]
     assert allocation.recompute(result) == order  # anyone with the seed and the published rows

@@ -342,7 +342,7 @@ def test_slim_limits_are_checked_again_at_the_decision(slim):
 def test_the_database_constraint_stops_an_overspend_the_python_check_missed(omscholing, werkgever, reviewer, senior):
     """Should ``fits`` ever be wrong, the check constraint refuses and nothing is booked."""
 
-    opening = f.open_opening(omscholing, code="krap-plafond", ceiling="3750.00", distribution="lottery")
+    opening = f.open_opening(omscholing, code="krap-plafond", ceiling="3750.00")  # fcfs: it waits in line
     app = declare_no_conflict(f.proposed_grant(opening, werkgever, reviewer), senior)  # € 7.500 on € 3.750
     events = AuditEvent.objects.filter(application=app).count()
     with mock.patch.object(budget, "fits", return_value=True), pytest.raises(Conflict) as refused:

@@ -126,6 +126,7 @@ def test_reporting_completion_per_traject_with_certificates(wclient, werkgever, 
         f"unit-{first.pk}-completed": "on",
         f"unit-{first.pk}-contract_extended": "on",
         f"unit-{first.pk}-certificate": SimpleUploadedFile("diploma.pdf", f.PDF),
+        f"unit-{second.pk}-started": "on",
         "report": "Eén deelnemer is geslaagd, de ander is gestopt.",
         "version": app.version,
     }
@@ -136,6 +137,9 @@ def test_reporting_completion_per_traject_with_certificates(wclient, werkgever, 
     second.refresh_from_db()
     assert (first.status, first.contract_extended) == (Unit.Status.COMPLETED, True)
     assert second.status == Unit.Status.CANCELLED
+    # the one who stopped did begin: the settlement says so, and the reports count it as started
+    reported = app.events.get(action="request_settlement").data
+    assert reported["units_completed"] == [first.pk] and reported["units_started"] == sorted([first.pk, second.pk])
     certificate = app.documents.get()
     assert certificate.kind == Document.Kind.CERTIFICATE and certificate.unit == first
 

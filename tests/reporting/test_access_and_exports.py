@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
+import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -97,34 +101,90 @@ def test_dashboards_show_the_figures_with_charts_and_tables(client, story):
     assert client.get(reverse("reporting:scheme", args=[story.scheme.code])).status_code == 200
 
 
-def _as_text(value) -> str:
-    """A cell as text; numbers compared as numbers (a spreadsheet keeps 10.0 as 10)."""
-    if value is None:
-        return ""
+LEVEL_WORDS = {"red": "rood", "amber": "oranje", "green": "groen", "no_data": "geen gegevens"}
+
+
+def read_csv(content: bytes, delimiter: str = ";") -> list[list[str]]:
+    text = content.decode("utf-8")
+    assert text.startswith("\ufeff"), "Excel needs the byte order mark to read UTF-8"
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
+
+
+def _read_back(text: str, value, decimal: str):
+    """What a Dutch spreadsheet makes of a CSV cell, to compare with the JSON's value."""
+    if value is None or text == "":
+        return None if text == "" else text
+    if isinstance(value, bool):
+        return {"ja": True, "nee": False}[text]
+    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"-?\d+\.\d\d", value)):
+        assert (decimal == ".") or "." not in text, f"{text}: a decimal comma, no point"
+        return Decimal(text.replace(decimal, "."))
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return datetime.datetime.strptime(text, "%d-%m-%Y" if decimal == "," else "%Y-%m-%d").date()
+    if isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\dT", value):
+        return datetime.datetime.strptime(text, "%d-%m-%Y %H:%M" if decimal == "," else "%Y-%m-%d %H:%M")
+    return text
+
+
+def _json_value(value):
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return repr(float(value))
-    return str(value)
+        return Decimal(str(value))
+    if isinstance(value, str) and re.fullmatch(r"-?\d+\.\d\d", value):
+        return Decimal(value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return datetime.date.fromisoformat(value)
+    if isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\dT", value):  # a moment: in Amsterdam, as Excel shows it
+        return timezone.localtime(datetime.datetime.fromisoformat(value)).replace(tzinfo=None, second=0)
+    return value
 
 
 def test_figure_exports_read_back_equal_to_the_json(client, story):
     client.force_login(story.manager)
     report = json.loads(json.dumps(kpi_report("scheme", story.scheme.code, AS_OF)))
-    expected = {key: _as_text(value) for key, value in flatten(report)}
-    as_csv = {key: "" if value is None else str(value) for key, value in flatten(report)}
+    flat = dict(flatten(report))
+    url = reverse("reporting:figures-export", args=["scheme", story.scheme.code, "csv"])
 
-    response = client.get(
-        reverse("reporting:figures-export", args=["scheme", story.scheme.code, "csv"]), {"as_of": AS_OF}
-    )
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["figuur", "omschrijving", "waarde"]
-    assert {key: value for key, _label, value in rows[1:]} == as_csv
+    rows = read_csv(client.get(url, {"as_of": AS_OF}).content)
+    assert rows[0] == ["figuur", "omschrijving", "waarde", "code", "illustratief"]
+    by_key = {row[0]: row for row in rows[1:]}
+    assert set(by_key) == set(flat)
+    for key, value in flat.items():
+        text, code = by_key[key][2], by_key[key][3]
+        if key.endswith(".level"):  # a code: the Dutch word as the value, the code beside it
+            assert (text, code) == (LEVEL_WORDS.get(value, ""), value or ""), key
+            continue
+        assert _read_back(text, value, ",") == _json_value(value), key
+    assert by_key["budget.committed"][2] == "7500,00" and by_key["as_of"][2] == "01-04-2024"
+    assert by_key["units.granted"][1] == "eenheden verleend"
+    assert by_key["units.requested"][2] == "8"  # 2 + 1 + 1 + 3 + 1: every submitted application's, not the draft's
+    assert by_key["breakdowns.size_class.small.granted"][1] == "Per grootteklasse, klein: aanvragen verleend"
+    assert not any(row[4] for row in rows[1:])  # nothing made up here
+
+    # the international dialect: commas between the columns, decimal points
+    rows = read_csv(client.get(url.replace("cijfers.csv", "cijfers.csv-intl"), {"as_of": AS_OF}).content, ",")
+    intl = {row[0]: row[2] for row in rows[1:]}
+    assert intl["budget.committed"] == "7500.00" and intl["as_of"] == "2024-04-01"
 
     response = client.get(
         reverse("reporting:figures-export", args=["scheme", story.scheme.code, "xlsx"]), {"as_of": AS_OF}
     )
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    read = {row[0]: _as_text(row[2]) for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert read == expected
+    cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert set(cells) == set(flat)
+    for key, value in flat.items():
+        cell = cells[key][2]
+        if key.endswith(".level"):
+            assert (cell.value or "") == LEVEL_WORDS.get(value, "") and (cells[key][3].value or "") == (value or "")
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+            assert cell.is_date and cell.value.date() == datetime.date.fromisoformat(value), key
+        elif isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\dT", value):
+            assert cell.is_date and cell.value == _json_value(value), key
+        elif value is None or isinstance(value, bool):
+            assert cell.value == value, key
+        elif isinstance(_json_value(value), Decimal):
+            assert isinstance(cell.value, int | float), f"{key}: a number, not text"
+            assert Decimal(str(cell.value)) == _json_value(value), key
+    assert cells["budget.committed"][2].number_format == "#,##0.00"
 
 
 def test_application_exports_stream_every_application_as_it_stood(client, story):
@@ -132,17 +192,31 @@ def test_application_exports_stream_every_application_as_it_stood(client, story)
     url = reverse("reporting:applications-export", args=["scheme", story.scheme.code, "csv"])
     response = client.get(url, {"as_of": AS_OF})
     assert response.streaming
-    content = b"".join(response.streaming_content).decode()
-    assert "Deelnemer" not in content and "Bedrijf" not in content  # no names of people or companies
-    rows = list(csv.reader(io.StringIO(content)))
-    states = sorted(row[2] for row in rows[1:])
+    content = b"".join(response.streaming_content)
+    assert b"Deelnemer" not in content and b"Bedrijf" not in content  # no names of people or companies
+    rows = read_csv(content)
+    header = rows[0]
+    column = {name: header.index(name) for name in header}
+    states = sorted(row[column["status op peildatum (code)"]] for row in rows[1:])
     assert states == sorted(["draft", "granted", "rejected", "withdrawn", "not_considered", "submitted"])
+    labels = {row[column["status op peildatum (code)"]]: row[column["status op peildatum"]] for row in rows[1:]}
+    assert labels["granted"] == "verleend" and labels["not_considered"] == "buiten behandeling"
+    sizes = {(row[column["grootteklasse (code)"]], row[column["grootteklasse"]]) for row in rows[1:]}
+    assert sizes == {
+        ("small", "klein (minder dan 50 werknemers)"),
+        ("sme", "mkb (50 tot 250 werknemers)"),
+        ("large", "groot (250 werknemers of meer)"),
+    }
+    channels = {(row[column["kanaal (code)"]], row[column["kanaal"]]) for row in rows[1:]}
+    assert channels == {("employer", "werkgever")}
     report = kpi_report("scheme", story.scheme.code, AS_OF)
     assert len(rows) - 1 == report["applications"]["started"]
-    assert sum(int(row[7]) for row in rows[1:] if row[2] == "granted") == report["units"]["granted"]
+    granted = [row for row in rows[1:] if row[column["status op peildatum (code)"]] == "granted"]
+    assert sum(int(row[column["eenheden"]]) for row in granted) == report["units"]["granted"]
+    assert granted[0][column["verleend bedrag"]] == "7500,00" and granted[0][column["besluit"]] == "12-03-2024"
 
     # as of 11 March nothing was decided yet
-    rows = list(csv.reader(io.StringIO(b"".join(client.get(url, {"as_of": "2024-03-11"}).streaming_content).decode())))
+    rows = read_csv(b"".join(client.get(url, {"as_of": "2024-03-11"}).streaming_content))
     assert "granted" not in {row[2] for row in rows[1:]}
 
     response = client.get(
@@ -151,6 +225,9 @@ def test_application_exports_stream_every_application_as_it_stood(client, story)
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(values) == 6 and sorted(v[2] for v in values) == states
+    granted = next(v for v in values if v[2] == "granted")
+    assert granted[column["verleend bedrag"]] == 7500 and granted[column["eenheden"]] == 2
+    assert granted[column["besluit"]] == datetime.datetime(2024, 3, 12)
 
 
 def test_the_pdf_report_is_made_in_the_background_with_the_same_figures(

@@ -29,15 +29,19 @@ def replayed(catalogue):
 def test_the_portfolio_counts_trajecten_and_samenwerkingsverbanden_apart(client, replayed):
     report = kpi_report("portfolio", "all")
     # 19.000 trajecten of the Omscholingsregeling and 15 samenwerkingsverbanden of the PPS are no 19.015 of anything
-    assert report["units"]["by_kind"]["traject"] == {"granted": 99, "target": 19000, "uptake_pct": 0.52}
-    assert report["units"]["by_kind"]["samenwerkingsverband"] == {"granted": 0, "target": 15, "uptake_pct": 0.0}
+    trajecten = report["units"]["by_kind"]["traject"]
+    assert trajecten == {**trajecten, "requested": 142, "granted": 99, "target": 19000, "uptake_pct": 0.52}
+    assert 0 < trajecten["completed"] < 99 and trajecten["realised_pct"] < 0.52  # the replay's settlements
+    pps = report["units"]["by_kind"]["samenwerkingsverband"]
+    assert pps == {**pps, "granted": 0, "completed": 0, "target": 15, "uptake_pct": 0.0}
     assert report["units"]["unit"] is None and report["units"]["granted"] is None and report["units"]["target"] is None
     assert "19015" not in json.dumps(report)
     # pillar 2 holds trajecten (Omscholing), projecten (SLIM, MKB!dee) and aanvragers: each its own total
     pillar = next(g for name, g in report["groups"]["by_pillar"].items() if name.startswith("2."))
     assert pillar["units"]["granted"] is None and {"traject", "project"} <= set(pillar["units"]["by_kind"])
-    # only the trajecten have data: the warning counts them alone (schemes without data add no other kind)
-    assert pillar["early_warning"]["projected_units"] == 99
+    # only the trajecten have data: the warning counts them alone (schemes without data add no other kind),
+    # the granted ones less those the settlement reported cancelled
+    assert pillar["early_warning"]["projected_units"] == 99 - trajecten["cancelled"]
     # one scheme has one kind: its figures stand as before, with their kind
     scheme = report["groups"]["by_scheme"]["omscholing"]["units"]
     assert scheme["unit"] == "traject" and scheme["granted"] == 99 and scheme["target"] == 19000
@@ -52,10 +56,14 @@ def test_the_portfolio_counts_trajecten_and_samenwerkingsverbanden_apart(client,
     assert "Eenheden verleend (traject)" in html and "Eenheden verleend (samenwerkingsverband)" in html
 
     response = client.get(reverse("reporting:figures-export", args=["portfolio", "all", "csv"]))
-    rows = {key: (label, value) for key, label, value in csv.reader(io.StringIO(response.content.decode()))}
-    assert rows["units.by_kind.traject.granted"] == ("eenheden (traject) verleend", "99")
-    assert rows["units.by_kind.samenwerkingsverband.target"] == ("eenheden (samenwerkingsverband) doel", "15")
-    assert rows["units.granted"] == ("eenheden verleend", "")
+    text = response.content.decode("utf-8-sig")
+    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(text), delimiter=";")}
+    illustrative = "illustratief — niet uit de evaluatie"
+    assert rows["units.by_kind.traject.granted"] == ["eenheden (traject) verleend", "99", "", ""]
+    assert rows["units.by_kind.traject.completed"][:2] == ["eenheden (traject) afgerond", str(trajecten["completed"])]
+    assert rows["units.by_kind.traject.completed"][3] == illustrative  # the replay made up the course
+    assert rows["units.by_kind.samenwerkingsverband.target"][:2] == ["eenheden (samenwerkingsverband) doel", "15"]
+    assert rows["units.granted"][:2] == ["eenheden verleend", ""]
 
 
 def test_mkbidee_without_data_shows_geen_gegevens_and_a_closed_opening_is_judged_on_its_result(client, replayed):
@@ -75,11 +83,13 @@ def test_mkbidee_without_data_shows_geen_gegevens_and_a_closed_opening_is_judged
         kpi_report("opening", "omscholing-2021", "2021-09-15")["early_warning"]["openings"][0]["basis"] == "projection"
     )
 
-    # the scheme today: the 2021 opening on its result (99 of 9.000: red), the 2022 opening has no data
-    scheme = kpi_report("scheme", "omscholing")["early_warning"]
+    # the scheme today: the 2021 opening on its result (99 granted of 9.000, less the trajecten the
+    # settlements reported cancelled: red), the 2022 opening has no data
+    today = kpi_report("scheme", "omscholing")
+    scheme = today["early_warning"]
     levels = {o["opening"]: (o["basis"], o["level"]) for o in scheme["openings"]}
     assert levels == {"omscholing-2021": ("result", "red"), "omscholing-2022": (None, "no_data")}
-    assert scheme["level"] == "red" and scheme["projected_units"] == 99
+    assert scheme["level"] == "red" and scheme["projected_units"] == 99 - today["units"]["cancelled"]
 
     client.force_login(make_user("beheer", Role.ADMINISTRATOR))
     html = client.get(reverse("reporting:dashboard")).content.decode()

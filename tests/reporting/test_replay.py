@@ -33,6 +33,27 @@ def test_the_replay_reports_what_the_evaluation_found_and_warned_red_on_day_four
     assert set(report["rejected_by_reason"]) == {"not_eligible", "limits_exceeded", "other"}
     assert sum(report["rejected_by_reason"].values()) == 26
 
+    # What became of the 99 trajecten the evaluation could not say (000:L1281): the replay makes up a
+    # plausible course through the settlement, and the report marks it as made up.
+    units = report["units"]
+    assert units["requested"] == 142 and units["reported"] == 99
+    assert 99 > units["started"] > units["completed"] == units["settled"] > 0
+    assert units["cancelled"] == 99 - units["completed"]
+    assert units["realised_pct"] == round(units["completed"] * 100 / 19000, 2) < units["uptake_pct"]
+    funnel = [s["count"] for s in report["unit_funnel"]]
+    assert funnel == [142, 99, units["started"], units["completed"], units["settled"]]
+    flagged = report["illustrative"]
+    assert flagged["note"] == "illustratief — niet uit de evaluatie" and flagged["batches"] == [replay.BATCH]
+    made_up = {"units.started", "units.completed", "breakdowns.size_class", "rejected_by_reason"}
+    assert made_up <= set(flagged["figures"])
+    assert [s.get("illustrative", False) for s in report["unit_funnel"]] == [False, False, True, True, True]
+    # the evaluation: SMEs hardly used the scheme (000:L1248–1250); the replay's companies are mostly large
+    sizes = report["breakdowns"]["size_class"]
+    assert sizes["large"]["submitted"] > sizes["sme"]["submitted"] + sizes["small"]["submitted"]
+    # a settlement's cancelled trajecten no longer count towards the target: the closed opening's result
+    result = report["early_warning"]["openings"][0]
+    assert result["basis"] == "result" and result["projected_units"] == units["granted"] - units["cancelled"]
+
     # On 15 September 2021, day 14 of the window, the pace already pointed far below the target.
     early = kpi_report("scheme", "omscholing", "2021-09-15")["early_warning"]
     assert early["level"] == "red"
@@ -43,8 +64,8 @@ def test_the_replay_reports_what_the_evaluation_found_and_warned_red_on_day_four
     assert apps.count() == 142 and not apps.filter(is_demo=False).exists()
     assert not Organisation.objects.filter(applications__in=apps, is_demo=False).exists()
     years = {e.at.year for e in AuditEvent.objects.filter(application__in=apps).exclude(to_state="")}
-    assert years <= {2021, 2022}
-    assert {e.at.year for e in LedgerEntry.objects.filter(application__in=apps)} <= {2021, 2022}
+    assert years <= {2021, 2022, 2023}  # the settlements follow the trajecten, which end in 2022 and early 2023
+    assert {e.at.year for e in LedgerEntry.objects.filter(application__in=apps)} <= {2021, 2022, 2023}
 
     # No letters or e-mails for events of 2021.
     assert not Letter.objects.filter(application__in=apps).exists()
@@ -109,11 +130,11 @@ def test_the_replay_dates_every_act_then_without_patching_the_services(catalogue
     with django_capture_on_commit_callbacks() as callbacks:
         replay.load_replay()
     events = AuditEvent.objects.filter(application__demo_batch=replay.BATCH)
-    assert {e.at.year for e in events} <= {2021, 2022}  # the last decisions fall in early 2022
+    assert {e.at.year for e in events} <= {2021, 2022, 2023}  # the last settlements fall in early 2023
     assert events.filter(action="declare_no_conflict").count() > 0
     declared = Assessment.objects.filter(application__demo_batch=replay.BATCH)
-    assert {a.no_conflict_declared_at.year for a in declared} <= {2021, 2022}
-    assert {a.updated_at.year for a in declared} <= {2021, 2022}
+    assert {a.no_conflict_declared_at.year for a in declared} <= {2021, 2022, 2023}
+    assert {a.updated_at.year for a in declared} <= {2021, 2022, 2023}
     assert callbacks == [] and not Letter.objects.exists()
     # outside the block the side effects are queued again
     assert audit.publishing() is True

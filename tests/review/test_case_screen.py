@@ -227,8 +227,7 @@ def test_internal_notes_intent_and_reply_and_a_letter_retry(
     assert app.events.filter(action="intent_reply").get().reason.startswith("Telefonisch")
 
 
-def test_allocation_screen_previews_and_runs_a_lottery_with_a_seed(client, team):
-
+def test_allocation_screen_records_a_preview_and_a_second_reviewer_runs_the_proposed_lottery(client, team):
     opening = OpeningFactory(
         scheme=team["reviewer"].schemes.get(), distribution="lottery", budget_ceiling=Decimal("15000.00")
     )
@@ -236,13 +235,29 @@ def test_allocation_screen_previews_and_runs_a_lottery_with_a_seed(client, team)
     opening.__class__.objects.filter(pk=opening.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
     client.force_login(team["reviewer"])
     url = reverse("review:allocation", args=[opening.code])
-    preview = client.post(url, {"seed": "trekking-2026", "preview": "1"}).content.decode()
+
+    preview = client.post(url, {"step": "preview"}).content.decode()
     assert "Voorbeeld" in preview and all(a.reference in preview for a in apps)
     assert "past niet onder het plafond" in preview  # 3 × € 7.500 over € 15.000
-    client.post(url, {"seed": "trekking-2026", "run": "1"})
-    allocation = opening.allocations.get()
-    assert allocation.seed == "trekking-2026" and allocation.summary["granted"] == 2
-    assert "trekking-2026" in client.get(url).content.decode()
+    assert opening.allocations.get().status == "preview"  # the preview is on record
+    seed = opening.lottery_seeds.get()
+    assert seed.digest in preview and seed.seed not in preview  # committed, not yet shown
+
+    client.post(url, {"step": "propose", "seed": "mijn-geluksgetal"})  # a typed seed is not the draw's
+    proposal = opening.allocations.get(status="proposed")
+    assert proposal.seed == seed.seed and proposal.run_by == team["reviewer"]
+    page = client.get(url).content.decode()
+    assert "een andere behandelaar van de regeling keurt uw voorstel goed" in page and 'value="approve"' not in page
+    refused = client.post(url, {"step": "approve", "allocation": proposal.pk}, follow=True).content.decode()
+    assert "Vier ogen" in refused and not opening.allocations.filter(status="approved").exists()
+    assert all(a.amount_reserved == 0 or a.amount_reserved == Decimal("7500.00") for a in apps)
+
+    client.force_login(team["senior"])
+    client.post(url, {"step": "approve", "allocation": proposal.pk})
+    run = opening.allocations.get(status="approved")
+    assert run.pk == proposal.pk and run.approved_by == team["senior"] and run.summary["granted"] == 2
+    page = client.get(url).content.decode()
+    assert seed.seed in page and "De verdeling is uitgevoerd" in page and 'value="propose"' not in page
 
 
 ROUTES = [
@@ -283,7 +298,7 @@ def test_every_reviewer_page_is_refused_to_applicants_intermediaries_and_program
         (reverse("review:intent", args=[ref]), {"reason": "x", "proposed": "rejection", "reply_days": 14}),
         (reverse("review:intent-reply", args=[ref]), {"reply": "x"}),
         (reverse("review:letter-retry", args=[ref, letter.pk]), {}),
-        (reverse("review:allocation", args=[opening.code]), {"seed": "x", "run": "1"}),
+        (reverse("review:allocation", args=[opening.code]), {"step": "propose"}),
     ]
     for url in gets:
         assert client.get(url).status_code == 403, url

@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from applications.models import (
+    Allocation,
     Application,
     AuditEvent,
     BulkUpload,
@@ -94,9 +95,13 @@ HOW = {
     "api-application-messages": {"reference": "reference"},
     "letter-download": {"reference": "reference", "pk": "letter"},
     "api-opening-allocate": {"code": "opening"},
+    "api-opening-allocate-preview": {"code": "opening"},
+    "api-allocation-approve": {"code": "opening", "pk": "allocation"},
+    "api-allocation-return": {"code": "opening", "pk": "allocation"},
     "api-report": {"scope": "=scheme", "code": "scheme"},
     "portal:home": {},
     "portal:profile": {},
+    "portal:profile-link": {},
     "portal:start": {"code": "opening"},
     "portal:detail": {"reference": "reference"},
     "portal:step": {"reference": "reference", "step": "=aanvrager"},
@@ -160,6 +165,7 @@ HOW = {
 # Pages about the user's own work — their lists, their profile, starting their own application in a public
 # opening — that answer, and show the victim nothing.
 OWN_LISTS = {"api-application-list", "portal:home", "portal:profile", "portal:mandates", "portal:bulk", "portal:start"}
+OWN_LISTS |= {"portal:profile-link"}
 OWN_LISTS |= {"review:queue", "review:decisions", "review:payments", "reporting:dashboard", "start-page"}
 OWN_LISTS |= {name for name in HOW if name.startswith("two_factor:")}
 
@@ -224,6 +230,9 @@ def world(db):
     iban_change = IbanChange.objects.create(
         organisation=victim.organisation, old_iban="NL91ABNA0417164300", new_iban="NL02ABNA0123456789"
     )
+    proposal = Allocation.objects.create(
+        opening=opening, method="fcfs", status="proposed", seed="s", run_by=own_reviewer
+    )
     manager = f.staff(Role.PROGRAM_MANAGER, [scheme], username="pm-van-s")
     job = ReportJob.objects.create(requested_by=manager, scope="scheme", code=scheme.code)
     outsiders = {
@@ -246,6 +255,7 @@ def world(db):
         "bulk": bulk.pk,
         "job": job.pk,
         "iban_change": iban_change.pk,
+        "allocation": proposal.pk,
     }
     secrets = [
         app.reference,
@@ -277,6 +287,7 @@ def snapshot(world) -> tuple:
         Application.objects.count(),
         Message.objects.count(),
         IbanChange.objects.filter(approved_at__isnull=True).count(),
+        sorted(Allocation.objects.values_list("pk", "status")),
     )
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0022_receipt_names_the_lottery'),
+        ('applications', '0024_sme_figures_and_links'),
     ]
 
     operations = [
