@@ -9,9 +9,12 @@ unique per day, kind and key, so a second run on the same day sends nothing.
 - a supplement term that passed unused is flagged on the file, and the queue then
   offers ``declare_not_considered`` (filter "termijn verlopen");
 - recipients are reminded once that their settlement request is due;
-- a settlement request 13 weeks late is settled ex officio where the scheme says so,
-  and small grants (below ``ex_officio_below``) are settled ex officio on the due date:
-  the system proposes, a senior reviewer approves (four eyes);
+- a settlement request not made by its due date is reminded once more, with a term of four weeks (Awb 4:44);
+  after that term, and 13 weeks late, it is settled ex officio where the scheme says so, on what is known
+  (``money.settlement_amount``: usually lower, or nil); small grants (below ``ex_officio_below``) are settled
+  ex officio, as granted, on the due date: the system proposes, a senior reviewer approves (four eyes);
+- a recovery not paid by its due date is reminded once (aanmaning), with the statutory interest running
+  (``interest``);
 - first come, first served: a day on which the ceiling was crossed is drawn by lottery once
   it has ended (``draws.draw_ended_days``); a closed window that is drawn after the close
   has its seed committed (``seeds``);
@@ -35,19 +38,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from schemes.formatting import datum
+from schemes.formatting import datum, euro
 from schemes.models import Opening
 
-from . import audit, clocks, letters, outbox, reconcile, retention
+from . import audit, clocks, interest, letters, outbox, reconcile, retention
 from .errors import ActionError
-from .models import Application, ClockRun, Role, SupplementRequest, Tranche, User
-from .services import draws, perform, seeds, tranches
+from .models import Application, ClockRun, Payment, Role, SupplementRequest, Tranche, User
+from .services import draws, money, perform, seeds, tranches
 from .states import WAITING_FOR_US, State
 
 logger = logging.getLogger(__name__)
 
 DUE_SOON_DAYS = 7
 SETTLEMENT_REMINDER_DAYS = 28  # remind four weeks before the settlement request is due
+SETTLEMENT_OVERDUE_TERM_WEEKS = 4  # after the due date: one reminder, and four weeks more before ex officio
 EX_OFFICIO_NOTE = "ambtshalve"
 
 
@@ -60,6 +64,8 @@ def run(today: datetime.date | None = None) -> dict:
     counts["supplement_terms_expired"] = flag_expired_supplements(today)
     counts["digests_sent"] = send_digests(today)
     counts["settlement_reminders"] = remind_settlement_due(today)
+    counts["settlement_overdue_reminders"] = remind_settlement_overdue(today)
+    counts["recovery_reminders"] = remind_recovery_overdue(today)
     counts.update(settle_ex_officio(today))
     counts["tranches_released"] = len(tranches.release_due_tranches(today))
     counts["tranches_due"] = put_gated_tranches_on_queue(today)
@@ -236,6 +242,99 @@ def remind_settlement_due(today: datetime.date) -> int:
     return sent
 
 
+def remind_settlement_overdue(today: datetime.date) -> int:
+    """Once per grant, after its due date passed without a settlement request: a last term of four weeks, after
+    which the grant is settled ex officio on what is known (Awb 4:44, 4:47). Not for small grants the scheme fixes
+    as granted."""
+    candidates = Application.objects.filter(
+        state=State.GRANTED, settlement_due__isnull=False, settlement_due__lt=today, settlement_requested_at=None
+    ).select_related("opening", "organisation", "created_by")
+    sent = 0
+    for app in candidates.iterator(chunk_size=500):
+        if money.fixed_as_granted(app) or not app.opening.published_rules.ex_officio_when_late:
+            continue
+        if not once(today, "settlement_overdue_reminder", f"application:{app.pk}", ever=True):
+            continue
+        answer_by = today + datetime.timedelta(weeks=SETTLEMENT_OVERDUE_TERM_WEEKS)
+        audit.record(
+            app,
+            None,
+            "settlement_overdue_reminder",
+            data={"settlement_due": app.settlement_due, "answer_by": answer_by},
+        )
+        recipient = letters.recipient_for(app)
+        if recipient:
+            send_mail(
+                subject=_("Vaststelling niet aangevraagd voor %(reference)s") % {"reference": app.reference},
+                message=_(
+                    "U had de vaststelling van subsidie %(reference)s uiterlijk op %(due)s moeten aanvragen. Doe dat "
+                    "alsnog uiterlijk op %(answer_by)s via 'Mijn aanvragen' in Open Subsidie. Daarna stellen wij de "
+                    "subsidie ambtshalve vast op wat ons dan bekend is: dat kan lager zijn, of nihil, en wat al is "
+                    "betaald vorderen wij dan terug (artikel 4:47 en 4:57 Awb)."
+                )
+                % {"reference": app.reference, "due": datum(app.settlement_due), "answer_by": datum(answer_by)},
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[recipient],
+                fail_silently=False,
+            )
+        sent += 1
+    return sent
+
+
+def _overdue_term_passed(app: Application, today: datetime.date) -> bool:
+    """The last term after the overdue reminder has passed (no reminder yet: it has not even started)."""
+    reminded = (
+        ClockRun.objects.filter(kind="settlement_overdue_reminder", key=f"application:{app.pk}")
+        .values_list("day", flat=True)
+        .first()
+    )
+    return reminded is not None and today >= reminded + datetime.timedelta(weeks=SETTLEMENT_OVERDUE_TERM_WEEKS)
+
+
+def remind_recovery_overdue(today: datetime.date) -> int:
+    """Once per recovery not paid by its due date: a reminder (aanmaning) with what is owed and the statutory
+    interest so far (Awb 4:112, 4:102)."""
+    overdue = Payment.objects.filter(
+        kind=Payment.Kind.RECOVERY, status=Payment.Status.DUE, due_date__lt=today, reminded_on__isnull=True
+    ).select_related("application", "application__organisation", "application__opening")
+    sent = 0
+    for payment in overdue.iterator(chunk_size=500):
+        if not once(today, "recovery_reminder", f"payment:{payment.pk}", ever=True):
+            continue
+        owed = payment.amount - payment.set_off
+        accrued = interest.statutory_interest(owed, payment.due_date, today)
+        Payment.objects.filter(pk=payment.pk).update(reminded_on=today)
+        app = payment.application
+        audit.record(
+            app,
+            None,
+            "recovery_reminder",
+            data={"payment": payment.pk, "owed": owed, "interest": accrued, "due_date": payment.due_date},
+        )
+        recipient = letters.recipient_for(app)
+        if recipient:
+            send_mail(
+                subject=_("Aanmaning: terugvordering %(reference)s") % {"reference": app.reference},
+                message=_(
+                    "Wij vorderden %(owed)s terug bij %(reference)s, te betalen uiterlijk op %(due)s. Wij hebben dat "
+                    "bedrag nog niet ontvangen. Betaal het binnen twee weken. Sinds %(due)s loopt de wettelijke rente: "
+                    "tot vandaag %(interest)s (artikel 4:98 en 4:102 Awb). Wij kunnen het bedrag ook verrekenen met "
+                    "een latere betaling aan u (artikel 4:93 Awb)."
+                )
+                % {
+                    "owed": euro(owed),
+                    "reference": app.reference,
+                    "due": datum(payment.due_date),
+                    "interest": euro(accrued),
+                },
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[recipient],
+                fail_silently=False,
+            )
+        sent += 1
+    return sent
+
+
 def settle_ex_officio(today: datetime.date) -> dict:
     """Propose settlements ex officio (system actor); a senior reviewer approves them (four eyes)."""
     late_from = today - datetime.timedelta(weeks=clocks.SETTLEMENT_REQUEST_WEEKS)
@@ -254,7 +353,11 @@ def settle_ex_officio(today: datetime.date) -> dict:
             and app.amount_granted is not None
             and app.amount_granted < rules.ex_officio_below
         )
-        late = rules.ex_officio_when_late and today >= clocks.ex_officio_settlement_from(app.settlement_due)
+        late = (
+            rules.ex_officio_when_late
+            and today >= clocks.ex_officio_settlement_from(app.settlement_due)
+            and _overdue_term_passed(app, today)
+        )
         if not (small or late):
             continue
         if app.decisions.filter(status="proposed").exists():

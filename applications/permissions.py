@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from schemes import assurance
 
 from . import clocks
-from .roles import APPROVER_ROLES, Role
+from .roles import APPROVER_ROLES, PAYMENT_ROLES, REVIEWING_ROLES, Role
 from .states import SETTLEMENT_WAITING
 
 if TYPE_CHECKING:
@@ -86,13 +86,19 @@ def can_view(application: Application, user: User) -> bool:
     return False
 
 
-def reviews(application: Application, user: User) -> bool:
+def works_on(application: Application, user: User) -> bool:
+    """Staff of the scheme: a reviewer, a senior reviewer, an administrator or the finance staff."""
     return (
         user.is_authenticated
         and user.is_active
         and user.is_case_worker
         and user.handles_scheme(application.opening.scheme_id)
     )
+
+
+def reviews(application: Application, user: User) -> bool:
+    """Who assesses and proposes: staff of the scheme, not the finance staff (separation of duties)."""
+    return works_on(application, user) and user.role in REVIEWING_ROLES
 
 
 def declaration(application: Application, user: User) -> bool | None:
@@ -169,8 +175,58 @@ def reviews_uninvolved(application: Application, user: User) -> bool:
     return reviews(application, user) and not involvement(application, user)
 
 
+# --- separation of duties: whoever decided on the money does not pay it; a payment counts after a second person ---
+
+
+def decided_on(application: Application, user: User) -> str:
+    """How this user took part in a decision on this application: "proposed", "approved", or "" for not at all.
+
+    Any decision counts (the grant, a settlement, a tranche, a revocation, and the decision on an objection): the
+    money of a case is paid by someone who took none of its decisions.
+    """
+    if user.pk is None:
+        return ""
+    decisions = apps.get_model("applications", "Decision").objects.filter(application=application)
+    if decisions.filter(proposed_by_id=user.pk).exists():
+        return "proposed"
+    if decisions.filter(approved_by_id=user.pk).exists():
+        return "approved"
+    objections = application.objections.all()
+    if objections.filter(decided_by_id=user.pk).exists() or objections.filter(proposed_by_id=user.pk).exists():
+        return "objection"
+    return ""
+
+
+def approves_objection_decision(application: Application, user: User) -> bool:
+    """Four eyes on a decision on an objection: a senior reviewer of the scheme, not involved in the contested
+    decision (7:5), who did not propose this decision on the objection."""
+    if not reviews_uninvolved(application, user) or user.role not in APPROVER_ROLES:
+        return False
+    pending = application.objections.filter(outcome="pending").first()
+    return pending is None or pending.proposed_by_id != user.pk
+
+
 def handles_payments(application: Application, user: User) -> bool:
-    return reviews(application, user)
+    """The finance staff of the scheme (or an administrator) who took no decision on this application."""
+    return works_on(application, user) and user.role in PAYMENT_ROLES and not decided_on(application, user)
+
+
+def recorded_payment_waiting(application: Application):
+    """The oldest payment recorded and not yet confirmed, or None."""
+    return application.payments.filter(status="recorded").order_by("recorded_at", "id").first()
+
+
+def confirms_payment(application: Application, user: User) -> bool:
+    """Four eyes on a payment: finance staff who took no decision here and did not record the waiting payment."""
+    if not handles_payments(application, user):
+        return False
+    waiting = recorded_payment_waiting(application)
+    return waiting is None or waiting.recorded_by_id != user.pk
+
+
+def closes(application: Application, user: User) -> bool:
+    """Closing a case whose money is settled: its reviewers, or the finance staff of the scheme."""
+    return reviews(application, user) or (works_on(application, user) and user.role in PAYMENT_ROLES)
 
 
 # --- when -----------------------------------------------------------------
@@ -250,6 +306,16 @@ def advance_due(application: Application) -> bool:
     return application.payments.filter(kind="advance", status="due").exists()
 
 
+@condition(_("Er is geen vastgelegde betaling die op bevestiging wacht."))
+def has_recorded_payment(application: Application) -> bool:
+    return recorded_payment_waiting(application) is not None
+
+
+@condition(_("Er staat geen betaling of terugvordering open om vast te leggen."))
+def has_payment_due(application: Application) -> bool:
+    return application.payments.filter(status="due").exists()
+
+
 @condition(_("Intrekken of terugvorderen kan niet meer dan vijf jaar na de vaststelling."))
 def within_recovery_horizon(application: Application) -> bool:
     if application.settled_at is None:
@@ -267,7 +333,7 @@ def has_gated_tranche_due(application: Application) -> bool:
     _("De aanvraag kan pas worden afgesloten als alles betaald of teruggevorderd is en de bezwaartermijn voorbij is.")
 )
 def can_close(application: Application) -> bool:
-    if application.payments.filter(status="due").exists():
+    if application.payments.exclude(status="paid").exists():  # due, or recorded and not yet confirmed
         return False
     if application.objections.filter(outcome="pending").exists():
         return False
@@ -286,6 +352,16 @@ def objection_term_open(application: Application) -> bool:
 @condition(_("Er loopt geen bezwaar."))
 def has_open_objection(application: Application) -> bool:
     return application.objections.filter(outcome="pending").exists()
+
+
+@condition(_("Er ligt al een voorgestelde beslissing op het bezwaar klaar; een tweede behandelaar keurt haar goed."))
+def no_objection_proposal(application: Application) -> bool:
+    return not application.objections.filter(outcome="pending").exclude(proposed_outcome="").exists()
+
+
+@condition(_("Er is nog geen beslissing op het bezwaar voorgesteld: eerst stelt een behandelaar haar voor."))
+def has_objection_proposal(application: Application) -> bool:
+    return application.objections.filter(outcome="pending").exclude(proposed_outcome="").exists()
 
 
 # --- the terms of the law: postponement, default, penalty ------------------------------------

@@ -39,7 +39,7 @@ def visible_applications(user: User) -> QuerySet[Application]:
         return Application.objects.filter(mandated, opening__rules__intermediaries_allowed=True)
     if user.role == Role.ADMINISTRATOR:
         return Application.objects.all()
-    if user.role in (Role.REVIEWER, Role.SENIOR_REVIEWER):
+    if user.role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.FINANCE):
         return Application.objects.filter(opening__scheme__in=user.schemes.all())
     return Application.objects.none()
 

@@ -95,5 +95,7 @@ OBJECTION_STATES = (State.GRANTED, State.REJECTED, State.NOT_CONSIDERED, State.S
 # Decisions that an upheld objection takes back: the application is assessed again (a revocation undone instead
 # returns to the state before it; a settlement is fixed anew).
 REOPENABLE_STATES = (State.REJECTED, State.NOT_CONSIDERED, State.GRANTED)
+# Where a payment or a recovery can be due, recorded and confirmed: anywhere filed and not closed.
+PAYMENT_STATES = tuple(s for s in FILED_STATES if s != State.CLOSED)
 # Nothing more to decide: the file can be closed once paid and past the objection term.
 CLOSABLE_STATES = (State.SETTLED, State.REJECTED, State.NOT_CONSIDERED, State.WITHDRAWN, State.REVOKED)

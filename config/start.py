@@ -14,6 +14,7 @@ START_PAGES = {
     Role.SENIOR_REVIEWER: "review:queue",
     Role.PROGRAM_MANAGER: "reporting:dashboard",  # the portfolio
     Role.ADMINISTRATOR: "admin:index",
+    Role.FINANCE: "review:payments",  # payments to record and to confirm, and held by a changed bank account
 }
 
 

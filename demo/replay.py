@@ -105,6 +105,19 @@ def _reviewers(scheme: Scheme) -> tuple[User, User]:
     return made[0], made[1]
 
 
+def _payers(scheme: Scheme) -> tuple[User, User]:
+    """Two finance staff: one records a payment, the other confirms it (separation of duties)."""
+    made = []
+    for username in ("replay-betaler", "replay-controleur"):
+        user, created = User.objects.get_or_create(username=username, defaults={"role": Role.FINANCE})
+        if created:
+            user.set_unusable_password()
+            user.save()
+        user.schemes.add(scheme)
+        made.append(user)
+    return made[0], made[1]
+
+
 def _companies(rng: random.Random) -> tuple[list[User], list[User]]:
     """58 companies that will be granted (28 techniek, 30 ICT) and 12 that will not, with one user each."""
     sectors = ["techniek"] * TECHNIEK_COMPANIES + ["ict"] * ICT_COMPANIES
@@ -119,6 +132,7 @@ def _companies(rng: random.Random) -> tuple[list[User], list[User]]:
                 sector=sector,
                 size_class=rng.choices(["small", "sme", "large"], weights=SIZE_WEIGHTS)[0],
                 province=rng.choice(PROVINCES),
+                iban="NL91ABNA0417164300",  # a test account: a payment is recorded to the account on record
                 is_demo=True,
                 created_at=timezone.make_aware(datetime.datetime(2021, 8, 1, 12, 0)),
             )
@@ -221,6 +235,7 @@ def _replay(opening: Opening, clock: _Clock) -> int:
     rng = random.Random(SEED)
     outcomes = random.Random(SEED + 1)  # apart, so the applications stay what the evaluation says
     reviewer, senior = _reviewers(opening.scheme)
+    payer, checker = _payers(opening.scheme)
     granted_users, all_users = _companies(rng)
     ids = []
     for number, item in enumerate(_plan(rng, granted_users, all_users), start=1):
@@ -267,7 +282,11 @@ def _replay(opening: Opening, clock: _Clock) -> int:
                 steps.append((decide - 0.01, "declare_no_conflict", senior, {}))
                 steps.append((decide, "approve_decision", senior, {}))
             if item["outcome"] == "granted":
-                steps.append((decide + rng.uniform(3, 20), "pay_advance", reviewer, {}))
+                paid = decide + rng.uniform(3, 20)
+                steps.append((paid - 0.02, "declare_no_conflict", payer, {}))
+                steps.append((paid, "pay_advance", payer, {}))
+                steps.append((paid + 0.5 - 0.01, "declare_no_conflict", checker, {}))
+                steps.append((paid + 0.5, "confirm_payment", checker, {}))
         for days, action, user, payload in steps:
             clock.moment = at(days)
             if action == "declare_no_conflict":

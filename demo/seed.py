@@ -93,6 +93,8 @@ USERS = [
     ("senior", Role.SENIOR_REVIEWER, None, "Sanne", "Senior"),
     ("programmamanager", Role.PROGRAM_MANAGER, None, "Priya", "Programmamanager"),
     ("beheerder", Role.ADMINISTRATOR, None, "Bas", "Beheerder"),
+    ("betaler", Role.FINANCE, None, "Fenna", "Financiën"),
+    ("controleur", Role.FINANCE, None, "Cor", "Controleur"),
 ]
 
 LOGINS = [
@@ -188,6 +190,7 @@ STAFF_ROLE_CLAIMS = {
     "os-senior": Role.SENIOR_REVIEWER,
     "os-programmamanager": Role.PROGRAM_MANAGER,
     "os-beheer": Role.ADMINISTRATOR,
+    "os-financien": Role.FINANCE,
 }
 
 
@@ -236,7 +239,7 @@ def seed(today: datetime.date | None = None, base_url: str = "http://127.0.0.1:8
             user.set_password(PASSWORD)
             user.first_name, user.last_name = first, last
             user.save()
-            if role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.PROGRAM_MANAGER):
+            if role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.PROGRAM_MANAGER, Role.FINANCE):
                 user.schemes.set(all_schemes)
             report.created.append(f"gebruiker {username}")
     allowed = [s for s in all_schemes if s.intermediaries_allowed]

@@ -27,7 +27,7 @@ from .sessions import PENDING
 
 KVK = re.compile(r"^\d{8}$")
 # When the claims give several roles, the one with the most rights.
-ROLE_PRECEDENCE = [Role.ADMINISTRATOR, Role.SENIOR_REVIEWER, Role.REVIEWER, Role.PROGRAM_MANAGER]
+ROLE_PRECEDENCE = [Role.ADMINISTRATOR, Role.SENIOR_REVIEWER, Role.REVIEWER, Role.FINANCE, Role.PROGRAM_MANAGER]
 
 
 class Refused(Exception):

@@ -65,6 +65,11 @@ MONEY_FIELDS = {
 }
 DECIMAL_FIELDS = MONEY_FIELDS | {"percentage", "advance_pct", "min_sme_share_partnership"}
 DE_MINIMIS_LIMIT = Decimal("300000.00")
+# The EZK framework of accounting for a grant (verantwoording), the default where a scheme says nothing else:
+# up to € 25.000 no report (where the scheme fixes small grants ex officio), up to € 125.000 a report of the
+# activities, above € 125.000 a report with an accountant's statement.
+ACCOUNTANT_ABOVE = Decimal("125000.00")
+NO_REPORT, ACTIVITY_REPORT, ACCOUNTANT_STATEMENT = "none", "report", "accountant"
 
 
 # What a money column (14 digits, 2 after the point) can hold; and an amount written with ASCII digits only
@@ -237,6 +242,17 @@ class Rules:
         data["required_documents"] = [dict(item) for item in self.required_documents]
         data["not_combined_with"] = list(self.not_combined_with)
         return data
+
+    def accounting_tier(self, granted: Decimal | None) -> str:
+        """What a recipient of ``granted`` accounts for at the settlement request: nothing (below the scheme's
+        ``ex_officio_below``: fixed ex officio, with sample checks), a report of the activities, or above
+        ``accountant_above`` (default € 125.000) a report with an accountant's statement. A scheme without
+        ``ex_officio_below`` asks a report at every amount (Omscholing: per traject)."""
+        amount = granted or Decimal("0")
+        if self.ex_officio_below is not None and amount < self.ex_officio_below:
+            return NO_REPORT
+        limit = self.accountant_above if self.accountant_above is not None else ACCOUNTANT_ABOVE
+        return ACCOUNTANT_STATEMENT if amount > limit else ACTIVITY_REPORT
 
     def sector_cap(self, sector: str) -> Decimal | None:
         """A lower maximum for the applicant's sector (SLIM: € 20.000 in agriculture), or None."""

@@ -292,6 +292,11 @@ def senior(schemes, **kwargs) -> User:
     return staff(Role.SENIOR_REVIEWER, schemes, **kwargs)
 
 
+def finance(schemes, **kwargs) -> User:
+    """Finance staff of the schemes: they record and confirm payments, and take no decisions (separation of duties)."""
+    return staff(Role.FINANCE, schemes, **kwargs)
+
+
 def run_allocation(opening, proposer: User, approver: User | None = None, *, advice: str = ""):
     """An opening's distribution as the law wants it: proposed by one case worker (a tender with the committee's
     advice), approved by a second; returns the run that counts."""
@@ -316,8 +321,9 @@ def mandate(principal, agent, schemes, *, valid_from=None, valid_until=None, rev
 
 
 def team_for(opening=None) -> dict:
-    """An opening (open now) with an employer, a reviewer and a senior reviewer of its scheme, and a reviewer who
-    takes no part in their decisions and so may handle an objection against them (Awb 7:5, 10:3 lid 3)."""
+    """An opening (open now) with an employer, a reviewer and a senior reviewer of its scheme; a reviewer and a
+    senior reviewer who take no part in their decisions and so may propose and approve the decision on an objection
+    against them (Awb 7:5, 10:3 lid 3); and two finance staff who record and confirm its payments (four eyes)."""
     opening = opening or OpeningFactory(omscholing=True)
     scheme = opening.scheme
     return {
@@ -326,6 +332,9 @@ def team_for(opening=None) -> dict:
         "reviewer": reviewer([scheme]),
         "senior": senior([scheme]),
         "objection_handler": reviewer([scheme]),
+        "objection_approver": senior([scheme]),
+        "payer": finance([scheme]),
+        "checker": finance([scheme]),
     }
 
 
@@ -347,6 +356,31 @@ def act(application, action: str, user, data: dict | None = None, **kwargs):
     if user is not None and user.is_case_worker:
         declare_no_conflict(application, user)
     return services.perform(application, action, user, data, **kwargs)
+
+
+def pay(application, payer, checker, *, kind: str | None = None):
+    """A payment due recorded by one member of the finance staff and confirmed by another (four eyes): the advance
+    by ``pay_advance``, else the first payment due of ``kind`` (any kind when None)."""
+    payments = application.payments.filter(status="due")
+    payment = payments.filter(kind=kind).first() if kind else payments.first()
+    assert payment is not None, "no payment due"
+    if payment.kind == "advance":
+        act(application, "pay_advance", payer)
+    else:
+        act(application, "record_payment", payer, {"payment": payment.pk})
+    return act(application, "confirm_payment", checker, {"payment": payment.pk})
+
+
+def payers(scheme) -> tuple[User, User]:
+    """Two finance staff of the scheme: one records, the other confirms."""
+    return finance([scheme], username=f"betaler-{scheme.code}"), finance([scheme], username=f"controleur-{scheme.code}")
+
+
+def decide_objection(application, data: dict, handler, approver):
+    """The decision on an objection under four eyes: proposed by ``handler``, approved by ``approver`` (both not
+    involved in the contested decision)."""
+    act(application, "propose_objection_decision", handler, data)
+    return act(application, "decide_objection", approver)
 
 
 # --- applications, through the services ----------------------------------------------------------

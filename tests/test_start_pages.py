@@ -30,8 +30,9 @@ def signs_in(user, **extra) -> tuple[Client, object]:
         (lambda: f.staff(Role.SENIOR_REVIEWER, username="start-senior"), "/behandeling/"),
         (lambda: f.staff(Role.PROGRAM_MANAGER, username="start-programmamanager"), "/rapportages/"),
         (lambda: f.staff(Role.ADMINISTRATOR, username="start-beheerder", is_staff=True), "/beheer/"),
+        (lambda: f.staff(Role.FINANCE, username="start-betaler"), "/behandeling/betalingen/"),
     ],
-    ids=["werkgever", "intermediair", "behandelaar", "senior", "programmamanager", "beheerder"],
+    ids=["werkgever", "intermediair", "behandelaar", "senior", "programmamanager", "beheerder", "betaler"],
 )
 def test_each_role_lands_on_its_own_start_page_after_signing_in(make, start):
     client, response = signs_in(make())

@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 
 from schemes.formatting import datum, euro
-from schemes.rules import DE_MINIMIS_LIMIT
+from schemes.rules import ACCOUNTANT_STATEMENT, ACTIVITY_REPORT, DE_MINIMIS_LIMIT
 
 from .. import clocks, reasons
 from ..models import Application, AuditEvent, Decision, DefaultNotice, Letter, Objection, Payment, SupplementRequest
@@ -150,7 +150,7 @@ def context_for(letter: Letter) -> dict:
         "appeal_due": datum(clocks.objection_due(sent_on)),
         "objection_clause": letter.kind in OBJECTION_KINDS,
         "appeal_clause": letter.kind in APPEAL_KINDS,
-        "obligations": obligations(rules),
+        "obligations": obligations(rules, app.amount_granted if decision is None else decision.amount),
         "agency": sender,
         "objection_address": objection_address(scheme, sender),
         "distribution": app.opening.distribution,
@@ -191,8 +191,9 @@ def context_for(letter: Letter) -> dict:
     return ctx
 
 
-def obligations(rules) -> list[str]:
-    """The obligations attached to a grant (Awb 4:37), by the scheme's financial shape."""
+def obligations(rules, granted=None) -> list[str]:
+    """The obligations attached to a grant (Awb 4:37), by the scheme's financial shape, and what the recipient
+    accounts for at the settlement by the amount (``Rules.accounting_tier``)."""
     lines = []
     if rules.shape == "per_unit":
         lines += [
@@ -212,11 +213,22 @@ def obligations(rules) -> list[str]:
         "U meldt ons onverwijld als de activiteiten niet, niet tijdig of niet geheel worden verricht "
         "(artikel 4:38 Awb).",
         "U bewaart de administratie en de bewijsstukken van de kosten ten minste zeven jaar.",
-        "U vraagt de vaststelling van de subsidie aan binnen dertien weken na het einde van de activiteiten.",
     ]
-    if rules.accountant_above is not None:
+    tier = rules.accounting_tier(granted)
+    if tier == ACCOUNTANT_STATEMENT:
         lines.append(
-            f"Bij een subsidie van {money(rules.accountant_above)} of meer voegt u een accountantsverklaring bij."
+            "U vraagt de vaststelling van de subsidie aan binnen dertien weken na het einde van de activiteiten, "
+            "met een verslag van de activiteiten en een accountantsverklaring."
+        )
+    elif tier == ACTIVITY_REPORT:
+        lines.append(
+            "U vraagt de vaststelling van de subsidie aan binnen dertien weken na het einde van de activiteiten, "
+            "met een verslag van de activiteiten."
+        )
+    else:
+        lines.append(
+            "U hoeft voor de vaststelling geen verslag in te dienen; op verzoek toont u aan dat de activiteiten zijn "
+            "verricht (steekproef)."
         )
     return lines
 

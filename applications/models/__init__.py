@@ -36,6 +36,7 @@ from .casework import (
 from .organisations import (
     Channel,
     EnterpriseLink,
+    IbanChange,
     Mandate,
     Organisation,
     OrganisationEvent,
@@ -78,6 +79,7 @@ __all__ = [
     "EnterpriseLink",
     "EquatedDay",
     "Finding",
+    "IbanChange",
     "InternalNote",
     "Letter",
     "LetterTemplate",

@@ -143,16 +143,30 @@ class Payment(models.Model):
 
     class Status(models.TextChoices):
         DUE = "due", _("te betalen")
+        RECORDED = "recorded", _("vastgelegd, wacht op bevestiging")
         PAID = "paid", _("betaald")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
     amount = models.DecimalField(_("bedrag"), **MONEY)
     due_date = models.DateField(_("vervaldatum"))
-    status = models.CharField(_("status"), max_length=5, choices=Status.choices, default=Status.DUE)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DUE)
     paid_at = models.DateTimeField(_("betaald op"), null=True, blank=True)
     tranche = models.ForeignKey("Tranche", on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
     created_at = models.DateTimeField(default=timezone.now)
+    # Separation of duties: recorded by one member of the finance staff, confirmed by another, then paid.
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("vastgelegd door")
+    )
+    recorded_at = models.DateTimeField(_("vastgelegd op"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("bevestigd door")
+    )
+    # The account paid to (or, for a recovery, the organisation's account on record), fixed when recorded.
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    # A recovery (4:57): the reminder sent, and what a later payment set off against it (4:93).
+    reminded_on = models.DateField(_("aanmaning verstuurd op"), null=True, blank=True)
+    set_off = models.DecimalField(_("verrekend"), default=0, **MONEY)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -160,6 +174,12 @@ class Payment(models.Model):
         verbose_name_plural = _("betalingen")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | Q(recorded_by__isnull=True)
+                | ~Q(confirmed_by=models.F("recorded_by")),
+                name="payment_four_eyes",
+            ),
             models.UniqueConstraint(fields=["application"], condition=Q(kind="advance"), name="payment_one_advance"),
         ]
 
@@ -234,11 +254,25 @@ class Objection(models.Model):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # Four eyes: the decision on the objection is proposed by one uninvolved reviewer and taken by a second.
+    proposed_outcome = models.CharField(_("voorgestelde beslissing"), max_length=20, blank=True)
+    proposed_amount = models.DecimalField(_("voorgesteld bedrag"), null=True, blank=True, **MONEY)
+    proposed_note = models.TextField(_("voorgestelde motivering"), blank=True)
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    proposed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["lodged_on", "id"]
         verbose_name = _("bezwaar")
         verbose_name_plural = _("bezwaren")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | Q(proposed_by__isnull=True)
+                | ~Q(decided_by=models.F("proposed_by")),
+                name="objection_four_eyes",
+            ),
+        ]
 
 
 class DeMinimisAid(models.Model):

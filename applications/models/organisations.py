@@ -171,6 +171,42 @@ class User(AbstractUser):
         return scheme_id in cache
 
 
+class IbanChange(models.Model):
+    """A change of an organisation's bank account: payments to it wait until a second person approves the change.
+
+    The first account an organisation gives needs no approval; every later change does, by finance staff who did
+    not make it. Until then ``Organisation.iban`` holds the new account and its payments are held.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="iban_changes")
+    old_iban = models.CharField(_("oud IBAN"), max_length=34)
+    new_iban = models.CharField(_("nieuw IBAN"), max_length=34)
+    requested_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("gewijzigd door")
+    )
+    requested_at = models.DateTimeField(_("gewijzigd op"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("goedgekeurd door")
+    )
+    approved_at = models.DateTimeField(_("goedgekeurd op"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("wijziging rekeningnummer")
+        verbose_name_plural = _("wijzigingen rekeningnummer")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | Q(requested_by__isnull=True)
+                | ~Q(approved_by=models.F("requested_by")),
+                name="iban_change_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.old_iban} → {self.new_iban}"
+
+
 class MandateQuerySet(models.QuerySet):
     def active(self, on: datetime.date | None = None) -> MandateQuerySet:
         """Mandates in force on ``on`` (default today): not revoked, begun and not ended. The one such query."""

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import decisions as review_decisions
+from . import payments as review_payments
 from . import thread
 from . import views as review
 
@@ -10,6 +11,12 @@ urlpatterns = [
     path("", review.queue, name="queue"),
     path("besluiten/", review_decisions.decisions, name="decisions"),
     path("besluiten/beslissen/", review_decisions.decide, name="decide"),
+    path("betalingen/", review_payments.payments, name="payments"),
+    path(
+        "betalingen/rekeningnummers/<int:pk>/goedkeuren/",
+        review_payments.approve_iban_change,
+        name="approve-iban-change",
+    ),
     path("openstellingen/<slug:code>/verdeling/", review_decisions.allocation_screen, name="allocation"),
     path("aanvragen/<str:reference>/", review.case, name="case"),
     path("aanvragen/<str:reference>/actie/", review.act, name="act"),

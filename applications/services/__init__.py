@@ -47,7 +47,7 @@ from .actions import Context, available_actions, perform
 from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
 from .drafts import create_draft, next_reference, organisation_for, update_draft
 from .intake import create_and_submit
-from .money import record_payment, settlement_amount
+from .money import approve_iban_change, confirm_payment, record_payment, settlement_amount
 
 __all__ = [
     "ActionError",
@@ -59,9 +59,11 @@ __all__ = [
     "add_enterprise_link",
     "add_internal_note",
     "allocation",
+    "approve_iban_change",
     "assign",
     "available_actions",
     "casework",
+    "confirm_payment",
     "create_and_submit",
     "create_draft",
     "create_user",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from ..errors import Invalid
-from ..models import EnterpriseLink, Mandate, Organisation, OrganisationEvent, Role, User
+from ..models import EnterpriseLink, IbanChange, Mandate, Organisation, OrganisationEvent, Payment, Role, User
 
 
 @transaction.atomic
@@ -153,6 +153,8 @@ def save_organisation(
     if organisation.pk and not created:
         stored = Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     organisation.save()
+    if stored is not None and stored.iban and stored.iban != organisation.iban:
+        hold_payments_for_new_iban(organisation, old_iban=stored.iban, user=user)
     changes = {
         name: _logged(name, getattr(stored, name) if stored else None, getattr(organisation, name))
         for name in AUDITED_FIELDS
@@ -168,6 +170,23 @@ def save_organisation(
         changes=changes,
         at=timezone.now(),
     )
+
+
+def hold_payments_for_new_iban(organisation: Organisation, *, old_iban: str, user: User | None) -> IbanChange:
+    """A changed bank account holds the organisation's payments until a second person approves it (a common fraud:
+    a changed account just before a payment). A payment recorded and not yet confirmed goes back to be recorded
+    again, to the approved account."""
+    change = IbanChange.objects.create(
+        organisation=organisation,
+        old_iban=old_iban,
+        new_iban=organisation.iban,
+        requested_by=user if user is not None and user.pk else None,
+        requested_at=timezone.now(),
+    )
+    Payment.objects.filter(application__organisation=organisation, status=Payment.Status.RECORDED).exclude(
+        kind=Payment.Kind.RECOVERY
+    ).update(status=Payment.Status.DUE, recorded_by=None, recorded_at=None, iban="")
+    return change
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ def declare_conflict_of_interest(
 ) -> Assessment:
     """A reviewer declares (no) conflict of interest with the applicant before assessing (``now``: a historical moment)."""
     moment = now or timezone.now()
-    if not perms.reviews(application, user):
+    if not perms.works_on(application, user):
         raise Forbidden(_("Alleen een behandelaar van deze regeling kan beoordelen."))
     if not isinstance(conflict, bool):
         raise Invalid(

@@ -313,10 +313,9 @@ OUTCOMES = {
 }
 
 
-@handles("decide_objection")
-def _decide_objection(ctx: Context) -> None:
-    """The outcome takes effect (Awb 7:11): a revocation undone, a rejection or grant decided again, a settlement
-    fixed anew with its balance; unfounded and inadmissible leave the decision as it is."""
+@handles("propose_objection_decision")
+def _propose_objection_decision(ctx: Context) -> None:
+    """The first of four eyes on an objection: an uninvolved reviewer proposes the outcome, amount and reasons."""
     app = ctx.application
     outcome = workflow.objection_outcome(ctx.data)
     if outcome is None:
@@ -326,8 +325,34 @@ def _decide_objection(ctx: Context) -> None:
         )
     note = inputs.text(ctx.data, "note", required=True)
     amount = inputs.money(ctx.data, "amount")
-    upheld = outcome in (workflow.UPHELD, workflow.PARTLY_UPHELD)
     objection = app.objections.get(outcome=Objection.Outcome.PENDING)
+    contested = objection.decision
+    if outcome in (workflow.UPHELD, workflow.PARTLY_UPHELD):  # refused now, not when the second reviewer approves
+        if contested is not None and contested.kind in tranches.OBJECTABLE:
+            tranches.check_release_on_objection(contested, amount if outcome == workflow.PARTLY_UPHELD else None)
+        elif ctx.from_state == State.SETTLED and (contested is None or contested.kind != Decision.Kind.REVOCATION):
+            _check_settle_again(app, amount)
+    objection.proposed_outcome = outcome
+    objection.proposed_amount = amount
+    objection.proposed_note = note
+    objection.proposed_by = ctx.user
+    objection.proposed_at = ctx.now
+    objection.save(update_fields=["proposed_outcome", "proposed_amount", "proposed_note", "proposed_by", "proposed_at"])
+    ctx.reason = note
+    ctx.event_data = {"objection": objection.pk, "outcome": outcome, "amount": amount}
+
+
+@handles("decide_objection")
+def _decide_objection(ctx: Context) -> None:
+    """The second reviewer approves the proposed decision on the objection, and its outcome takes effect (Awb 7:11):
+    a revocation undone, a rejection or grant decided again, a settlement fixed anew with its balance; unfounded
+    and inadmissible leave the decision as it is."""
+    app = ctx.application
+    objection = app.objections.get(outcome=Objection.Outcome.PENDING)
+    outcome = objection.proposed_outcome
+    note = objection.proposed_note
+    amount = objection.proposed_amount
+    upheld = outcome in (workflow.UPHELD, workflow.PARTLY_UPHELD)
     objection.outcome = OUTCOMES[outcome]
     objection.decided_by = ctx.user
     objection.decided_at = ctx.now
@@ -353,12 +378,12 @@ def _decide_objection(ctx: Context) -> None:
         "upheld": upheld,
         "reopened": app.state == State.IN_REVIEW,
         "restored": app.state if ctx.from_state == State.REVOKED and upheld else "",
+        "proposed_by": objection.proposed_by_id,
         **effect,
     }
 
 
-def _settle_again(app: Application, amount: Decimal | None, ctx: Context) -> dict:
-    """An objection against a (lower) settlement upheld: a new settlement, and a new balance to pay or recover."""
+def _check_settle_again(app: Application, amount: Decimal | None) -> None:
     granted = app.amount_granted or Decimal("0.00")
     if amount is None or amount <= (app.amount_settled or Decimal("0.00")) or amount > granted:
         message = _(
@@ -368,6 +393,11 @@ def _settle_again(app: Application, amount: Decimal | None, ctx: Context) -> dic
             "granted": euro(granted),
         }
         raise Invalid(message, {"amount": [message]})
+
+
+def _settle_again(app: Application, amount: Decimal | None, ctx: Context) -> dict:
+    """An objection against a (lower) settlement upheld: a new settlement, and a new balance to pay or recover."""
+    _check_settle_again(app, amount)
     previous = app.amount_settled
     app.payments.filter(status=Payment.Status.DUE, kind__in=[Payment.Kind.FINAL, Payment.Kind.RECOVERY]).delete()
     difference = money.settle(app, amount, ctx)

@@ -25,13 +25,16 @@ from schemes.models import Opening
 from .. import clocks
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Allocation, LotterySeed, User
+from ..roles import REVIEWING_ROLES
 from . import allocation, inputs, queue, seeds
 
 Status = Allocation.Status
 
 
 def _staff_of(opening: Opening, user: User) -> None:
-    if user is None or not (user.is_case_worker and user.handles_scheme(opening.scheme_id)):
+    """Case workers of the scheme who assess — not finance staff, who pay what the run decides (separation of
+    duties)."""
+    if user is None or user.role not in REVIEWING_ROLES or not user.handles_scheme(opening.scheme_id):
         raise Forbidden(_("Alleen behandelaars van deze regeling kunnen de verdeling voorbereiden en goedkeuren."))
 
 

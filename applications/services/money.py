@@ -11,19 +11,24 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schemes import budget
+from schemes.formatting import euro
+from schemes.rules import ACCOUNTANT_ABOVE, ACCOUNTANT_STATEMENT, ACTIVITY_REPORT
 
-from .. import audit, checks, clocks, workflow
-from .. import permissions as perms
+from .. import audit, checks, clocks
 from ..errors import Conflict, Forbidden, Invalid
-from ..models import Application, DeMinimisAid, Payment, Tranche, Unit, User
+from ..models import Application, DeMinimisAid, IbanChange, Organisation, Payment, Tranche, Unit, User
+from ..roles import PAYMENT_ROLES
 from ..states import State
-from . import inputs, queue, tranches
+from . import actions, inputs, queue, tranches
 from .actions import Context, handles
+
+# A report of the activities is more than a word: at least a sentence.
+MIN_REPORT_CHARS = 20
 
 
 def release_reservation(app: Application, ctx: Context, note: str) -> None:
@@ -86,7 +91,7 @@ def revoke(app: Application, ctx: Context, *, to: Decimal | None = None) -> None
     budget.set_commitment(opening, app, keep, note="wijziging" if keep else "intrekking", at=ctx.now)
     queue.move_up(opening, at=ctx.now, besides=app)  # what came free: the next in line while open, else vrijval
     app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
-    outstanding = app.amount_paid - app.amount_recovered - keep
+    outstanding = app.amount_paid - app.amount_recovered + in_flight(app) - keep  # a recorded payment will be paid
     if outstanding > 0:
         Payment.objects.create(
             application=app,
@@ -135,7 +140,7 @@ def undo_grant(app: Application, ctx: Context, note: str) -> None:
         budget.set_commitment(opening, app, Decimal("0.00"), note=note, at=ctx.now)
     app.payments.filter(status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY).delete()
     app.tranches.filter(status__in=[Tranche.Status.PLANNED, Tranche.Status.DUE]).update(status=Tranche.Status.WITHHELD)
-    outstanding = app.amount_paid - app.amount_recovered
+    outstanding = app.amount_paid - app.amount_recovered + in_flight(app)  # a recorded payment will be paid
     already = sum(
         (p.amount for p in app.payments.filter(status=Payment.Status.DUE, kind=Payment.Kind.RECOVERY)), Decimal("0.00")
     )
@@ -152,10 +157,21 @@ def undo_grant(app: Application, ctx: Context, note: str) -> None:
     app.settlement_due = None
 
 
+def fixed_as_granted(app: Application) -> bool:
+    """The scheme fixes a small grant ex officio, as granted, without a report (``ex_officio_below``; sample checks
+    follow). Every other ex officio settlement follows what is known (``settlement_amount``)."""
+    rules = app.opening.published_rules
+    granted = app.amount_granted
+    return rules.ex_officio_below is not None and granted is not None and granted < rules.ex_officio_below
+
+
 def settlement_amount(app: Application, *, state: str | None = None) -> Decimal:
     """What the rules give for what was realised, never more than was granted (4:46).
 
-    ``state``: the state the application is judged in (the one before the action that asks).
+    ``state``: the state the application is judged in (the one before the action that asks). Ex officio, after a
+    missed settlement request and its reminder (4:44, 4:47): what is known — the trajecten reported completed, the
+    costs reported, the tranches released — and so usually lower, or nil; as granted only where the scheme fixes
+    small grants so by design (``fixed_as_granted``).
     """
     granted = app.amount_granted or Decimal("0.00")
     if app.opening.published_rules.shape == "programme":
@@ -164,7 +180,10 @@ def settlement_amount(app: Application, *, state: str | None = None) -> Decimal:
         )["s"]
         return min(granted, released or Decimal("0.00")) if app.tranches.exists() else granted
     if (state or app.state) == State.GRANTED and app.settlement_requested_at is None:
-        return granted  # ex officio, nothing reported: as granted
+        if fixed_as_granted(app):
+            return granted  # small, by the scheme's design: as granted, with sample checks
+        if app.opening.published_rules.shape == "share_of_costs" and app.actual_costs is None:
+            return Decimal("0.00")  # no costs accounted for: nothing is known to have been spent
     result = checks.compute_amount(app, completed_only=True)
     if not result.ok:
         return Decimal("0.00")
@@ -180,7 +199,7 @@ def settle(app: Application, amount: Decimal, ctx: Context) -> Decimal:
     app.amount_settled = amount
     app.settled_at = ctx.now
     app.payments.filter(status=Payment.Status.DUE, kind__in=[Payment.Kind.ADVANCE, Payment.Kind.TRANCHE]).delete()
-    difference = amount - (app.amount_paid - app.amount_recovered)
+    difference = amount - (app.amount_paid - app.amount_recovered) - in_flight(app)
     if difference:
         Payment.objects.create(
             application=app,
@@ -192,10 +211,115 @@ def settle(app: Application, amount: Decimal, ctx: Context) -> Decimal:
     return difference
 
 
+def in_flight(app: Application) -> Decimal:
+    """Recorded and not yet confirmed: paid out (less recovered) once a second person confirms it."""
+    total = Decimal("0.00")
+    for payment in app.payments.filter(status=Payment.Status.RECORDED):
+        total += -payment.amount if payment.kind == Payment.Kind.RECOVERY else payment.amount
+    return total
+
+
+def pending_iban_change(organisation: Organisation) -> IbanChange | None:
+    """A change of the bank account not yet approved by a second person: the organisation's payments wait for it."""
+    return organisation.iban_changes.filter(approved_at__isnull=True).order_by("requested_at", "id").first()
+
+
+def held_payments(organisation: Organisation | None = None):
+    """Payments due to an organisation whose changed bank account waits for approval (recoveries are not held)."""
+    pending = IbanChange.objects.filter(organisation=OuterRef("application__organisation"), approved_at__isnull=True)
+    held = Payment.objects.filter(Exists(pending), status=Payment.Status.DUE).exclude(kind=Payment.Kind.RECOVERY)
+    if organisation is not None:
+        held = held.filter(application__organisation=organisation)
+    return held.select_related("application", "application__organisation").order_by("due_date", "id")
+
+
+def record(app: Application, payment: Payment, ctx: Context) -> None:
+    """The first of four eyes: finance staff record a payment made (or a recovery received), to the account on
+    record; it counts as paid once a second person confirms it (``confirm``)."""
+    if payment.status != Payment.Status.DUE:
+        raise Conflict(_("Deze betaling is al vastgelegd."))
+    organisation = app.organisation
+    if payment.kind != Payment.Kind.RECOVERY:
+        change = pending_iban_change(organisation)
+        if change is not None:
+            raise Conflict(
+                _(
+                    "Betaling aangehouden: het rekeningnummer van %(organisation)s is gewijzigd en nog niet "
+                    "goedgekeurd door een tweede medewerker. Na de goedkeuring kan de betaling weer."
+                )
+                % {"organisation": organisation.name}
+            )
+        if not organisation.iban:
+            raise Conflict(
+                _("Er is geen rekeningnummer bekend van %(organisation)s.") % {"organisation": organisation.name}
+            )
+    payment.iban = organisation.iban
+    payment.status = Payment.Status.RECORDED
+    payment.recorded_by = ctx.user
+    payment.recorded_at = ctx.now
+    payment.save()
+    if ctx.user is None:  # the system's own bookkeeping (no door passes no user): nothing to confirm
+        confirm(app, payment, ctx)
+
+
+def confirm(app: Application, payment: Payment, ctx: Context) -> None:
+    """The second pair of eyes: someone other than who recorded it confirms the payment; now it counts as paid."""
+    if payment.status != Payment.Status.RECORDED:
+        raise Conflict(_("Deze betaling is niet vastgelegd, of al bevestigd."))
+    if ctx.user is not None and payment.recorded_by_id == ctx.user.pk:
+        raise Forbidden(
+            _(
+                "Vier ogen: u heeft deze betaling zelf vastgelegd; een andere financieel medewerker bevestigt haar "
+                "voordat zij als betaald telt."
+            )
+        )
+    payment.confirmed_by = ctx.user
+    mark_paid(app, payment, ctx)
+    if payment.kind != Payment.Kind.RECOVERY:
+        set_off(app, payment, ctx)
+
+
+def set_off(app: Application, payment: Payment, ctx: Context) -> Decimal:
+    """Set-off (Awb 4:93): a payment to an organisation whose recovery is overdue (its term to pay passed) pays that
+    recovery first, oldest first; only the rest goes to its account. Returns the amount set off."""
+    left = payment.amount
+    owed = Payment.objects.select_for_update().filter(
+        application__organisation_id=app.organisation_id,
+        kind=Payment.Kind.RECOVERY,
+        status=Payment.Status.DUE,
+        due_date__lt=ctx.today,
+    )
+    total = Decimal("0.00")
+    for recovery in owed.order_by("due_date", "id"):
+        part = min(left, recovery.amount - recovery.set_off)
+        if part <= 0:
+            continue
+        debtor = app if recovery.application_id == app.pk else recovery.application
+        opening = budget.lock_opening(debtor.opening_id)
+        budget.book_recovery(opening, debtor, part, note="verrekend (Awb 4:93)", at=ctx.now)
+        if debtor is not app:
+            debtor.save(update_fields=["amount_recovered"])
+        recovery.set_off += part
+        if recovery.set_off >= recovery.amount:
+            recovery.status = Payment.Status.PAID
+            recovery.paid_at = ctx.now
+        recovery.save()
+        left -= part
+        total += part
+        if left <= 0:
+            break
+    if total:
+        payment.set_off = total
+        payment.save(update_fields=["set_off"])
+    return total
+
+
 def mark_paid(app: Application, payment: Payment, ctx: Context) -> None:
     opening = budget.lock_opening(app.opening_id)
     if payment.kind == Payment.Kind.RECOVERY:
-        budget.book_recovery(opening, app, payment.amount, note="terugvordering ontvangen", at=ctx.now)
+        budget.book_recovery(
+            opening, app, payment.amount - payment.set_off, note="terugvordering ontvangen", at=ctx.now
+        )
     else:
         budget.book_payment(opening, app, payment.amount, note=payment.get_kind_display(), at=ctx.now)
     payment.status = Payment.Status.PAID
@@ -205,9 +329,46 @@ def mark_paid(app: Application, payment: Payment, ctx: Context) -> None:
 
 @handles("pay_advance")
 def _pay_advance(ctx: Context) -> None:
+    """The advance's payment recorded; a second member of the finance staff confirms it (``confirm_payment``)."""
     payment = ctx.application.payments.get(kind=Payment.Kind.ADVANCE)
-    mark_paid(ctx.application, payment, ctx)
-    ctx.event_data = {"payment": payment.pk, "amount": payment.amount}
+    record(ctx.application, payment, ctx)
+    ctx.event_data = {"payment": payment.pk, "amount": payment.amount, "iban": payment.iban}
+
+
+def _payment_asked(ctx: Context, status: str) -> Payment:
+    number = ctx.data.get("payment")
+    payments = ctx.application.payments.select_for_update().filter(status=status)
+    if number in (None, ""):
+        payment = payments.order_by("recorded_at", "due_date", "id").first()
+    elif isinstance(number, int) and not isinstance(number, bool) or (isinstance(number, str) and number.isdigit()):
+        payment = payments.filter(pk=int(number)).first()
+    else:
+        payment = None
+    if payment is None:
+        message = _("Geef het nummer van een betaling van deze aanvraag die hierop wacht.")
+        raise Invalid(message, {"payment": [message]})
+    return payment
+
+
+@handles("record_payment")
+def _record_payment(ctx: Context) -> None:
+    payment = _payment_asked(ctx, Payment.Status.DUE)
+    record(ctx.application, payment, ctx)
+    ctx.event_data = {"payment": payment.pk, "kind": payment.kind, "amount": payment.amount, "iban": payment.iban}
+
+
+@handles("confirm_payment")
+def _confirm_payment(ctx: Context) -> None:
+    payment = _payment_asked(ctx, Payment.Status.RECORDED)
+    confirm(ctx.application, payment, ctx)
+    ctx.event_data = {
+        "payment": payment.pk,
+        "kind": payment.kind,
+        "amount": payment.amount,
+        "iban": payment.iban,
+        "recorded_by": payment.recorded_by_id,
+        "set_off": payment.set_off,
+    }
 
 
 @handles("request_settlement")
@@ -221,9 +382,31 @@ def _request_settlement(ctx: Context) -> None:
     else:
         app.actual_costs = inputs.money(ctx.data, "actual_costs", required=rules.shape == "share_of_costs")
         ctx.event_data = {"actual_costs": app.actual_costs}
+    _accounted_for(app, rules, report)
     app.settlement_report = report
     app.settlement_requested_at = ctx.now
     app.settlement_decision_due = clocks.settlement_decision_due(ctx.today, term_weeks=rules.settlement_term_weeks)
+
+
+def _accounted_for(app: Application, rules, report: str) -> None:
+    """The scheme's tier of accounting (``Rules.accounting_tier``), enforced at the request: a report of the
+    activities from the scheme's threshold on, and above the accountant threshold an accountant's statement.
+    A per-unit scheme (Omscholing) accounts per traject: completed or not, with its certificate."""
+    if rules.shape == "per_unit":
+        return
+    tier = rules.accounting_tier(app.amount_granted)
+    if tier in (ACTIVITY_REPORT, ACCOUNTANT_STATEMENT) and len(report.strip()) < MIN_REPORT_CHARS:
+        message = _(
+            "Bij een subsidie van %(amount)s hoort bij de aanvraag tot vaststelling een verslag van de activiteiten: "
+            "wat is er gedaan en wat heeft het opgeleverd."
+        ) % {"amount": euro(app.amount_granted or 0)}
+        raise Invalid(message, {"report": [message]})
+    if tier == ACCOUNTANT_STATEMENT and not app.documents.filter(kind="accountant").exists():
+        message = _(
+            "Bij een subsidie van meer dan %(limit)s hoort bij de aanvraag tot vaststelling een accountantsverklaring. "
+            "Voeg haar toe als document (soort: accountantsverklaring) en vraag dan de vaststelling aan."
+        ) % {"limit": euro(rules.accountant_above or ACCOUNTANT_ABOVE)}
+        raise Invalid(message, {"report": [message]})
 
 
 def _units_completed(app: Application, done, started=None) -> dict:
@@ -284,26 +467,62 @@ def _units_started(started, known: set[int]) -> set[int]:
     return set(started)
 
 
-@transaction.atomic
 def record_payment(*, payment: Payment, user: User | None, now: datetime.datetime | None = None) -> Payment:
-    """A due payment made, or a recovery received (``now``: a historical moment)."""
+    """A due payment made, or a recovery received, recorded (``now``: a historical moment); it counts as paid once
+    another member of the finance staff confirms it (``confirm_payment``)."""
+    actions.perform(payment.application, "record_payment", user, {"payment": payment.pk}, now=now)
+    return Payment.objects.get(pk=payment.pk)
+
+
+def confirm_payment(*, payment: Payment, user: User | None, now: datetime.datetime | None = None) -> Payment:
+    """The second pair of eyes on a recorded payment: now it counts as paid."""
+    actions.perform(payment.application, "confirm_payment", user, {"payment": payment.pk}, now=now)
+    return Payment.objects.get(pk=payment.pk)
+
+
+def concerns_my_schemes(organisation: Organisation, user: User) -> bool:
+    """The organisation has an application in a scheme this member of staff works on (an administrator: any)."""
+    if user.role == "administrator":
+        return True
+    return Application.objects.filter(organisation=organisation, opening__scheme__in=user.schemes.all()).exists()
+
+
+def iban_changes_for(user: User):
+    """The changed bank accounts waiting for approval that this member of staff may see: of organisations with an
+    application in their schemes (an administrator: all)."""
+    changes = IbanChange.objects.filter(approved_at__isnull=True).select_related("organisation", "requested_by")
+    if user.role != "administrator":
+        mine = Application.objects.filter(opening__scheme__in=user.schemes.all()).values("organisation_id")
+        changes = changes.filter(organisation_id__in=mine)
+    return changes.order_by("requested_at", "id")
+
+
+@transaction.atomic
+def approve_iban_change(*, change: IbanChange, user: User, now: datetime.datetime | None = None) -> list[Payment]:
+    """A second person approves a changed bank account: the held payments are released (returned, to be recorded
+    again to the new account)."""
     moment = now or timezone.now()
-    app = Application.objects.select_for_update().get(pk=payment.application_id)
-    if user is not None and not perms.handles_payments(app, user):
-        raise Forbidden(_("U mag geen betalingen vastleggen voor deze regeling."))
-    if user is not None and not workflow.PAYMENTS(app, user):
-        raise Forbidden(workflow.PAYMENTS.refuse(app, user))
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status == Payment.Status.PAID:
-        raise Conflict(_("Deze betaling is al vastgelegd."))
-    ctx = Context(application=app, user=user, data={}, now=moment, today=clocks.local_date(moment))
-    mark_paid(app, payment, ctx)
-    app.save()
-    audit.record(
-        app,
-        user,
-        "record_payment",
-        data={"payment": payment.pk, "kind": payment.kind, "amount": payment.amount},
-        at=moment,
-    )
-    return payment
+    change = IbanChange.objects.select_for_update().select_related("organisation").get(pk=change.pk)
+    if change.approved_at is not None:
+        raise Conflict(_("Deze wijziging van het rekeningnummer is al goedgekeurd."))
+    if not (user.is_active and user.role in PAYMENT_ROLES):
+        raise Forbidden(_("Een gewijzigd rekeningnummer keurt een financieel medewerker goed."))
+    if not concerns_my_schemes(change.organisation, user):
+        raise Forbidden(_("Deze organisatie heeft geen aanvraag in uw regelingen."))
+    if change.requested_by_id == user.pk:
+        raise Forbidden(
+            _("Vier ogen: u heeft het rekeningnummer zelf gewijzigd; een andere medewerker keurt de wijziging goed.")
+        )
+    released = list(held_payments(change.organisation))
+    change.approved_by = user
+    change.approved_at = moment
+    change.save(update_fields=["approved_by", "approved_at"])
+    for payment in released:
+        audit.record(
+            payment.application,
+            user,
+            "iban_change_approved",
+            data={"payment": payment.pk, "iban": change.new_iban, "old_iban": change.old_iban},
+            at=moment,
+        )
+    return released

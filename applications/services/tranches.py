@@ -224,9 +224,8 @@ def _pay(app: Application, tranche: Tranche, amount: Decimal, ctx: Context) -> N
     )
 
 
-def release_on_objection(app: Application, contested: Decision, ctx: Context, *, amount: Decimal | None) -> dict:
-    """An upheld objection against a withheld or reduced tranche: what was held back is committed again and its
-    payment due — all of it, or (partly upheld) up to ``amount`` for the tranche."""
+def check_release_on_objection(contested: Decision, amount: Decimal | None) -> tuple[Decimal, Decimal]:
+    """What the tranche released before, and what it releases after the objection; refused when not more."""
     tranche = contested.tranche
     was_released = tranche.released_amount if tranche.status == Tranche.Status.RELEASED else Decimal("0.00")
     target = tranche.amount if amount is None else amount
@@ -235,6 +234,14 @@ def release_on_objection(app: Application, contested: Decision, ctx: Context, *,
             "Geef wat de tranche na het bezwaar vrijgeeft: meer dan %(released)s en ten hoogste %(amount)s."
         ) % {"released": euro(was_released), "amount": euro(tranche.amount)}
         raise Invalid(message, {"amount": [message]})
+    return was_released, target
+
+
+def release_on_objection(app: Application, contested: Decision, ctx: Context, *, amount: Decimal | None) -> dict:
+    """An upheld objection against a withheld or reduced tranche: what was held back is committed again and its
+    payment due — all of it, or (partly upheld) up to ``amount`` for the tranche."""
+    tranche = contested.tranche
+    was_released, target = check_release_on_objection(contested, amount)
     extra = target - was_released
     opening = budget.lock_opening(app.opening_id)
     budget.set_commitment(

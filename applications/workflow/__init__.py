@@ -36,14 +36,27 @@ from .targets import (
     state_before_revocation,
     stays,
 )
-from .who import APPLICANT, APPROVER, PAYMENTS, REVIEWER, UNINVOLVED, Who
+from .who import (
+    APPLICANT,
+    APPROVER,
+    CLOSER,
+    CONFIRMS_PAYMENT,
+    OBJECTION_APPROVER,
+    PAYMENTS,
+    REVIEWER,
+    UNINVOLVED,
+    Who,
+)
 
 __all__ = [
     "ACTIONS",
     "APPLICANT",
     "APPROVER",
+    "CLOSER",
+    "CONFIRMS_PAYMENT",
     "EVENTS",
     "INADMISSIBLE",
+    "OBJECTION_APPROVER",
     "OBJECTION_OUTCOMES",
     "PARTLY_UPHELD",
     "PAYMENTS",

@@ -13,12 +13,22 @@ from ..states import (
     FILED_STATES,
     OBJECTION_STATES,
     OPEN_STATES,
+    PAYMENT_STATES,
     TERM_RUNNING_STATES,
     State,
 )
 from .declaration import Action, Event, Field, LetterKind, decision_letter, letter
 from .targets import BACK, BY_DECISION, OBJECTION_OUTCOME, stays
-from .who import APPLICANT, APPROVER, PAYMENTS, REVIEWER, UNINVOLVED
+from .who import (
+    APPLICANT,
+    APPROVER,
+    CLOSER,
+    CONFIRMS_PAYMENT,
+    OBJECTION_APPROVER,
+    PAYMENTS,
+    REVIEWER,
+    UNINVOLVED,
+)
 
 # --- the actions ---------------------------------------------------------------------------------
 
@@ -182,13 +192,33 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "pay_advance",
-        log=_("Voorschot betaald"),
-        public_log=_("Voorschot betaald"),
+        log=_("Betaling voorschot vastgelegd"),
         sources=(State.GRANTED,),
         target=State.GRANTED,
         who=PAYMENTS,
         when=(perms.advance_due,),
-        button=_("Voorschot betaald"),
+        button=_("Betaling voorschot vastleggen"),
+    ),
+    Action(
+        "record_payment",
+        log=_("betaling vastgelegd"),
+        sources=PAYMENT_STATES,
+        target=stays(*PAYMENT_STATES),
+        who=PAYMENTS,
+        when=(perms.has_payment_due,),
+        button=_("Betaling vastleggen"),
+        fields=(Field("payment", _("Betaling (nummer; leeg: de eerste die openstaat)"), "number"),),
+    ),
+    Action(
+        "confirm_payment",
+        log=_("betaling bevestigd (tweede medewerker)"),
+        public_log=_("Betaling verwerkt"),
+        sources=PAYMENT_STATES,
+        target=stays(*PAYMENT_STATES),
+        who=CONFIRMS_PAYMENT,
+        when=(perms.has_recorded_payment,),
+        button=_("Betaling bevestigen (tweede medewerker)"),
+        fields=(Field("payment", _("Betaling (nummer; leeg: de eerste die wacht)"), "number"),),
     ),
     Action(
         "request_settlement",
@@ -304,7 +334,7 @@ ACTIONS: tuple[Action, ...] = (
         public_log=_("Afgesloten"),
         sources=CLOSABLE_STATES,
         target=State.CLOSED,
-        who=PAYMENTS,
+        who=CLOSER,
         when=(perms.can_close,),
         button=_("Afsluiten"),
     ),
@@ -330,16 +360,13 @@ ACTIONS: tuple[Action, ...] = (
         done=_("Uw bezwaar is ontvangen."),
     ),
     Action(
-        "decide_objection",
-        log=_("Beslissen op bezwaar"),
-        public_log=_("Beslissing op bezwaar genomen"),
-        letter=letter(LetterKind.OBJECTION_DECISION, "objection_decision:objection:{objection}"),
-        email=_("Er is een beslissing op uw bezwaar over {reference}."),
+        "propose_objection_decision",
+        log=_("Beslissing op bezwaar voorstellen"),
         sources=OBJECTION_STATES,
-        target=OBJECTION_OUTCOME,
+        target=stays(*OBJECTION_STATES),
         who=UNINVOLVED,
-        when=(perms.has_open_objection,),
-        button=_("Beslissen op bezwaar"),
+        when=(perms.has_open_objection, perms.no_objection_proposal),
+        button=_("Beslissing op bezwaar voorstellen"),
         fields=(
             Field("outcome", _("Beslissing op het bezwaar"), "outcome", required=True),
             Field(
@@ -350,6 +377,18 @@ ACTIONS: tuple[Action, ...] = (
             ),
             Field("note", _("Motivering"), "textarea", required=True),
         ),
+    ),
+    Action(
+        "decide_objection",
+        log=_("Beslissing op bezwaar goedkeuren (tweede behandelaar)"),
+        public_log=_("Beslissing op bezwaar genomen"),
+        letter=letter(LetterKind.OBJECTION_DECISION, "objection_decision:objection:{objection}"),
+        email=_("Er is een beslissing op uw bezwaar over {reference}."),
+        sources=OBJECTION_STATES,
+        target=OBJECTION_OUTCOME,
+        who=OBJECTION_APPROVER,
+        when=(perms.has_open_objection, perms.has_objection_proposal),
+        button=_("Beslissing op bezwaar goedkeuren (tweede behandelaar)"),
     ),
     Action(
         "postpone_decision",
@@ -455,7 +494,9 @@ EVENTS: tuple[Event, ...] = (
     Event("assess", _("beoordeling vastgelegd")),
     Event("allocate", _("verdeling")),
     Event("reserved_in_turn", _("aan de beurt: budget gereserveerd"), _("Aan de beurt: er is budget voor uw aanvraag")),
-    Event("record_payment", _("betaling vastgelegd"), _("Betaling verwerkt")),
+    Event("iban_change_approved", _("gewijzigd rekeningnummer goedgekeurd: betaling vrijgegeven")),
+    Event("recovery_reminder", _("aanmaning terugvordering verstuurd")),
+    Event("settlement_overdue_reminder", _("herinnering: vaststelling niet aangevraagd")),
     Event("send_intent", _("voornemen verstuurd"), letter=letter(LetterKind.INTENT, "intent:event:{event}")),
     Event("intent_reply", _("zienswijze vastgelegd")),
     Event("supplement_term_expired", _("aanvullingstermijn verstreken")),

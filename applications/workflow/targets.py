@@ -82,10 +82,12 @@ def state_before_revocation(application) -> str:
 
 def _objection_outcome(application, data) -> str:
     """Upheld (wholly or partly): a revocation is undone, a rejection or grant is decided again; a settlement stays
-    settled with a new amount; unfounded and inadmissible keep the state."""
-    if objection_outcome(data) not in (UPHELD, PARTLY_UPHELD):
-        return application.state
+    settled with a new amount; unfounded and inadmissible keep the state. The outcome is the one proposed (four
+    eyes: proposed by one reviewer, approved by a second)."""
     pending = application.objections.filter(outcome="pending").select_related("decision").first()
+    proposed = pending.proposed_outcome if pending is not None else ""
+    if proposed not in (UPHELD, PARTLY_UPHELD):
+        return application.state
     contested = pending.decision if pending is not None else None
     if contested is not None and (
         contested.kind in ("tranche_withhold", "tranche_reduce")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from .. import permissions as perms
-from ..roles import APPROVER_ROLES
+from ..roles import APPROVER_ROLES, PAYMENT_ROLES
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,69 @@ def _four_eyes(application, user) -> str:
     return str(_("Alleen een tweede behandelaar van deze regeling mag een besluit goedkeuren."))
 
 
+def _objection_four_eyes(application, user) -> str:
+    if user.is_applicant_side or perms.involvement(application, user):
+        return _involved(application, user)
+    pending = application.objections.filter(outcome="pending").first()
+    if pending is not None and pending.proposed_by_id == user.pk:
+        return str(
+            _(
+                "Vier ogen: u heeft deze beslissing op het bezwaar zelf voorgesteld; een andere tweede behandelaar "
+                "die niet bij het bestreden besluit betrokken was, keurt haar goed."
+            )
+        )
+    return str(_("Alleen een tweede behandelaar van deze regeling mag een beslissing op bezwaar goedkeuren."))
+
+
+def _payments(application, user) -> str:
+    """Separation of duties: who decided on the money does not pay it; finance staff record and confirm payments."""
+    if user.is_applicant_side:
+        return _not_yours(application, user)
+    taken = perms.decided_on(application, user) if user.pk else ""
+    if taken == "proposed":
+        return str(
+            _(
+                "Functiescheiding: u heeft een besluit over deze aanvraag voorgesteld. Wie over het geld besluit, "
+                "betaalt het niet: een financieel medewerker legt de betaling vast en een tweede bevestigt haar."
+            )
+        )
+    if taken == "approved":
+        return str(
+            _(
+                "Functiescheiding: u heeft een besluit over deze aanvraag goedgekeurd. Wie over het geld besluit, "
+                "betaalt het niet: een financieel medewerker legt de betaling vast en een tweede bevestigt haar."
+            )
+        )
+    if taken == "objection":
+        return str(
+            _(
+                "Functiescheiding: u heeft op een bezwaar bij deze aanvraag beslist. Wie over het geld besluit, "
+                "betaalt het niet."
+            )
+        )
+    if user.role not in PAYMENT_ROLES:
+        return str(_("Betalingen legt een financieel medewerker van deze regeling vast, niet een behandelaar."))
+    return _not_yours(application, user)
+
+
+def _confirm(application, user) -> str:
+    waiting = perms.recorded_payment_waiting(application)
+    if perms.handles_payments(application, user) and waiting is not None and waiting.recorded_by_id == user.pk:
+        return str(
+            _(
+                "Vier ogen: u heeft deze betaling zelf vastgelegd; een andere financieel medewerker bevestigt haar "
+                "voordat zij als betaald telt."
+            )
+        )
+    return _payments(application, user)
+
+
 APPLICANT = Who(perms.acts_for_applicant, _not_for_you)
 REVIEWER = Who(perms.reviews, _not_yours, declares=True)
 APPROVER = Who(perms.approves_pending_decision, _four_eyes, declares=True)
-PAYMENTS = Who(perms.handles_payments, _not_yours, declares=True)
+PAYMENTS = Who(perms.handles_payments, _payments, declares=True)
+CONFIRMS_PAYMENT = Who(perms.confirms_payment, _confirm, declares=True)
+CLOSER = Who(perms.closes, _not_yours, declares=True)
 # An objection, and the decision taken again after it is upheld, by someone not involved in the contested decision.
 UNINVOLVED = Who(perms.reviews_uninvolved, _involved, declares=True)
+OBJECTION_APPROVER = Who(perms.approves_objection_decision, _objection_four_eyes, declares=True)

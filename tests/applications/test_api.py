@@ -228,7 +228,18 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
     state(act(staff, ref, "propose_grant", {"note": "Twee trajecten"}), "decision_proposed")
     data = state(act(second, ref, "approve_decision"), "granted")
     assert data["amount_granted"] == "7500.00"
-    state(act(staff, ref, "pay_advance"), "granted")
+    # separation of duties: the reviewer who proposed the grant does not record its payment (403, with the reason)
+    refused = act(staff, ref, "pay_advance")
+    assert refused.status_code == 403 and "Functiescheiding" in refused.json()["detail"]
+    payer, checker = (client_for(user) for user in f.payers(opening.scheme))
+    declare(payer)
+    state(act(payer, ref, "pay_advance"), "granted")
+    assert Application.objects.get(reference=ref).amount_paid == Decimal("0.00")  # recorded, not yet confirmed
+    refused = act(payer, ref, "confirm_payment")
+    assert refused.status_code == 403 and "Vier ogen" in refused.json()["detail"]
+    declare(checker)
+    state(act(checker, ref, "confirm_payment"), "granted")
+    assert Application.objects.get(reference=ref).amount_paid == Decimal("7500.00")
     units = data["units"]
     state(
         act(employer, ref, "request_settlement", {"units_completed": [units[0]["id"]], "report": "Eén klaar."}),
@@ -240,23 +251,30 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
     assert data["amount_settled"] == "3750.00"
     state(act(employer, ref, "lodge_objection", {"reason": "Traject 2 is wel afgerond."}), "settled")
     # not the reviewer who proposed the settlement nor the senior who approved it (Awb 7:5, 10:3 lid 3)
-    refused = act(staff, ref, "decide_objection", {"upheld": False, "note": "Geen bewijs."})
+    refused = act(staff, ref, "propose_objection_decision", {"upheld": False, "note": "Geen bewijs."})
     assert refused.status_code == 403 and "7:5" in refused.json()["detail"]
-    state(act(second, ref, "decide_objection", {"upheld": False, "note": "Geen bewijs."}), "settled")
+    state(act(second, ref, "propose_objection_decision", {"upheld": False, "note": "Geen bewijs."}), "settled")
+    refused = act(second, ref, "decide_objection")  # four eyes: not who proposed it
+    assert refused.status_code == 403 and "Vier ogen" in refused.json()["detail"]
+    third = client_for(f.senior([opening.scheme]))
+    declare(third)
+    state(act(third, ref, "decide_objection"), "settled")
 
     events = staff.get(f"/api/v1/applications/{ref}/events/").json()
     assert [e["action"] for e in events] == [
         "create", "submit", "declare_no_conflict", "start_review", "request_supplement", "supplement", "propose_grant",
         "declare_no_conflict", "return_decision",
-        "propose_grant", "approve_decision", "pay_advance", "request_settlement", "propose_settlement",
-        "declare_no_conflict", "approve_settlement", "lodge_objection", "decide_objection",
+        "propose_grant", "approve_decision", "declare_no_conflict", "pay_advance", "declare_no_conflict",
+        "confirm_payment", "request_settlement", "propose_settlement",
+        "declare_no_conflict", "approve_settlement", "lodge_objection", "propose_objection_decision",
+        "declare_no_conflict", "decide_objection",
     ]  # fmt: skip
     assert events[1]["actor"] == "werkgever" and events[1]["to_state"] == "submitted"
     assert set(events[0]) == {"id", "at", "actor", "action", "from_state", "to_state", "reason", "data"}
     # the applicant sees what the portal shows: its words, no staff names, no proposals or declarations
     seen = employer.get(f"/api/v1/applications/{ref}/events/").json()
     assert [e["action"] for e in seen] == [
-        "create", "submit", "start_review", "request_supplement", "supplement", "approve_decision", "pay_advance",
+        "create", "submit", "start_review", "request_supplement", "supplement", "approve_decision", "confirm_payment",
         "request_settlement", "approve_settlement", "lodge_objection", "decide_objection",
     ]  # fmt: skip
     assert set(seen[0]) == {"at", "action", "label", "state", "state_label"}

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from applications import clock_job, clocks, reconcile, services
 from applications.errors import Conflict, Forbidden, Invalid
-from applications.models import Allocation, LotterySeed
+from applications.models import Allocation, LotterySeed, Role
 from applications.services import allocation, draws
 from demo.documents import attach_required
 from reporting.queries import kpi_report
@@ -162,6 +162,9 @@ def test_the_proposer_cannot_approve_a_draw_and_it_runs_only_once(slim_draw):
     applicant = apps[0].created_by
     with pytest.raises(Forbidden):
         draws.approve(proposal=proposal, user=applicant)
+    finance = f.staff(Role.FINANCE, [opening.scheme])  # who pays what a run decides does not decide it
+    with pytest.raises(Forbidden):
+        draws.approve(proposal=proposal, user=finance)
     opening.refresh_from_db()
     assert opening.reserved == E("0.00")  # nothing reserved before the second person approved
 

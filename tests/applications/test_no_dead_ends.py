@@ -12,7 +12,7 @@ from freezegun import freeze_time
 
 from applications import services
 from applications.states import State
-from tests.factories import act, declare_no_conflict, granted, rejected, submitted, team_for
+from tests.factories import act, declare_no_conflict, granted, pay, rejected, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def _supplement_requested(team):
 
 def _settled(team):
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    act(app, "pay_advance", team["reviewer"])
+    pay(app, team["payer"], team["checker"])
     units = list(app.units.values_list("id", flat=True))
     act(app, "request_settlement", team["employer"], {"units_completed": units})
     act(app, "propose_settlement", team["reviewer"], {})

@@ -47,13 +47,9 @@ def test_a_paper_objection_posted_late_is_not_timely_and_can_be_declared_inadmis
     data = {"received_on": "2024-04-19", "postmarked_on": "2024-04-18", "reason": "Te laat verstuurd."}
     app = act(app, "register_objection", team["reviewer"], data, now=at(D(2024, 4, 19)))
     assert app.objections.get().timely is False
-    app = act(
-        app,
-        "decide_objection",
-        team["objection_handler"],
-        {"outcome": "inadmissible", "note": "Te laat, geen verschoonbare reden (6:11)."},
-        now=at(D(2024, 4, 22)),
-    )
+    data = {"outcome": "inadmissible", "note": "Te laat, geen verschoonbare reden (6:11)."}
+    act(app, "propose_objection_decision", team["objection_handler"], data, now=at(D(2024, 4, 22)))
+    app = act(app, "decide_objection", team["objection_approver"], now=at(D(2024, 4, 22)))
     assert app.objections.get().outcome == "inadmissible" and app.state == "rejected"
 
 

@@ -14,7 +14,7 @@ from applications import reconcile, services
 from applications.errors import Forbidden
 from applications.models import Objection
 from applications.states import State
-from tests.factories import act, declare_no_conflict, rejected, senior, team_for
+from tests.factories import act, decide_objection, declare_no_conflict, rejected, senior, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,8 @@ def test_who_proposed_or_approved_the_rejection_may_not_hear_or_decide_the_objec
     team, app = objected
     user = team[who]
     declare_no_conflict(app, user)
-    for action, data in (("decide_objection", UNFOUNDED), ("record_objection_hearing", {"waived": "Afgezien."})):
+    proposals = ("propose_objection_decision", UNFOUNDED)
+    for action, data in (proposals, ("record_objection_hearing", {"waived": "Afgezien."})):
         with pytest.raises(Forbidden) as refused:
             services.perform(app, action, user, data)
         assert f"U heeft het besluit {what} waartegen bezwaar is gemaakt" in refused.value.detail
@@ -52,13 +53,16 @@ def test_who_proposed_or_approved_the_rejection_may_not_hear_or_decide_the_objec
     assert "extend_objection_term" in services.available_actions(app, user)  # the procedure itself is not barred
 
 
-def test_a_third_reviewer_hears_the_objector_and_decides(objected):
+def test_a_third_reviewer_hears_the_objector_and_proposes_a_fourth_decides(objected):
     team, app = objected
-    handler = team["objection_handler"]
+    handler, approver = team["objection_handler"], team["objection_approver"]
     app = act(app, "record_objection_hearing", handler, {"waived": "De bezwaarmaker ziet af van horen (7:3)."})
-    app = act(app, "decide_objection", handler, UNFOUNDED)
+    app = act(app, "propose_objection_decision", handler, UNFOUNDED)
+    assert app.objections.get().outcome == Objection.Outcome.PENDING  # proposed: nothing decided yet
+    app = act(app, "decide_objection", approver)
     objection = app.objections.get()
-    assert objection.outcome == Objection.Outcome.DISMISSED and objection.decided_by == handler
+    assert objection.outcome == Objection.Outcome.DISMISSED
+    assert (objection.proposed_by, objection.decided_by) == (handler, approver)
     assert app.state == State.REJECTED
     assert reconcile.run() == []
 
@@ -67,7 +71,8 @@ def test_the_decision_taken_again_after_an_upheld_objection_is_not_theirs_and_st
     team, app = objected
     scheme = team["opening"].scheme
     third, fourth = senior([scheme]), senior([scheme])
-    app = act(app, "decide_objection", third, {"outcome": "upheld", "note": "De werknemers voldoen wel."})
+    data = {"outcome": "upheld", "note": "De werknemers voldoen wel."}
+    app = decide_objection(app, data, team["objection_handler"], team["objection_approver"])
     assert app.state == State.IN_REVIEW
     declare_no_conflict(app, team["reviewer"], team["senior"])
     with pytest.raises(Forbidden, match="U heeft het besluit voorgesteld waartegen bezwaar is gemaakt"):
@@ -84,7 +89,8 @@ def test_the_decision_taken_again_after_an_upheld_objection_is_not_theirs_and_st
     decision = app.decisions.get(kind="grant")
     assert (decision.proposed_by, decision.approved_by) == (third, fourth)
     # decided again: the objection's handling is over, the first reviewer works the case as before
-    assert "pay_advance" in services.available_actions(app, team["reviewer"])
+    assert "propose_tranche" not in services.available_actions(app, team["reviewer"])
+    assert "revoke" in services.available_actions(app, team["reviewer"])
     assert reconcile.run() == []
 
 
@@ -94,9 +100,12 @@ def test_the_case_screen_says_why_the_objection_is_not_theirs(client, objected):
     client.force_login(team["reviewer"])
     page = client.get(reverse("review:case", args=[app.reference])).content.decode()
     assert "Niet voor u: een collega neemt deze stap" in page
-    assert "Beslissen op bezwaar</strong>: U heeft het besluit voorgesteld waartegen bezwaar is gemaakt" in page
-    assert 'value="decide_objection"' not in page
+    assert (
+        "Beslissing op bezwaar voorstellen</strong>: U heeft het besluit voorgesteld waartegen bezwaar is gemaakt"
+        in page
+    )
+    assert 'value="propose_objection_decision"' not in page
     client.force_login(team["objection_handler"])
     declare_no_conflict(app, team["objection_handler"])
     page = client.get(reverse("review:case", args=[app.reference])).content.decode()
-    assert 'value="decide_objection"' in page
+    assert 'value="propose_objection_decision"' in page

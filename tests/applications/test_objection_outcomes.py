@@ -13,7 +13,18 @@ from freezegun import freeze_time
 from applications.errors import Invalid
 from applications.models import Letter, Objection, Payment, Tranche
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, act, granted, pdf_text, rejected, senior, team_for
+from tests.factories import (
+    OpeningFactory,
+    SchemeFactory,
+    act,
+    decide_objection,
+    granted,
+    pay,
+    pdf_text,
+    rejected,
+    senior,
+    team_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +43,8 @@ def ledger(app) -> tuple:
 
 def object_and_decide(app, team, data):
     act(app, "lodge_objection", team["employer"], {"reason": "Ik ben het er niet mee eens."})
-    return act(app, "decide_objection", team["objection_handler"], {"note": "Zie de hoorzitting.", **data})
+    data = {"note": "Zie de hoorzitting.", **data}
+    return decide_objection(app, data, team["objection_handler"], team["objection_approver"])
 
 
 def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cancelled(
@@ -40,7 +52,7 @@ def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cance
 ):
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    act(app, "pay_advance", team["reviewer"])
+    pay(app, team["payer"], team["checker"])
     act(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Het contract is niet verlengd."})
     app = act(app, "approve_decision", team["senior"])
     assert app.state == State.REVOKED
@@ -59,7 +71,7 @@ def test_upheld_against_a_revocation_the_grant_returns_and_the_recovery_is_cance
 def test_partly_upheld_against_a_lower_settlement_a_new_settlement_with_a_new_balance():
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    act(app, "pay_advance", team["reviewer"])  # € 7.500 paid
+    pay(app, team["payer"], team["checker"])  # € 7.500 paid
     units = list(app.units.values_list("id", flat=True))
     act(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
     act(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})
@@ -69,11 +81,11 @@ def test_partly_upheld_against_a_lower_settlement_a_new_settlement_with_a_new_ba
         object_and_decide(app, team, {"outcome": "partly_upheld", "amount": "9000.00"})  # above the grant
     app.refresh_from_db()
     assert app.objections.get().outcome == Objection.Outcome.PENDING  # nothing changed
-    app = act(
+    app = decide_objection(
         app,
-        "decide_objection",
-        team["objection_handler"],
         {"outcome": "partly_upheld", "amount": "5625.00", "note": "Half."},
+        team["objection_handler"],
+        team["objection_approver"],
     )
     assert app.state == State.SETTLED
     assert app.amount_settled == E("5625.00")
@@ -183,7 +195,7 @@ def test_a_grant_changed_to_a_lower_amount_on_a_4_48_ground_recovers_the_differe
 ):
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    act(app, "pay_advance", team["reviewer"])  # € 7.500 paid
+    pay(app, team["payer"], team["checker"])  # € 7.500 paid
     with pytest.raises(Invalid, match="4:48-a, 4:48-b, 4:48-c, 4:48-d"):
         act(app, "revoke", team["reviewer"], {"ground": "4:49-a", "reason": "Na de vaststelling?"})
     with pytest.raises(Invalid, match="minder dan € 7.500,00"):
@@ -210,7 +222,7 @@ def test_after_the_settlement_a_revocation_rests_on_4_49_and_a_lower_settlement_
 ):
     team = team_for()
     app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-    act(app, "pay_advance", team["reviewer"])
+    pay(app, team["payer"], team["checker"])
     units = list(app.units.values_list("id", flat=True))
     act(app, "request_settlement", team["employer"], {"units_completed": units[:1]})
     act(app, "propose_settlement", team["reviewer"], {"note": "Eén traject niet afgerond."})

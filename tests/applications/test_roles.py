@@ -37,6 +37,9 @@ SOURCES = {
     "approve_decision": {S.DECISION_PROPOSED, S.GRANTED, S.SETTLEMENT_REQUESTED, S.SETTLED},
     "return_decision": {S.DECISION_PROPOSED, S.GRANTED, S.SETTLEMENT_REQUESTED, S.SETTLED, S.SETTLEMENT_PROPOSED},
     "pay_advance": {S.GRANTED},
+    "record_payment": set(State) - {S.DRAFT, S.CLOSED},
+    "confirm_payment": set(State) - {S.DRAFT, S.CLOSED},
+    "propose_objection_decision": {S.GRANTED, S.REJECTED, S.NOT_CONSIDERED, S.SETTLED, S.REVOKED},
     "request_settlement": {S.GRANTED},
     "propose_settlement": {S.SETTLEMENT_REQUESTED, S.GRANTED},
     "approve_settlement": {S.SETTLEMENT_PROPOSED},
@@ -64,6 +67,9 @@ SOURCES = {
 APPLICANT_SIDE = {"applicant", "intermediary"}
 CASE_WORKERS = {"reviewer", "senior_proposer", "senior", "administrator"}
 APPROVERS = {"senior", "administrator"}  # never the one who proposed
+# the finance staff: they record and confirm payments and take no decisions (separation of duties)
+FINANCE = {"payer", "checker"}
+PAYERS = FINANCE | {"administrator"}  # the administrator took no decision on these applications
 WHO = {
     "submit": APPLICANT_SIDE,
     "withdraw": APPLICANT_SIDE,
@@ -73,15 +79,29 @@ WHO = {
     "approve_decision": APPROVERS,
     "return_decision": APPROVERS,
     "approve_settlement": APPROVERS,
+    "pay_advance": PAYERS,
+    "record_payment": PAYERS,
+    "confirm_payment": PAYERS,
+    "close": CASE_WORKERS | FINANCE,
+    "decide_objection": {"senior", "senior_proposer", "administrator"},  # a second (senior) reviewer
 }
 PROPOSED_BY_SENIOR_PROPOSER = {S.DECISION_PROPOSED, S.SETTLEMENT_PROPOSED}
 # who can never even see the application: refused before anything else
 OUTSIDERS = {"other_applicant", "intermediary_revoked", "intermediary_expired", "program_manager"}
-ROLES = sorted(APPLICANT_SIDE | CASE_WORKERS | OUTSIDERS | {"other_scheme_reviewer"})
+ROLES = sorted(APPLICANT_SIDE | CASE_WORKERS | FINANCE | OUTSIDERS | {"other_scheme_reviewer"})
 
 # actions whose condition is met in none of the states built below: no term has passed, no notice of default came,
 # no objection is pending
-NEVER_MET = {"register_default_notice", "fix_penalty", "record_objection_hearing", "extend_objection_term"}
+NEVER_MET = {
+    "register_default_notice",
+    "fix_penalty",
+    "record_objection_hearing",
+    "extend_objection_term",
+    "propose_objection_decision",
+    "confirm_payment",  # nothing recorded waits for its second pair of eyes
+}
+# a payment is due to record only where the advance waits (granted) or a recovery (revoked)
+NO_PAYMENT_DUE = set(State) - {S.DRAFT, S.CLOSED, S.GRANTED, S.REVOKED}
 # actions whose state is right but whose condition is not met in the states built below
 CONDITION_NOT_MET = {
     S.SUPPLEMENT_REQUESTED: {"declare_not_considered", "resume_review"},  # the supplement term has not passed
@@ -128,6 +148,7 @@ def data_for(action: str, app: Application) -> dict:
         "propose_tranche": {"tranche": 1, "release": True, "kpi_values": {"bereik": 10}},
         "lodge_objection": {"reason": "Ik ben het er niet mee eens."},
         "decide_objection": {"upheld": False, "note": "Ongegrond."},
+        "propose_objection_decision": {"upheld": False, "note": "Ongegrond."},
         "postpone_decision": {"new_due": _a_week_later(app), "reason": "Advies van de sectorcommissie nodig."},
         "register_default_notice": {"received_on": timezone.localdate().isoformat()},
         "register_objection": {"received_on": timezone.localdate().isoformat(), "reason": "Per post ontvangen."},
@@ -150,6 +171,8 @@ def expected(role: str, state: str, action: str) -> int:
     if role not in who:
         return 403
     if action in CONDITION_NOT_MET.get(state, ()) or action in NEVER_MET:
+        return 409
+    if action == "record_payment" and state in NO_PAYMENT_DUE:
         return 409
     return 200
 
@@ -188,6 +211,8 @@ class Cast:
             "senior": f.staff(Role.SENIOR_REVIEWER, [self.scheme], username="senior"),
             "program_manager": f.staff(Role.PROGRAM_MANAGER, [self.scheme], username="programmamanager"),
             "administrator": f.staff(Role.ADMINISTRATOR, username="beheerder"),
+            "payer": f.staff(Role.FINANCE, [self.scheme], username="betaler"),
+            "checker": f.staff(Role.FINANCE, [self.scheme], username="controleur"),
         }
 
     def act(self, app, action, role, data=None, **kwargs):
@@ -201,7 +226,7 @@ class Cast:
             return app
         app = self.act(app, "submit", "applicant")
         if declared:
-            declare_no_conflict(app, *(u[role] for role in sorted(CASE_WORKERS)))
+            declare_no_conflict(app, *(u[role] for role in sorted(CASE_WORKERS | FINANCE)))
         if state == S.SUBMITTED:
             return app
         if state in (S.WITHDRAWN, S.CLOSED):
@@ -225,7 +250,8 @@ class Cast:
         app = self.act(app, "approve_decision", "senior")
         if state == S.GRANTED:
             return app
-        app = self.act(app, "pay_advance", "reviewer")
+        app = self.act(app, "pay_advance", "payer")
+        app = self.act(app, "confirm_payment", "checker")
         if state == S.REVOKED:
             app = self.act(app, "revoke", "senior_proposer")
             return self.act(app, "approve_decision", "senior")

@@ -15,7 +15,7 @@ from applications import reconcile, services
 from applications.errors import Forbidden, Invalid
 from applications.models import Decision, Letter, Objection, Payment, Tranche
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, act, granted, pdf_text, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, decide_objection, granted, pay, pdf_text, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def test_a_tranche_of_a_million_reduced_to_600_000_pays_600_000_and_releases_400
     assert REASONS in text and "bereik: 60" in text
     assert "bezwaar" in text and "14 april 2025" in text  # the objection clause and its term
 
-    services.record_payment(payment=app.payments.get(status=Payment.Status.DUE), user=team["reviewer"])
+    pay(app, team["payer"], team["checker"])
     assert ledger(app) == (E("600000.00"), E("600000.00"), E("600000.00"), E("600000.00"))
     assert reconcile.run() == []
 
@@ -101,12 +101,12 @@ def test_an_upheld_objection_against_the_reduction_pays_the_other_400_000(
     with freeze_time("2025-03-03 12:00:00+01:00"), django_capture_on_commit_callbacks(execute=True):
         propose_reduction(app, team, "600000.00")
         app = act(app, "approve_decision", team["senior"])
-        services.record_payment(payment=app.payments.get(status=Payment.Status.DUE), user=team["reviewer"])
+        pay(app, team["payer"], team["checker"])
     with freeze_time("2025-03-20 12:00:00+01:00"), django_capture_on_commit_callbacks(execute=True):
         act(app, "lodge_objection", team["employer"], {"reason": "De scholen van het tweede jaar telt u niet mee."})
         assert app.objections.get().decision.kind == Decision.Kind.TRANCHE_REDUCE
         data = {"outcome": "upheld", "note": "Met het tweede jaar is het bereik gehaald."}
-        app = act(app, "decide_objection", team["objection_handler"], data)
+        app = decide_objection(app, data, team["objection_handler"], team["objection_approver"])
     assert app.state == State.GRANTED
     tranche.refresh_from_db()
     assert (tranche.status, tranche.withheld_amount) == (Tranche.Status.RELEASED, E("0.00"))
@@ -117,7 +117,7 @@ def test_an_upheld_objection_against_the_reduction_pays_the_other_400_000(
     text = pdf_text(Letter.objects.get(application=app, kind="objection_decision"))
     assert "gegrond" in text and "Wij geven tranche 1 alsnog vrij: wij betalen u € 400.000,00" in text
 
-    services.record_payment(payment=app.payments.get(status=Payment.Status.DUE), user=team["reviewer"])
+    pay(app, team["payer"], team["checker"])
     assert ledger(app) == (E("1000000.00"), E("1000000.00"), E("1000000.00"), E("1000000.00"))
     assert reconcile.run() == []
 
@@ -131,10 +131,10 @@ def test_partly_upheld_raises_the_reduced_tranche_to_the_amount_given(programme,
         act(app, "lodge_objection", team["employer"], {"reason": "Ten minste 80 scholen."})
         data = {"outcome": "partly_upheld", "amount": "500000.00", "note": "Lager dan wat al is vrijgegeven?"}
         with pytest.raises(Invalid, match="meer dan € 600.000,00 en ten hoogste € 1.000.000,00"):
-            act(app, "decide_objection", team["objection_handler"], data)
+            decide_objection(app, data, team["objection_handler"], team["objection_approver"])
         assert ledger(app)[0] == E("600000.00") and due(app) == [E("600000.00")]  # nothing changed
         data = {"outcome": "partly_upheld", "amount": "800000.00", "note": "Het bereik is 80 scholen."}
-        app = act(app, "decide_objection", team["objection_handler"], data)
+        app = decide_objection(app, data, team["objection_handler"], team["objection_approver"])
     tranche.refresh_from_db()
     assert (tranche.released_amount, tranche.withheld_amount) == (E("800000.00"), E("200000.00"))
     assert sorted(due(app)) == [E("200000.00"), E("600000.00")]

@@ -11,10 +11,10 @@ from django.core import mail
 from django.core.management import call_command
 from freezegun import freeze_time
 
-from applications import clock_job, clocks, letters, services
+from applications import clock_job, clocks, interest, letters, services
 from applications.models import AuditEvent, ClockRun, Decision, Letter, Tranche
 from applications.states import State
-from tests.factories import OpeningFactory, SchemeFactory, act, granted, submitted, team_for
+from tests.factories import OpeningFactory, SchemeFactory, act, granted, pay, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,14 @@ def test_a_late_settlement_request_is_reminded_once_and_settled_ex_officio_after
     reminders = [m for m in mail.outbox if "vaststelling" in m.subject.lower()]
     assert len(reminders) == 1 and app.organisation.contact_email in reminders[0].to
 
+    # the due date passed: one more reminder, with a last term of four weeks (Awb 4:44)
+    assert run_on(due)["settlement_overdue_reminders"] == 0
+    assert run_on(due + datetime.timedelta(days=1))["settlement_overdue_reminders"] == 1
+    assert run_on(due + datetime.timedelta(days=2))["settlement_overdue_reminders"] == 0
+    overdue = [m for m in mail.outbox if "niet aangevraagd" in m.subject]
+    assert len(overdue) == 1 and "nihil" in overdue[0].body
+    assert AuditEvent.objects.filter(application=app, action="settlement_overdue_reminder").count() == 1
+
     just_before = clocks.ex_officio_settlement_from(due) - datetime.timedelta(days=1)
     assert run_on(just_before)["settled_ex_officio_late"] == 0
     app.refresh_from_db()
@@ -112,7 +120,8 @@ def test_a_late_settlement_request_is_reminded_once_and_settled_ex_officio_after
     decision = app.pending_decision()
     assert decision.kind == Decision.Kind.SETTLEMENT
     assert decision.proposed_by is None and decision.note == "ambtshalve"
-    assert decision.amount == Decimal("7500.00")
+    # on what is known: no traject reported completed, so nil — not the € 7.500 granted (4:47)
+    assert decision.amount == Decimal("0.00") and decision.data["ex_officio"] is True
     assert run_on(day)["settled_ex_officio_late"] == 0
 
     # four eyes: the system proposed, a senior reviewer approves
@@ -120,6 +129,40 @@ def test_a_late_settlement_request_is_reminded_once_and_settled_ex_officio_after
         assert "approve_settlement" in services.available_actions(app, team["senior"])
         app = act(app, "approve_settlement", team["senior"])
     assert app.state == State.SETTLED
+
+
+def test_without_a_reminder_and_its_term_there_is_no_ex_officio_settlement():
+    """A clock that did not run after the due date reminds first, 13 weeks late; four weeks later it settles."""
+    with freeze_time(START):
+        team = team_for()
+        app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    day = clocks.ex_officio_settlement_from(app.settlement_due)
+    counts = run_on(day)
+    assert (counts["settlement_overdue_reminders"], counts["settled_ex_officio_late"]) == (1, 0)
+    assert run_on(day + datetime.timedelta(weeks=4) - datetime.timedelta(days=1))["settled_ex_officio_late"] == 0
+    assert run_on(day + datetime.timedelta(weeks=4))["settled_ex_officio_late"] == 1
+
+
+def test_a_recovery_not_paid_is_reminded_once_with_the_interest_so_far():
+    with freeze_time(START):
+        team = team_for()
+        app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+        pay(app, team["payer"], team["checker"])
+        act(app, "revoke", team["reviewer"], {"ground": "4:48-b", "reason": "Het contract is niet verlengd."})
+        app = act(app, "approve_decision", team["senior"])
+    recovery = app.payments.get(kind="recovery")
+    mail.outbox.clear()
+    assert run_on(recovery.due_date)["recovery_reminders"] == 0  # still in time
+    later = recovery.due_date + datetime.timedelta(days=30)
+    assert run_on(later)["recovery_reminders"] == 1
+    assert run_on(later + datetime.timedelta(days=1))["recovery_reminders"] == 0
+    recovery.refresh_from_db()
+    assert recovery.reminded_on == later
+    event = AuditEvent.objects.get(application=app, action="recovery_reminder")
+    assert Decimal(event.data["interest"]) == interest.statutory_interest(Decimal("7500.00"), recovery.due_date, later)
+    assert Decimal(event.data["interest"]) > 0
+    (letter,) = [m for m in mail.outbox if "Aanmaning" in m.subject]
+    assert "€ 7.500,00" in letter.body and "wettelijke rente" in letter.body
 
 
 def test_a_slim_grant_below_25000_is_settled_ex_officio_on_its_due_date():
@@ -198,6 +241,7 @@ def test_running_twice_on_the_same_day_does_nothing_twice():
         other = submitted(OpeningFactory(scheme=team["opening"].scheme), team["employer"])
     day = clocks.ex_officio_settlement_from(app.settlement_due)
     assert other.decision_due < day
+    run_on(app.settlement_due + datetime.timedelta(days=1))  # the reminder after the due date, and its term
     mail.outbox.clear()
     first = run_on(day)
     assert first["settled_ex_officio_late"] == 1 and first["digests_sent"] >= 1
@@ -214,5 +258,5 @@ def test_the_command_takes_a_date(capsys):
     mail.outbox.clear()
     call_command("run_clocks", "--date", app.decision_due.isoformat())
     out = capsys.readouterr().out
-    assert '"digests_sent": 3' in out  # one to each of the team's staff: reviewer, senior and objection handler
+    assert '"digests_sent": 4' in out  # one to each reviewer of the team: reviewer, senior, objection handler, approver
     assert app.decision_due.isoformat() in out

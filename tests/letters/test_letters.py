@@ -21,8 +21,10 @@ from tests.factories import (
     OpeningFactory,
     SchemeFactory,
     act,
+    decide_objection,
     employer,
     granted,
+    pay,
     pdf_text,
     rejected,
     reviewer,
@@ -84,13 +86,43 @@ def test_a_rejection_names_the_reason_and_the_legal_basis(django_capture_on_comm
     assert "€" not in text.split("Ons besluit")[1].split("Waarom")[0]
 
 
+def test_a_small_slim_grant_letter_does_not_ask_for_a_report(django_capture_on_commit_callbacks):
+    """SLIM under € 25.000 is fixed ex officio: the letter says no report is needed, and nowhere asks for one."""
+    team = team_for(OpeningFactory(scheme=SchemeFactory(slim=True)))
+    with django_capture_on_commit_callbacks(execute=True):
+        app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
+    assert app.amount_granted == Decimal("18000.00")
+    text = pdf_text(only(app, "grant"))
+    assert "stellen wij de subsidie ambtshalve vast" in text
+    assert "geen verslag in te dienen" in text
+    assert "dertien weken" not in text and "accountantsverklaring" not in text
+
+
+def test_a_larger_grant_letter_asks_the_report_its_tier_needs(django_capture_on_commit_callbacks):
+    """Above the scheme's ex officio threshold the letter asks a report within 13 weeks; above the accountant's
+    threshold a report and an accountant's statement."""
+    scheme = SchemeFactory(
+        share_of_costs=True, percentage=Decimal("100"), max_amount=Decimal("200000.00"),
+        ex_officio_below=Decimal("25000.00"), accountant_above=Decimal("125000.00"),
+    )  # fmt: skip
+    team = team_for(OpeningFactory(scheme=scheme))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = granted(team["opening"], team["employer"], team["reviewer"], team["senior"], eligible_costs="110000")
+        audited = granted(team["opening"], employer(), team["reviewer"], team["senior"], eligible_costs="150000")
+    text = pdf_text(only(report, "grant"))
+    assert "dertien weken" in text and "met een verslag van de activiteiten." in text
+    assert "accountantsverklaring" not in text and "geen verslag" not in text
+    text = pdf_text(only(audited, "grant"))
+    assert "met een verslag van de activiteiten en een accountantsverklaring" in text
+
+
 @freeze_time("2021-10-04 10:00:00+02:00")
 def test_a_settlement_lower_than_the_advance_asks_the_difference_back(django_capture_on_commit_callbacks):
     team = team_for()
     opening = team["opening"]
     with django_capture_on_commit_callbacks(execute=True):
         app = granted(opening, team["employer"], team["reviewer"], team["senior"])
-        act(app, "pay_advance", team["reviewer"])
+        pay(app, team["payer"], team["checker"])
         unit_ids = list(app.units.values_list("id", flat=True))
         act(app, "request_settlement", team["employer"], {"units_completed": unit_ids[:1]})
         act(app, "propose_settlement", team["reviewer"], {"note": "Eén traject afgerond."})
@@ -201,7 +233,7 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
     bart, sanne, werkgever = team["reviewer"], team["senior"], team["employer"]
     with django_capture_on_commit_callbacks(execute=True):
         app = granted(opening, werkgever, bart, sanne)
-        act(app, "pay_advance", bart)
+        pay(app, team["payer"], team["checker"])
         unit_ids = list(app.units.values_list("id", flat=True))
         act(app, "request_settlement", werkgever, {"units_completed": unit_ids[:1]})
         act(app, "propose_settlement", bart, {"note": "Eén traject is niet afgerond."})
@@ -211,11 +243,11 @@ def test_every_kind_of_letter_renders_in_one_life_of_the_scheme(django_capture_o
         act(other, "approve_decision", sanne)
         refused = rejected(opening, werkgever, bart, sanne, code="ceiling_reached")
         act(refused, "lodge_objection", werkgever, {"reason": "Mijn aanvraag was eerder compleet."})
-        act(
+        decide_objection(
             refused,
-            "decide_objection",
-            team["objection_handler"],
             {"upheld": False, "note": "De volgorde is juist vastgesteld."},
+            team["objection_handler"],
+            team["objection_approver"],
         )
         late = submitted(opening, employer())
         act(late, "start_review", bart)
@@ -279,7 +311,7 @@ def test_a_revocation_recovers_the_advance_and_an_objection_decision_points_to_t
     opening, bart, sanne, werkgever = team["opening"], team["reviewer"], team["senior"], team["employer"]
     with django_capture_on_commit_callbacks(execute=True):
         app = granted(opening, werkgever, bart, sanne)
-        act(app, "pay_advance", bart)
+        pay(app, team["payer"], team["checker"])
         act(app, "revoke", bart, {"ground": "4:48-b", "reason": "Het contract van de werknemer is niet verlengd."})
         app = act(app, "approve_decision", sanne)
     text = pdf_text(only(app, "revocation"))
@@ -291,9 +323,8 @@ def test_a_revocation_recovers_the_advance_and_an_objection_decision_points_to_t
 
     with django_capture_on_commit_callbacks(execute=True):
         act(app, "lodge_objection", werkgever, {"reason": "Het contract is wel verlengd, zie bijlage."})
-        app = act(
-            app, "decide_objection", team["objection_handler"], {"upheld": True, "note": "De verlenging is aangetoond."}
-        )
+        data = {"upheld": True, "note": "De verlenging is aangetoond."}
+        app = decide_objection(app, data, team["objection_handler"], team["objection_approver"])
     text = pdf_text(only(app, "objection_decision"))
     assert "gegrond" in text and "De verlenging is aangetoond." in text
     assert "beroep instellen bij de rechtbank" in text

@@ -12,7 +12,7 @@ from applications import reconcile
 from applications.models import Application, Finding, Outbox
 from demo.replay import load_replay
 from schemes.models import Opening
-from tests.factories import act, granted, submitted, team_for
+from tests.factories import act, granted, pay, submitted, team_for
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def life(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = submitted(team["opening"], team["employer"])
         grant = granted(team["opening"], team["employer"], team["reviewer"], team["senior"])
-        act(grant, "pay_advance", team["reviewer"])
+        pay(grant, team["payer"], team["checker"])
         gone = submitted(team["opening"], team["employer"])
         act(gone, "withdraw", team["employer"], {"reason": "Toch niet nodig."})
     return {**team, "first": first, "grant": grant}

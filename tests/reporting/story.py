@@ -104,6 +104,10 @@ class Story:
         self.senior = make_user("senior-r", Role.SENIOR_REVIEWER, schemes=[self.scheme])
         # not involved in the decisions the others take: handles an objection against them (Awb 7:5)
         self.objection_handler = make_user("bezwaar-r", Role.REVIEWER, schemes=[self.scheme])
+        self.objection_approver = make_user("bezwaar-senior-r", Role.SENIOR_REVIEWER, schemes=[self.scheme])
+        # separation of duties: finance staff record a payment and a second confirms it
+        self.payer = make_user("betaler-r", Role.FINANCE, schemes=[self.scheme])
+        self.checker = make_user("controleur-r", Role.FINANCE, schemes=[self.scheme])
         self.manager = make_user("pm", Role.PROGRAM_MANAGER, schemes=[self.scheme])
         self.other_manager = make_user("pm-ander", Role.PROGRAM_MANAGER, schemes=[self.other_scheme])
         self.admin = make_user("beheer", Role.ADMINISTRATOR)
@@ -131,7 +135,8 @@ class Story:
         app2 = self.review(app2, at(3, 4))
         app2 = self.act(app2, "propose_grant", self.reviewer, at(3, 10), note="Goed.")
         app2 = self.act(app2, "approve_decision", self.senior, at(3, 12))
-        self.app2 = self.act(app2, "pay_advance", self.reviewer, at(3, 15))
+        app2 = self.act(app2, "pay_advance", self.payer, at(3, 15))
+        self.app2 = self.act(app2, "confirm_payment", self.checker, at(3, 15, 14))
 
         app3 = self.draft(self.employer_b, ["techniek"], at(3, 3, 9))
         app3 = self.act(app3, "submit", self.employer_b, at(3, 3))

@@ -147,7 +147,9 @@ def test_a_report_as_of_a_date_is_the_same_after_later_changes(story):
     app2 = story.act(app2, "propose_settlement", story.reviewer, at(6, 4))
     app2 = story.act(app2, "approve_settlement", story.senior, at(6, 5))
     with freeze_time(at(6, 20)):
-        services.record_payment(payment=app2.payments.get(kind="recovery"), user=story.reviewer)
+        recovery = app2.payments.get(kind="recovery")
+        services.record_payment(payment=recovery, user=story.payer)
+        services.confirm_payment(payment=recovery, user=story.checker)
 
     assert kpi_report("scheme", story.scheme.code, "2024-04-01") == before
     later = kpi_report("scheme", story.scheme.code, "2024-06-30")

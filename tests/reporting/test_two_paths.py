@@ -53,9 +53,9 @@ def test_settled_closed_and_reopened_applications_agree_too(story):
     story.act(app2, "approve_settlement", story.senior, at(6, 5))
     story.act(story.app4, "close", story.reviewer, at(6, 6))
     app3 = story.act(story.app3, "lodge_objection", story.employer_b, at(4, 1), reason="Wij voldoen wel.")
-    story.act(
-        app3, "decide_objection", story.objection_handler, at(4, 20), upheld=True, note="Gegrond: opnieuw beoordelen."
-    )
+    note = "Gegrond: opnieuw beoordelen."
+    story.act(app3, "propose_objection_decision", story.objection_handler, at(4, 19), upheld=True, note=note)
+    story.act(app3, "decide_objection", story.objection_approver, at(4, 20))
 
     states = dict(Application.objects.values_list("pk", "state"))
     assert states[story.app2.pk] == "settled" and states[story.app4.pk] == "closed"

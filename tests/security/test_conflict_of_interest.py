@@ -65,6 +65,10 @@ class Team:
         # not involved in the contested decision: hears the objector and decides the objection (Awb 7:5, 10:3)
         self.objection_handler = f.staff(Role.REVIEWER, schemes, username="bezwaarbehandelaar")
         self.administrator = f.staff(Role.ADMINISTRATOR, username="beheerder")
+        # a second, uninvolved senior approves the decision on an objection; finance staff pay (separation of duties)
+        self.objection_approver = f.staff(Role.SENIOR_REVIEWER, schemes, username="bezwaarsenior")
+        self.payer = f.staff(Role.FINANCE, schemes, username="betaler")
+        self.checker = f.staff(Role.FINANCE, schemes, username="controleur")
 
     def submitted(self, opening=None, **data):
         return f.submitted(opening or self.opening, self.employer, **data)
@@ -95,6 +99,17 @@ def _objected(team):
     app = act(app, "approve_decision", team.senior)
     app = services.perform(app, "lodge_objection", team.employer, {"reason": "Het beroep staat wel op de lijst."})
     return app, {"upheld": False, "note": "Ongegrond: het beroep staat niet op de lijst."}, None
+
+
+def _objection_proposed(team):
+    app, data, now = _objected(team)
+    app = act(app, "propose_objection_decision", team.objection_handler, data)
+    return app, {}, now
+
+
+def _payment_recorded(team):
+    app = act(team.granted(), "pay_advance", team.payer)
+    return app, {}, None
 
 
 def _settlement_proposed(team):
@@ -163,13 +178,16 @@ CASES = {
     "propose_rejection": ("reviewer", lambda t: (t.in_review(), {"reason_code": "not_eligible", "note": "N."}, None)),
     "approve_decision": ("senior", lambda t: (t.proposed(), {}, None)),
     "return_decision": ("senior", lambda t: (t.proposed(), {"note": "Bedrag nakijken."}, None)),
-    "pay_advance": ("reviewer", lambda t: (t.granted(), {}, None)),
+    "pay_advance": ("payer", lambda t: (t.granted(), {}, None)),
+    "record_payment": ("payer", lambda t: (t.granted(), {}, None)),
+    "confirm_payment": ("checker", _payment_recorded),
     "propose_settlement": ("reviewer", lambda t: (t.granted(), {"note": "Afgerond."}, None)),
     "approve_settlement": ("senior", _settlement_proposed),
     "revoke": ("reviewer", lambda t: (t.granted(), {"ground": "4:48-b", "reason": "Onterecht verleend."}, None)),
     "propose_tranche": ("reviewer", _tranche_due),
     "close": ("reviewer", _withdrawn),
-    "decide_objection": ("objection_handler", _objected),
+    "propose_objection_decision": ("objection_handler", _objected),
+    "decide_objection": ("objection_approver", _objection_proposed),
     "resume_review": ("reviewer", _supplement_long_expired),
     "postpone_decision": ("reviewer", _postponable),
     "register_default_notice": ("reviewer", _in_default),
@@ -316,9 +334,9 @@ def test_a_hearing_and_a_payment_are_acts_on_the_case_too():
 
     granted = team.granted()
     advance = granted.payments.get(kind="advance")
-    services.declare_conflict_of_interest(application=granted, user=team.reviewer, conflict=True)
+    services.declare_conflict_of_interest(application=granted, user=team.payer, conflict=True)
     with pytest.raises(services.Forbidden):
-        services.record_payment(payment=advance, user=team.reviewer)
+        services.record_payment(payment=advance, user=team.payer)
     advance.refresh_from_db()
     assert advance.status == "due"
 
@@ -362,6 +380,7 @@ def test_the_clocks_act_without_a_declaration():
     team = Team()
     app = team.granted()
     Assessment.objects.filter(application=app).update(conflict_declared=True, no_conflict_declared_at=None)
+    assert clock_job.remind_settlement_overdue(app.settlement_due + datetime.timedelta(days=1)) == 1  # its last term
     day = clocks.ex_officio_settlement_from(app.settlement_due)
     assert clock_job.settle_ex_officio(day)["settled_ex_officio_late"] == 1
     app.refresh_from_db()

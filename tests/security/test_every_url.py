@@ -26,6 +26,7 @@ from applications.models import (
     AuditEvent,
     BulkUpload,
     Document,
+    IbanChange,
     Letter,
     Mandate,
     Message,
@@ -120,6 +121,8 @@ HOW = {
     "review:decisions": {},
     "review:decide": {},
     "review:allocation": {"code": "opening"},
+    "review:payments": {},
+    "review:approve-iban-change": {"pk": "iban_change"},
     "review:case": {"reference": "reference"},
     "review:act": {"reference": "reference"},
     "review:conflict": {"reference": "reference"},
@@ -163,7 +166,7 @@ HOW = {
 # opening — that answer, and show the victim nothing.
 OWN_LISTS = {"api-application-list", "portal:home", "portal:profile", "portal:mandates", "portal:bulk", "portal:start"}
 OWN_LISTS |= {"portal:profile-link"}
-OWN_LISTS |= {"review:queue", "review:decisions", "reporting:dashboard", "start-page"}
+OWN_LISTS |= {"review:queue", "review:decisions", "review:payments", "reporting:dashboard", "start-page"}
 OWN_LISTS |= {name for name in HOW if name.startswith("two_factor:")}
 
 
@@ -223,6 +226,10 @@ def world(db):
     bulk = BulkUpload.objects.create(
         uploaded_by=fund, opening=opening, file_name="b.csv", sha256="0" * 64, status="created"
     )
+    # the victim's changed bank account, waiting for a second person: only the finance staff of its schemes see it
+    iban_change = IbanChange.objects.create(
+        organisation=victim.organisation, old_iban="NL91ABNA0417164300", new_iban="NL02ABNA0123456789"
+    )
     proposal = Allocation.objects.create(
         opening=opening, method="fcfs", status="proposed", seed="s", run_by=own_reviewer
     )
@@ -234,6 +241,7 @@ def world(db):
         "reviewer": f.staff(Role.REVIEWER, [other_scheme], username="andere-behandelaar"),
         "senior": f.staff(Role.SENIOR_REVIEWER, [other_scheme], username="andere-senior"),
         "program_manager": f.staff(Role.PROGRAM_MANAGER, [other_scheme], username="andere-pm"),
+        "finance": f.staff(Role.FINANCE, [other_scheme], username="andere-betaler"),
         "anonymous": None,
     }
     f.mandate(outsiders["employer"].organisation, outsiders["intermediary"].organisation, [scheme])
@@ -246,6 +254,7 @@ def world(db):
         "mandate": mandate.pk,
         "bulk": bulk.pk,
         "job": job.pk,
+        "iban_change": iban_change.pk,
         "allocation": proposal.pk,
     }
     secrets = [
@@ -277,6 +286,7 @@ def snapshot(world) -> tuple:
         BulkUpload.objects.get(pk=world["bulk"].pk).status,
         Application.objects.count(),
         Message.objects.count(),
+        IbanChange.objects.filter(approved_at__isnull=True).count(),
         sorted(Allocation.objects.values_list("pk", "status")),
     )
 
@@ -284,7 +294,9 @@ def snapshot(world) -> tuple:
 REFUSED = {302, 400, 401, 403, 404, 405}
 
 
-@pytest.mark.parametrize("role", ["employer", "intermediary", "reviewer", "senior", "program_manager", "anonymous"])
+@pytest.mark.parametrize(
+    "role", ["employer", "intermediary", "reviewer", "senior", "program_manager", "finance", "anonymous"]
+)
 def test_no_outsider_sees_or_changes_another_organisation_s_file(world, role):
     user = world["outsiders"][role]
     client = Client()

@@ -24,7 +24,7 @@ from applications.models import (
     SupplementRequest,
     Unit,
 )
-from tests.factories import OpeningFactory, act, rejected, submitted, team_for, worker
+from tests.factories import OpeningFactory, act, decide_objection, rejected, submitted, team_for, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,8 @@ def old_file(django_capture_on_commit_callbacks):
             act(app, "propose_rejection", team["reviewer"], {"reason_code": "not_eligible"})
             app = act(app, "approve_decision", team["senior"])
             act(app, "lodge_objection", team["employer"], {"reason": "Pieter de Boer voldoet wel."})
-            act(app, "decide_objection", team["objection_handler"], {"upheld": False, "note": "Niet gegrond."})
+            data = {"upheld": False, "note": "Niet gegrond."}
+            decide_objection(app, data, team["objection_handler"], team["objection_approver"])
         Document.objects.create(
             application=app,
             file=ContentFile(b"%PDF-1.4 Johanna Visser", name="cv-johanna-visser.pdf"),

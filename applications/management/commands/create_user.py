@@ -25,7 +25,7 @@ class Command(BaseCommand):
             missing = set(codes) - {s.code for s in scheme_list}
             if missing:
                 raise CommandError(f"Onbekende regelingen: {', '.join(sorted(missing))}")
-        elif role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.PROGRAM_MANAGER):
+        elif role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.PROGRAM_MANAGER, Role.FINANCE):
             scheme_list = list(Scheme.objects.all())
         try:
             user = create_user(
