@@ -248,6 +248,13 @@ def _check_who(application, rules, result: Computation, *, asked: Decimal | None
         test = eligibility.sme_test(application.organisation)
         if not test.is_sme:
             result.refuse("sme", test.refusal())
+    leads = eligibility.lead_applicants(application)
+    if leads is not None and leads != 1:
+        result.refuse(
+            "partners",
+            _("Een samenwerkingsverband heeft precies één penvoerder; bij deze aanvraag zijn dat er %(count)s.")
+            % {"count": leads},
+        )
     if rules.min_sme_share_partnership is not None and application.is_partnership:
         share = eligibility.sme_share(application)
         if share is not None and share < rules.min_sme_share_partnership:

@@ -108,6 +108,14 @@ def sme_share(application) -> Decimal | None:
     return (Decimal(sum(1 for p in partners if p.is_sme)) * HUNDRED / len(partners)).quantize(Decimal("0.01"))
 
 
+def lead_applicants(application) -> int | None:
+    """How many partners are the lead applicant (penvoerder); None when the application names no partners."""
+    partners = list(application.partners.all())
+    if not partners:
+        return None
+    return sum(1 for partner in partners if partner.role == "lead")
+
+
 def _key(name: str) -> str:
     return " ".join(name.casefold().split())
 
@@ -156,4 +164,4 @@ def holding_applications(organisation_ids: list[int]):
     return Application.objects.filter(Q(organisation_id__in=organisation_ids), state__in=HOLDING_STATES)
 
 
-__all__ = ["SmeTest", "cumulation", "single_undertaking", "sme_share", "sme_test"]
+__all__ = ["SmeTest", "cumulation", "lead_applicants", "single_undertaking", "sme_share", "sme_test"]

@@ -164,6 +164,10 @@ def test_an_mkbidee_partnership_has_at_least_65_percent_smes():
     app.partners.create(name="Klein Bedrijf B.V.", role="company", is_sme=True)  # 2 of 3: 66,67 %
     assert not [r for r in checks.check_limits(app).refusals if r.field == "partners"]
 
+    app.partners.create(name="Tweede Penvoerder B.V.", role="lead", is_sme=True)  # 3 of 4 SMEs, but two leads
+    refusals = [r.message for r in checks.check_limits(app).refusals if r.field == "partners"]
+    assert refusals == ["Een samenwerkingsverband heeft precies één penvoerder; bij deze aanvraag zijn dat er 2."]
+
 
 # --- de-minimis over the single undertaking ------------------------------------------------------------------
 
