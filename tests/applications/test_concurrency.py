@@ -15,7 +15,7 @@ from applications import services
 from applications.models import Application, AuditEvent, Role
 from applications.services import ActionError, Conflict
 from applications.states import State
-from schemes.models import Distribution, LedgerEntry
+from schemes.models import LedgerEntry
 from tests import factories as f
 from tests.factories import act
 
@@ -83,7 +83,7 @@ def test_eighty_employers_submit_at_once_against_a_small_ceiling(omscholing):
 
 
 def test_concurrent_grant_approvals_never_commit_more_than_the_ceiling(omscholing):
-    opening = f.open_opening(omscholing, code="krap", ceiling="30000.00", distribution=Distribution.LOTTERY)
+    opening = f.open_opening(omscholing, code="krap", ceiling="30000.00")  # fcfs: four reserved, eight waiting
     reviewer = f.staff(Role.REVIEWER, [omscholing], username="beh")
     senior = f.staff(Role.SENIOR_REVIEWER, [omscholing], username="sen")
     apps = [f.proposed_grant(opening, f.employer(), reviewer) for _ in range(12)]  # 12 × € 7.500 on € 30.000
