@@ -11,7 +11,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True, "allow_null":
 
 class TranchePlanItemSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(**MONEY)
-    gate = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    gate = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = TranchePlanItem
