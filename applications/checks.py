@@ -264,7 +264,10 @@ def _check_who(application, rules, result: Computation, *, asked: Decimal | None
                     "In een samenwerkingsverband moet ten minste %(min)s %% van de partners mkb zijn; bij deze aanvraag "
                     "is dat %(share)s %%."
                 )
-                % {"min": _percent(rules.min_sme_share_partnership), "share": _percent(share)},
+                % {
+                    "min": eligibility.dutch_number(rules.min_sme_share_partnership),
+                    "share": eligibility.dutch_number(share),
+                },
             )
     cap = rules.sector_cap(application.organisation.sector)
     if cap is not None and result.amount > cap:
@@ -280,10 +283,6 @@ def _check_who(application, rules, result: Computation, *, asked: Decimal | None
             result.amount = cap
     for line in eligibility.cumulation(application, rules.not_combined_with):
         result.refuse("cumulation", line)
-
-
-def _percent(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _check_units_per_applicant(application, result: Computation) -> None:

@@ -224,22 +224,32 @@ def remind_settlement_due(today: datetime.date) -> int:
         if not once(today, "settlement_reminder", f"application:{app.pk}", ever=True):
             continue
         audit.record(app, None, "settlement_reminder", data={"settlement_due": app.settlement_due})
-        recipient = letters.recipient_for(app)
-        if recipient:
-            send_mail(
-                subject=_("Vraag de vaststelling aan voor %(reference)s") % {"reference": app.reference},
-                message=_(
-                    "Uw subsidie %(reference)s moet worden vastgesteld. Vraag de vaststelling aan uiterlijk op "
-                    "%(due)s via 'Mijn aanvragen' in Open Subsidie. Doet u dat niet, dan kunnen wij de subsidie "
-                    "ambtshalve vaststellen, ook op een lager bedrag (artikel 4:47 Awb)."
-                )
-                % {"reference": app.reference, "due": datum(app.settlement_due)},
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[recipient],
-                fail_silently=False,
+        _remind(
+            app,
+            _("Vraag de vaststelling aan voor %(reference)s") % {"reference": app.reference},
+            _(
+                "Uw subsidie %(reference)s moet worden vastgesteld. Vraag de vaststelling aan uiterlijk op "
+                "%(due)s via 'Mijn aanvragen' in Open Subsidie. Doet u dat niet, dan kunnen wij de subsidie "
+                "ambtshalve vaststellen, ook op een lager bedrag (artikel 4:47 Awb)."
             )
+            % {"reference": app.reference, "due": datum(app.settlement_due)},
+        )
         sent += 1
     return sent
+
+
+def _remind(app: Application, subject: str, message: str) -> None:
+    """A reminder by e-mail to whoever acts for the applicant (none without an address: the letter or the portal
+    says it)."""
+    recipient = letters.recipient_for(app)
+    if recipient:
+        send_mail(
+            subject=subject,
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[recipient],
+            fail_silently=False,
+        )
 
 
 def remind_settlement_overdue(today: datetime.date) -> int:
@@ -262,21 +272,17 @@ def remind_settlement_overdue(today: datetime.date) -> int:
             "settlement_overdue_reminder",
             data={"settlement_due": app.settlement_due, "answer_by": answer_by},
         )
-        recipient = letters.recipient_for(app)
-        if recipient:
-            send_mail(
-                subject=_("Vaststelling niet aangevraagd voor %(reference)s") % {"reference": app.reference},
-                message=_(
-                    "U had de vaststelling van subsidie %(reference)s uiterlijk op %(due)s moeten aanvragen. Doe dat "
-                    "alsnog uiterlijk op %(answer_by)s via 'Mijn aanvragen' in Open Subsidie. Daarna stellen wij de "
-                    "subsidie ambtshalve vast op wat ons dan bekend is: dat kan lager zijn, of nihil, en wat al is "
-                    "betaald vorderen wij dan terug (artikel 4:47 en 4:57 Awb)."
-                )
-                % {"reference": app.reference, "due": datum(app.settlement_due), "answer_by": datum(answer_by)},
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[recipient],
-                fail_silently=False,
+        _remind(
+            app,
+            _("Vaststelling niet aangevraagd voor %(reference)s") % {"reference": app.reference},
+            _(
+                "U had de vaststelling van subsidie %(reference)s uiterlijk op %(due)s moeten aanvragen. Doe dat "
+                "alsnog uiterlijk op %(answer_by)s via 'Mijn aanvragen' in Open Subsidie. Daarna stellen wij de "
+                "subsidie ambtshalve vast op wat ons dan bekend is: dat kan lager zijn, of nihil, en wat al is "
+                "betaald vorderen wij dan terug (artikel 4:47 en 4:57 Awb)."
             )
+            % {"reference": app.reference, "due": datum(app.settlement_due), "answer_by": datum(answer_by)},
+        )
         sent += 1
     return sent
 
@@ -311,26 +317,22 @@ def remind_recovery_overdue(today: datetime.date) -> int:
             "recovery_reminder",
             data={"payment": payment.pk, "owed": owed, "interest": accrued, "due_date": payment.due_date},
         )
-        recipient = letters.recipient_for(app)
-        if recipient:
-            send_mail(
-                subject=_("Aanmaning: terugvordering %(reference)s") % {"reference": app.reference},
-                message=_(
-                    "Wij vorderden %(owed)s terug bij %(reference)s, te betalen uiterlijk op %(due)s. Wij hebben dat "
-                    "bedrag nog niet ontvangen. Betaal het binnen twee weken. Sinds %(due)s loopt de wettelijke rente: "
-                    "tot vandaag %(interest)s (artikel 4:98 en 4:102 Awb). Wij kunnen het bedrag ook verrekenen met "
-                    "een latere betaling aan u (artikel 4:93 Awb)."
-                )
-                % {
-                    "owed": euro(owed),
-                    "reference": app.reference,
-                    "due": datum(payment.due_date),
-                    "interest": euro(accrued),
-                },
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[recipient],
-                fail_silently=False,
+        _remind(
+            app,
+            _("Aanmaning: terugvordering %(reference)s") % {"reference": app.reference},
+            _(
+                "Wij vorderden %(owed)s terug bij %(reference)s, te betalen uiterlijk op %(due)s. Wij hebben dat "
+                "bedrag nog niet ontvangen. Betaal het binnen twee weken. Sinds %(due)s loopt de wettelijke rente: "
+                "tot vandaag %(interest)s (artikel 4:98 en 4:102 Awb). Wij kunnen het bedrag ook verrekenen met "
+                "een latere betaling aan u (artikel 4:93 Awb)."
             )
+            % {
+                "owed": euro(owed),
+                "reference": app.reference,
+                "due": datum(payment.due_date),
+                "interest": euro(accrued),
+            },
+        )
         sent += 1
     return sent
 

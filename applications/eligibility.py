@@ -17,12 +17,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from schemes.formatting import euro
 
-from .models import Application, EnterpriseLink, Organisation, Unit
+from .models import EnterpriseLink, Organisation, Unit
 from .states import HOLDING_STATES
 
 STAFF_BELOW = Decimal("250")
@@ -58,10 +57,11 @@ class SmeTest:
             "%(employees)s werknemers, %(turnover)s omzet en %(balance)s balanstotaal: dat is geen mkb-onderneming "
             "(minder dan 250 werknemers en een omzet van ten hoogste € 50 mln of een balanstotaal van ten hoogste "
             "€ 43 mln)."
-        ) % {"employees": _number(self.employees), "turnover": euro(self.turnover), "balance": euro(self.balance)}
+        ) % {"employees": dutch_number(self.employees), "turnover": euro(self.turnover), "balance": euro(self.balance)}
 
 
-def _number(value: Decimal) -> str:
+def dutch_number(value: Decimal) -> str:
+    """A figure the Dutch way, without trailing zeros: 12,5 and 65."""
     return f"{value.normalize():f}".replace(".", ",")
 
 
@@ -73,7 +73,7 @@ def sme_test(organisation: Organisation) -> SmeTest:
     test = SmeTest(known=True, employees=own[0], turnover=own[1], balance=own[2])
     test.lines.append(
         _("eigen cijfers: %(e)s werknemers, %(t)s omzet, %(b)s balanstotaal")
-        % {"e": _number(own[0]), "t": euro(own[1]), "b": euro(own[2])}
+        % {"e": dutch_number(own[0]), "t": euro(own[1]), "b": euro(own[2])}
     )
     for link in organisation.links.all():
         part = HUNDRED if link.kind == EnterpriseLink.Kind.LINKED else link.share
@@ -83,7 +83,7 @@ def sme_test(organisation: Organisation) -> SmeTest:
         test.balance += (link.balance_sheet_total * factor).quantize(Decimal("0.01"))
         test.lines.append(
             _("%(name)s (%(kind)s): voor %(part)s %% meegeteld")
-            % {"name": link.name, "kind": link.get_kind_display(), "part": _number(part)}
+            % {"name": link.name, "kind": link.get_kind_display(), "part": dutch_number(part)}
         )
     return test
 
@@ -128,12 +128,15 @@ def cumulation(application, codes) -> list[str]:
     units = [u for u in application.units.all() if u.participant]
     if not units:
         return []
-    held = Unit.objects.filter(
-        application__organisation_id=application.organisation_id,
-        application__opening__scheme__code__in=list(codes),
-        application__state__in=HOLDING_STATES,
-    ).exclude(application_id=application.pk)
-    held = held.exclude(status="cancelled") if hasattr(Unit, "status") else held
+    held = (
+        Unit.objects.filter(
+            application__organisation_id=application.organisation_id,
+            application__opening__scheme__code__in=list(codes),
+            application__state__in=HOLDING_STATES,
+        )
+        .exclude(application_id=application.pk)
+        .exclude(status=Unit.Status.CANCELLED)
+    )
     by_participant: dict[str, list] = {}
     for other in held.select_related("application__opening__scheme"):
         by_participant.setdefault(_key(other.participant), []).append(other)
@@ -160,8 +163,4 @@ def _overlap(start, end, other_start, other_end) -> bool:
     return start <= (other_end or far) and other_start <= (end or far)
 
 
-def holding_applications(organisation_ids: list[int]):
-    return Application.objects.filter(Q(organisation_id__in=organisation_ids), state__in=HOLDING_STATES)
-
-
-__all__ = ["SmeTest", "cumulation", "lead_applicants", "single_undertaking", "sme_share", "sme_test"]
+__all__ = ["SmeTest", "cumulation", "dutch_number", "lead_applicants", "single_undertaking", "sme_share", "sme_test"]

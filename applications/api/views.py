@@ -25,7 +25,7 @@ from schemes.models import Opening
 from .. import permissions as perms
 from .. import selectors, services, workflow
 from ..errors import ActionError
-from ..models import Allocation, Application, Letter, Role
+from ..models import Allocation, Application, Letter
 from ..services import allocation, draws
 from ..states import State
 from .serializers import (
@@ -340,11 +340,9 @@ class ApplicationMessages(APIView):
 
 
 def _scheme_staff_opening(request, code) -> Opening:
-    if request.user.role == Role.FINANCE:  # separation of duties: who pays does not allocate
-        raise PermissionDenied(_("Een verdeling voert een behandelaar uit, niet een financieel medewerker."))
     opening = get_object_or_404(Opening, code=code)
-    if not (request.user.is_case_worker and request.user.handles_scheme(opening.scheme_id)):
-        raise PermissionDenied(_("De verdeling van een openstelling is er alleen voor de behandelaars ervan."))
+    if not draws.allowed(opening, request.user):
+        raise PermissionDenied(draws.refusal(request.user))
     return opening
 
 

@@ -83,11 +83,9 @@ def decide(request):
 def allocation_screen(request, code: str):
     """The opening's distribution: the seed's commitment, a recorded preview, a proposal, and its approval by a
     second case worker; the run that counts with its seed; for first come, first served the days drawn."""
-    if request.user.role == Role.FINANCE:  # separation of duties: who pays does not allocate
-        raise PermissionDenied(_("Een verdeling voert een behandelaar uit, niet een financieel medewerker."))
     opening = get_object_or_404(Opening.objects.select_related("scheme"), code=code)
-    if not request.user.handles_scheme(opening.scheme_id):
-        raise PermissionDenied(_("Deze openstelling hoort niet bij uw regelingen."))
+    if not draws.allowed(opening, request.user):
+        raise PermissionDenied(draws.refusal(request.user))
     preview = None
     if request.method == "POST":
         step = request.POST.get("step", "")

@@ -25,17 +25,28 @@ from schemes.models import Opening
 from .. import clocks
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Allocation, LotterySeed, User
-from ..roles import REVIEWING_ROLES
+from ..roles import REVIEWING_ROLES, Role
 from . import allocation, inputs, queue, seeds
 
 Status = Allocation.Status
 
 
+def allowed(opening: Opening, user: User | None) -> bool:
+    """Who prepares, approves and reads a run: case workers of the scheme who assess — not finance staff, who pay
+    what the run decides (separation of duties). The screen and the API ask this too."""
+    return user is not None and user.role in REVIEWING_ROLES and user.handles_scheme(opening.scheme_id)
+
+
+def refusal(user: User | None) -> str:
+    """What a refused user reads: finance staff are told why (separation of duties)."""
+    if user is not None and user.role == Role.FINANCE:
+        return _("Een verdeling voert een behandelaar uit, niet een financieel medewerker (functiescheiding).")
+    return _("Alleen behandelaars van deze regeling kunnen de verdeling voorbereiden en goedkeuren.")
+
+
 def _staff_of(opening: Opening, user: User) -> None:
-    """Case workers of the scheme who assess — not finance staff, who pay what the run decides (separation of
-    duties)."""
-    if user is None or user.role not in REVIEWING_ROLES or not user.handles_scheme(opening.scheme_id):
-        raise Forbidden(_("Alleen behandelaars van deze regeling kunnen de verdeling voorbereiden en goedkeuren."))
+    if not allowed(opening, user):
+        raise Forbidden(refusal(user))
 
 
 def _may_run(opening: Opening, now: datetime.datetime) -> None:
@@ -186,4 +197,4 @@ def _draw_day(seed: LotterySeed) -> Allocation | None:
     return _record(locked, seed, rows, status=Status.APPROVED, day=seed.day, run_by=None, run_at=now, approved_at=now)
 
 
-__all__ = ["approve", "draw_ended_days", "preview", "propose", "return_proposal"]
+__all__ = ["allowed", "approve", "draw_ended_days", "preview", "propose", "refusal", "return_proposal"]
