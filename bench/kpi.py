@@ -4,18 +4,21 @@
 
 Creates a dedicated database (``opensubsidie_bench_kpi``), migrates it, loads
 the scheme catalogue and bulk-generates applications, audit events, units and
-ledger entries with plain SQL (``INSERT … SELECT generate_series``). Then, in
-the same run:
+ledger entries with plain SQL (``INSERT … SELECT generate_series``). The daily
+job then processes every day up to yesterday (``reporting.queries.snapshots``,
+timed), and a busy day is added today: a few thousand applications taken into
+review and decided. Then, in the same run:
 
 - seconds for the JSON report of one scheme (``omscholing``, about a quarter
-  of the applications) and of the portfolio, as ``reporting.queries`` makes it,
-  as of today (from the state columns and the openings' running totals) and as
-  of yesterday (from the audit trail and the ledger);
-- for each, a baseline: hand-written SQL for the same headline figures on the
-  same path (today: ``GROUP BY`` over the application columns, lead-time
-  percentiles from ``submitted_at``/``decided_at``, the openings' totals; a
-  past date: the last audit event per application with ``DISTINCT ON``, lead
-  times from the events, ledger sums), and the ratio;
+  of the applications) and of the portfolio, as the pages and the API make it
+  (the snapshots, and for today the snapshots plus today's events): today,
+  yesterday and a year ago;
+- for each, a baseline: hand-written SQL for the same headline figures
+  (today: ``GROUP BY`` over the application columns; a past date: the last
+  audit event per application with ``DISTINCT ON``; lead-time percentiles,
+  ledger sums), and the ratio;
+- once, the same scheme report recomputed from the whole trail, and whether it
+  equals the report from the snapshots;
 - the peak memory (max RSS growth) of the streamed CSV export of the
   applications of the scheme and of the whole portfolio, each in a fresh
   process, to show it stays flat as the size grows.
@@ -32,6 +35,7 @@ The database is dropped afterwards unless ``--keep``. Needs PostgreSQL on
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -88,16 +92,27 @@ def run(argv: list[str]) -> int:
                 f"{generated['ledger']:,} ledger entries, {generated['units']:,} units in {generated['seconds']:.0f} s",
                 flush=True,
             )
+            built = _worker("snapshots", [])
+            print(
+                f"daily snapshots: {built['days']:,} days with events processed in {built['seconds']:.0f} s; "
+                f"today's events added: {built['today_events']:,}",
+                flush=True,
+            )
         timed = _worker("time", [str(options.runs)])
-        for when, how in (("today", "state columns"), ("past", "audit trail, yesterday")):
+        for when, how in WHEN:
             for name in ("scheme", "portfolio"):
                 ours, base = timed[f"{name}_{when}"], timed[f"{name}_{when}_baseline"]
                 print(
-                    f"report {name:<9} {how:<23} median {ours:6.3f} s   hand-written SQL {base:6.3f} s   "
+                    f"report {name:<9} {how:<34} median {ours:6.3f} s   hand-written SQL {base:6.3f} s   "
                     f"ratio {ours / base:4.2f}",
                     flush=True,
                 )
-        print(f"figures agree with the baseline: {timed['agree']}")
+        print(f"headline figures agree with the hand-written SQL: {timed['agree']}")
+        print(
+            f"scheme report recomputed from the whole trail: {timed['recompute_seconds']:.1f} s; "
+            f"identical to the report from the snapshots: {timed['identical']}",
+            flush=True,
+        )
         for scope in ("scheme", "portfolio"):
             memory = _worker("export", [scope])
             print(
@@ -130,6 +145,13 @@ PROVINCES = [
 SECTORS = ["ict", "techniek", "zorg", "onderwijs", "landbouw", "handel", "bouw", "overig"]
 
 
+WHEN = (
+    ("today", "today (snapshots + today's events)"),
+    ("past", "yesterday (snapshots)"),
+    ("year", "a year ago (snapshots)"),
+)
+
+
 def _setup():
     import django
 
@@ -140,6 +162,7 @@ def generate(size: int) -> dict:
     _setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
 
     from applications.models import User
     from schemes.models import Opening
@@ -148,7 +171,14 @@ def generate(size: int) -> dict:
     call_command("migrate", verbosity=0)
     call_command("load_regelingen", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     user = User.objects.create(username="bench", role="applicant")
-    openings = list(Opening.objects.filter(is_demo=False).select_related("scheme").order_by("id"))
+    # nothing generated happens after today: openings that opened at least 120 days ago, cut off 90 days ago
+    # (a decision comes up to 71 days after the application, its payment 10 days after that)
+    cutoff = timezone.now() - datetime.timedelta(days=90)
+    openings = list(
+        Opening.objects.filter(is_demo=False, opens_at__lt=cutoff - datetime.timedelta(days=30))
+        .select_related("scheme")
+        .order_by("id")
+    )
     heavy = next(i for i, o in enumerate(openings) if o.code == "omscholing-2021")
     openings.insert(0, openings.pop(heavy))
     with connection.cursor() as cur:
@@ -158,7 +188,7 @@ def generate(size: int) -> dict:
         for index, o in enumerate(openings):
             cur.execute(
                 "INSERT INTO bench_open VALUES (%s, %s, %s, %s, %s)",
-                [index, o.pk, o.opens_at, o.closes_at, o.scheme.shape == "per_unit"],
+                [index, o.pk, o.opens_at, min(o.closes_at, cutoff), o.scheme.shape == "per_unit"],
             )
         n_orgs = max(100, size // 20)
         cur.execute(
@@ -201,7 +231,7 @@ def generate(size: int) -> dict:
                    state, 1, '{}', false, true, 0, 0, 0, 0, created, created, false, 0, 0, '', '', true, 'bench',
                    CASE WHEN state <> 'draft' THEN created + interval '10 minutes' END,
                    CASE WHEN state <> 'draft' THEN created + interval '10 minutes' END,
-                   CASE WHEN state NOT IN ('draft','submitted','in_review') THEN created + interval '1 day' * (1 + d * 70) END,
+                   CASE WHEN state NOT IN ('draft','submitted','in_review') THEN created + interval '1 day' * (4 + d * 67) END,
                    CASE WHEN state <> 'draft' THEN (created + interval '56 days')::date END,
                    CASE WHEN per_unit THEN 3750 ELSE round((20000 + d * 80000)::numeric, 2) END,
                    CASE WHEN state = 'granted' THEN CASE WHEN per_unit THEN 3750 ELSE round((20000 + d * 80000)::numeric, 2) END END
@@ -220,8 +250,8 @@ def generate(size: int) -> dict:
         )
         event = """
             INSERT INTO applications_auditevent (application_id, actor_name, action, from_state, to_state, reason,
-                data, at)
-            SELECT id, 'bench', %s, %s, %s, '', {data}, {at} FROM applications_application WHERE {where}
+                data, changes, at)
+            SELECT id, 'bench', %s, %s, %s, '', {data}, '{{}}', {at} FROM applications_application WHERE {where}
         """
         steps = [
             ("create", "", "draft", "'{}'", "created_at", "true"),
@@ -353,10 +383,10 @@ GROUP BY l.state, o.sector
 """
 BASELINE_LEAD = """
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP (ORDER BY d) FROM (
-    SELECT EXTRACT(EPOCH FROM (
-        min(e.at) FILTER (WHERE e.action IN ('approve_decision','declare_not_considered')
-                          AND e.to_state IN ('granted','rejected','not_considered'))
-        - min(e.at) FILTER (WHERE e.action = 'submit'))) / 86400.0 AS d
+    SELECT (min(e.at) FILTER (WHERE e.action IN ('approve_decision','declare_not_considered')
+                              AND e.to_state IN ('granted','rejected','not_considered'))
+            AT TIME ZONE 'Europe/Amsterdam')::date
+           - (min(e.at) FILTER (WHERE e.action = 'submit') AT TIME ZONE 'Europe/Amsterdam')::date AS d
     FROM applications_auditevent e JOIN applications_application a ON a.id = e.application_id
     WHERE a.opening_id = ANY(%(openings)s) AND e.at < %(end)s
     GROUP BY e.application_id
@@ -380,7 +410,8 @@ GROUP BY a.state, o.sector
 """
 BASELINE_NOW_LEAD = """
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP (ORDER BY d) FROM (
-    SELECT EXTRACT(EPOCH FROM (decided_at - submitted_at)) / 86400.0 AS d FROM applications_application
+    SELECT (decided_at AT TIME ZONE 'Europe/Amsterdam')::date - (submitted_at AT TIME ZONE 'Europe/Amsterdam')::date
+           AS d FROM applications_application
     WHERE opening_id = ANY(%(openings)s) AND state IN ('granted', 'rejected', 'not_considered')
 ) t WHERE d IS NOT NULL
 """
@@ -430,11 +461,81 @@ def _median_seconds(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def time_reports(runs: int) -> dict:
-    """Today's report (from the columns) and yesterday's (from the trail), each against its own baseline."""
+def snapshots() -> dict:
+    """The daily job over the whole history up to yesterday, then a busy day today through plain SQL."""
     _setup()
-    import datetime
+    from django.db import connection
 
+    from reporting.queries.snapshots import catch_up
+
+    started = time.perf_counter()
+    days = catch_up()
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cur:
+        before = _count(cur, "applications_auditevent")
+        # today: 3.000 submitted applications taken into review, 2.000 in review granted with their money
+        cur.execute(
+            """
+            WITH picked AS (SELECT id FROM applications_application WHERE state = 'submitted' ORDER BY id LIMIT 3000)
+            UPDATE applications_application a SET state = 'in_review' FROM picked WHERE a.id = picked.id
+            """
+        )
+        cur.execute(
+            """
+            INSERT INTO applications_auditevent (application_id, actor_name, action, from_state, to_state, reason,
+                data, changes, at)
+            SELECT id, 'bench', 'start_review', 'submitted', 'in_review', '', '{}', '{}', now()
+            FROM applications_application WHERE state = 'in_review'
+              AND id NOT IN (SELECT application_id FROM applications_auditevent WHERE action = 'start_review')
+            """
+        )
+        cur.execute(
+            """
+            CREATE TEMP TABLE bench_today AS
+            SELECT id FROM applications_application WHERE state = 'in_review' ORDER BY id DESC LIMIT 2000
+            """
+        )
+        for action, source, target in (
+            ("propose_grant", "in_review", "decision_proposed"),
+            ("approve_decision", "decision_proposed", "granted"),
+        ):
+            cur.execute(
+                """
+                INSERT INTO applications_auditevent (application_id, actor_name, action, from_state, to_state,
+                    reason, data, changes, at)
+                SELECT id, 'bench', %s, %s, %s, '', '{}', '{}', now() FROM bench_today
+                """,
+                [action, source, target],
+            )
+        cur.execute(
+            """
+            UPDATE applications_application a SET state = 'granted', decided_at = now(),
+                   amount_granted = a.amount_requested
+            FROM bench_today t WHERE a.id = t.id
+            """
+        )
+        for kind in ("release", "commit"):
+            cur.execute(
+                """
+                INSERT INTO schemes_ledgerentry (opening_id, application_id, kind, amount, at, note)
+                SELECT opening_id, a.id, %s, amount_requested, now(), ''
+                FROM applications_application a JOIN bench_today t ON t.id = a.id
+                """,
+                [kind],
+            )
+        _consistent(cur)
+        added = _count(cur, "applications_auditevent") - before
+    return {"days": days, "seconds": seconds, "today_events": added}
+
+
+def _count(cur, table: str) -> int:
+    cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - a table name of our own
+    return cur.fetchone()[0]
+
+
+def time_reports(runs: int) -> dict:
+    """Reports of today, yesterday and a year ago, each against hand-written SQL on the same data."""
+    _setup()
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -442,8 +543,13 @@ def time_reports(runs: int) -> dict:
 
     call_command("migrate", verbosity=0)  # a reused database gets the newest indexes
     today = timezone.localdate()
+    days = {
+        "today": today,
+        "past": today - datetime.timedelta(days=1),
+        "year": today - datetime.timedelta(days=365),
+    }
     result = {"agree": True}
-    for when, day in {"today": today, "past": today - datetime.timedelta(days=1)}.items():
+    for when, day in days.items():
         end = end_of_day(day)
         now = when == "today"
         for name, (kind, code) in {"scheme": ("scheme", "omscholing"), "portfolio": ("portfolio", "all")}.items():
@@ -460,7 +566,15 @@ def time_reports(runs: int) -> dict:
                 and ours["units"]["granted"] == base["units"]
                 and ours["lead_time_days"]["median"] == base["median"]
             )
+            if not same:
+                print(f"{key}: ours {ours['applications']} {ours['lead_time_days']} base {base}", file=sys.stderr)
             result["agree"] = result["agree"] and same
+    scope = resolve_scope("scheme", "omscholing")
+    end = end_of_day(today)
+    started = time.perf_counter()
+    trail = build_report(scope, today, end, recompute=True)
+    result["recompute_seconds"] = time.perf_counter() - started
+    result["identical"] = json.dumps(trail) == json.dumps(build_report(scope, today, end))
     return result
 
 
@@ -496,6 +610,8 @@ if __name__ == "__main__":
         mode, rest = sys.argv[2], sys.argv[3:]
         if mode == "generate":
             print(json.dumps(generate(int(rest[0]))))
+        elif mode == "snapshots":
+            print(json.dumps(snapshots()))
         elif mode == "time":
             print(json.dumps(time_reports(int(rest[0]))))
         elif mode == "export":

@@ -1,29 +1,29 @@
 """The KPI figures of an opening, a scheme or the portfolio, as of any date.
 
-Everything is computed in the database. A report for a past date comes from
-the audit trail and the ledger alone, so it gives the same answer after later
-changes; today's report reads the current state columns and running totals
-(``today``), and a test proves both paths agree on today:
+Every figure comes from the audit trail and the ledger, so a report of a past
+date gives the same answer after later changes:
 
 - the state of an application at a date is the ``to_state`` of its last
   state-changing audit event at or before the end of that day (for ``closed``
   the state it was closed from, so a closed grant still counts as granted);
 - money is the sum of the ledger entries booked at or before that moment.
 
-One pass over the audit events (a window function: the last event per
-application, and the moments of submission and of the first decision) fills a
-temporary table; the figures are a handful of grouped aggregates over it. The
-result is a plain dict that the API, ``kpi_report``, the dashboards and the
-exports all share; ``docs/reports.md`` says what each figure means.
+What each application contributes at a moment is its *fact* (``facts``); every
+figure of an opening is a sum of facts and ledger entries (``figures``), so the
+daily job keeps the figures of each day (``snapshots``) and a report of any
+date reads a few rows, plus, for today, the applications touched since the last
+night. A test recomputes every report from the whole trail on random histories
+and compares. The result is a plain dict that the API, ``kpi_report``, the
+dashboards and the exports all share; ``docs/reports.md`` says what each
+figure means.
 
 The figures are cut by what they are about: ``base`` (categories, dates, money,
-SQL helpers), ``scope``, ``as_of`` (a past date, from the audit trail),
-``today`` (from the current columns), ``funnel``, ``budget``, ``terms`` (lead
-times and penalties), ``programmes``, ``early_warning``, ``portfolio``,
-``report`` (the one dict) and ``exports`` (the rows behind it).
+SQL helpers), ``scope``, ``facts``, ``figures``, ``snapshots``, ``funnel``,
+``budget``, ``terms`` (lead times and penalties), ``programmes``,
+``early_warning``, ``portfolio``, ``report`` (the one dict) and ``exports``
+(the rows behind it).
 """
 
-from .as_of import application_states
 from .base import (
     CATEGORIES,
     CATEGORY,
@@ -43,7 +43,6 @@ from .illustrative import is_illustrative
 from .portfolio import PILLARS
 from .report import build_report, kpi_report
 from .scope import PORTFOLIO_CODES, SCOPES, Scope, resolve_scope
-from .today import current_states
 
 __all__ = [
     "CATEGORIES",
@@ -59,9 +58,7 @@ __all__ = [
     "SCOPES",
     "ReportError",
     "Scope",
-    "application_states",
     "build_report",
-    "current_states",
     "elapsed_fraction",
     "end_of_day",
     "export_row",

@@ -108,15 +108,11 @@ REPORT_WORK_MEM = "64MB"
 
 
 @contextmanager
-def _report_session(*, now: bool = False):
+def _report_session():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
             cursor.execute("SET LOCAL jit = off")
-            if now:
-                # Today's figures group a few hundred keys over every application; PostgreSQL cannot
-                # tell that from the CASE keys and would sort all rows instead of hashing them.
-                cursor.execute("SET LOCAL enable_sort = off")
     yield
 
 

@@ -6,60 +6,9 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Sum
-
-from schemes.models import BudgetChange, LedgerEntry, Opening
+from schemes.models import BudgetChange, Opening
 
 from .base import money, pct
-
-
-def _ledger(opening_ids: list[int], end: datetime.datetime) -> dict[int, dict[str, Decimal]]:
-    """Per opening: reserved, committed, paid, settled, recovered at the moment, from the ledger."""
-    kinds = LedgerEntry.objects.filter(opening_id__in=opening_ids, at__lt=end).values_list("opening_id", "kind")
-    totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for opening_id, kind, amount in (
-        kinds.order_by().annotate(total=Sum("amount")).values_list("opening_id", "kind", "total")
-    ):
-        totals[opening_id][kind] += amount or Decimal("0")
-    result = {}
-    for opening_id in opening_ids:
-        t = totals.get(opening_id, {})
-        result[opening_id] = {
-            "reserved": t.get("reserve", Decimal("0")) - t.get("release", Decimal("0")),
-            "committed": t.get("commit", Decimal("0")) - t.get("decommit", Decimal("0")),
-            "paid": t.get("pay", Decimal("0")),
-            "settled": t.get("settle", Decimal("0")),
-            "recovered": t.get("recover", Decimal("0")),
-        }
-    return result
-
-
-def _ledger_now(opening_ids: list[int]) -> dict[int, dict[str, Decimal]]:
-    """Today: the running totals kept on the openings, and the settlements from the ledger.
-
-    ``schemes.budget`` books every ledger entry and moves the opening's totals in
-    the same transaction, so the totals are the ledger's sums as of now; only
-    settlements have no running total (one indexed sum).
-    """
-    settled = dict(
-        LedgerEntry.objects.filter(opening_id__in=opening_ids, kind="settle")
-        .values("opening_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list("opening_id", "total")
-    )
-    result = {}
-    for pk, reserved, committed, paid, recovered in Opening.objects.filter(pk__in=opening_ids).values_list(
-        "pk", "reserved", "committed", "paid", "recovered"
-    ):
-        result[pk] = {
-            "reserved": reserved,
-            "committed": committed,
-            "paid": paid,
-            "settled": settled.get(pk) or Decimal("0"),
-            "recovered": recovered,
-        }
-    return {pk: result[pk] for pk in opening_ids if pk in result}
 
 
 def _ceilings(openings: list[Opening], end: datetime.datetime) -> dict[int, Decimal]:

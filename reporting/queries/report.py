@@ -6,37 +6,20 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
-
-from applications import clocks
 from schemes.models import Opening
 
-from .as_of import (
-    _application_groups,
-    _granted_organisations,
-    _penalty_exposure,
-    _rejected_by_reason,
-    _units_by_occupation_sector,
-    application_states,
-)
-from .base import CATEGORY, OPEN, _report_session, end_of_day, parse_as_of
-from .budget import _budget_block, _ceilings, _lapsed, _ledger, _ledger_now, _sum_ledgers
+from . import figures as fig
+from .base import OPEN, end_of_day, parse_as_of
+from .budget import _budget_block, _ceilings, _lapsed, _sum_ledgers
 from .early_warning import _early_warning, _target, elapsed_fraction, opening_target
 from .funnel import _applications_block, _empty_counts, _funnel, _hardship_grants, _unit_funnel
 from .illustrative import illustrative_block
 from .portfolio import _portfolio_groups
 from .programmes import _kpis, _programmes, _tranche_schedule, _tranches
 from .scope import Scope, resolve_scope
-from .terms import _lead_times, _penalty_owed
-from .today import (
-    _decisions_now,
-    _granted_organisations_now,
-    _groups_now,
-    _occupation_sectors,
-    _units_now,
-    current_states,
-)
-from .units import add_progress, empty_progress, kind_block, kind_totals, unit_kind, unit_progress, units_block
+from .snapshots import figures_at
+from .terms import _lead_times, _penalty_from, _penalty_owed
+from .units import add_progress, empty_progress, kind_block, kind_totals, unit_kind, units_block
 
 
 def kpi_report(scope: str, code: str, as_of=None, *, schemes=None) -> dict:
@@ -47,13 +30,14 @@ def kpi_report(scope: str, code: str, as_of=None, *, schemes=None) -> dict:
     return build_report(resolved, day, end)
 
 
-def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, current: bool | None = None) -> dict:
+def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, recompute: bool = False) -> dict:
     """The figures of ``scope`` at the end of ``day``.
 
-    As of today (the default for dashboards) from the current state columns and
-    the openings' running totals; for a past date from the audit trail and the
-    ledger. ``current`` forces one path (True only makes sense for today: the
-    tests and the benchmark compare both paths on the same data).
+    Read from the day-by-day snapshots of the audit trail and the ledger (and
+    for today, the snapshots plus what happened since: ``snapshots``);
+    ``recompute`` makes every figure from the whole trail instead, which the
+    snapshots must equal (the tests compare both on random histories, the
+    benchmark times both).
     """
     openings = scope.openings
     opening_ids = scope.opening_ids or [0]
@@ -61,69 +45,49 @@ def build_report(scope: Scope, day: datetime.date, end: datetime.datetime, *, cu
     for opening in openings:
         schemes_by_id.setdefault(opening.scheme_id, opening.scheme)
     per_unit = any(s.shape == "per_unit" for s in schemes_by_id.values())
-    now = current if current is not None else day >= clocks.local_date()
-    if now:
-        # today: the state columns and the openings' running totals (see current_states)
-        states = current_states(opening_ids)
-    else:
-        states = application_states(opening_ids, end, per_unit=per_unit)
-    with transaction.atomic(), _report_session(now=now), states as table:
-        if now:
-            groups, penalty, by_reason = _groups_now(opening_ids, day)
-            unit_rows = _units_now(opening_ids) if per_unit else []
-            by_occupation = _occupation_sectors(unit_rows)
-        else:
-            groups = _application_groups(table, day)
-            penalty = _penalty_exposure(table, day)
-            by_reason = _rejected_by_reason(table, end)
-            by_occupation = _units_by_occupation_sector(table) if per_unit else {}
-            unit_rows = []
-        if now:
-            orgs_granted, orgs_by_sector = _granted_organisations_now(opening_ids)
-            lead = _lead_times(_decisions_now(opening_ids))
-        else:
-            orgs_granted, orgs_by_sector = _granted_organisations(table)
-            lead = _lead_times(table)
-        progress = unit_progress(table, end) if per_unit else {}
-    ledger = _ledger_now(scope.opening_ids) if now else _ledger(scope.opening_ids, end)
+    by_opening, (orgs_granted, orgs_by_sector) = figures_at(scope.opening_ids, day, recompute=recompute)
     ceilings = _ceilings(openings, end)
 
     counts = _empty_counts()
     per_opening: dict[int, dict] = defaultdict(lambda: {"counts": _empty_counts(), "units": 0})
-    breakdowns: dict[str, dict] = {
-        d: defaultdict(_empty_counts) for d in ("sector", "size_class", "province", "channel")
-    }
+    breakdowns: dict[str, dict] = {d: defaultdict(_empty_counts) for d in fig.DIMENSIONS}
+    ledger: dict[int, dict] = {}
+    total = fig.empty()
     units_granted = units_requested = overdue = 0
-    for row in groups:
-        cat, n = row["category"], row["n"]
-        counts[cat] += n
-        target = per_opening[row["opening_id"]]
-        target["counts"][cat] += n
-        if cat != "draft":
-            units_requested += row["units"]
-            target["requested_units"] = target.get("requested_units", 0) + row["units"]
-        if cat == "granted":
-            units_granted += row["units"]
-            target["units"] += row["units"]
-            target["granted_amount"] = target.get("granted_amount", Decimal("0")) + row["amount"]
-        if cat in (OPEN, "granted"):
-            target["pace_units"] = target.get("pace_units", 0) + row["units"]
-            target["pace_amount"] = target.get("pace_amount", Decimal("0")) + row["amount"]
-        overdue += row["overdue"]
-        target["overdue"] = target.get("overdue", 0) + row["overdue"]
-        for dimension in breakdowns:
-            breakdowns[dimension][row[dimension]][cat] += n
-    for opening_id, state, _sector, n in unit_rows:  # today: units counted apart from the applications
-        cat = CATEGORY.get(state, OPEN)
+    progress: dict[int, dict] = {}
+    for opening_id in scope.opening_ids:
+        figures = by_opening.get(opening_id, fig.empty())
+        fig.add(total, figures)
+        ledger[opening_id] = fig.ledger_block(figures)
         target = per_opening[opening_id]
-        if cat != "draft":
-            units_requested += n
-            target["requested_units"] = target.get("requested_units", 0) + n
-        if cat == "granted":
-            units_granted += n
-            target["units"] += n
-        if cat in (OPEN, "granted"):
-            target["pace_units"] = target.get("pace_units", 0) + n
+        for cat, values in figures["cat"].items():
+            counts[cat] += values["n"]
+            target["counts"][cat] += values["n"]
+            if cat != "draft":
+                units_requested += values["units"]
+                target["requested_units"] = target.get("requested_units", 0) + values["units"]
+            if cat == "granted":
+                units_granted += values["units"]
+                target["units"] += values["units"]
+                target["granted_amount"] = target.get("granted_amount", Decimal("0")) + values["amount"]
+            if cat in (OPEN, "granted"):
+                target["pace_units"] = target.get("pace_units", 0) + values["units"]
+                target["pace_amount"] = target.get("pace_amount", Decimal("0")) + values["amount"]
+        late = fig.overdue(figures, day)
+        target["overdue"] = late
+        overdue += late
+        if per_unit and figures["progress"]:
+            progress[opening_id] = {**empty_progress(), **figures["progress"]}
+    for dimension in fig.DIMENSIONS:
+        for value, per_category in total["dim"][dimension].items():
+            for cat, n in per_category.items():
+                breakdowns[dimension][value][cat] += n
+    penalty = _penalty_from(
+        {datetime.date.fromisoformat(d): n for d, n in total["notice"].items() if d <= day.isoformat()}, day
+    )
+    by_reason = dict(sorted(total["reason"].items()))
+    by_occupation = dict(sorted(total["occupation"].items())) if per_unit else {}
+    lead = _lead_times({int(days): n for days, n in total["lead"].items()})
 
     total_progress = empty_progress()
     for opening_id, figures in progress.items():

@@ -5,47 +5,27 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from applications import clocks
 from applications.models import DefaultNotice
 
-from .base import _fetch, money
+from .base import money
+from .figures import percentile
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float | None:
-    """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
-    if not sorted_values:
-        return None
-    position = (len(sorted_values) - 1) * fraction
-    low = int(position)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
-
-
-def _lead_times(table: str) -> dict:
-    """Days from submission to the first decision, for the applications decided by the date."""
-    if connection.vendor == "postgresql":
-        sql = f"""
-            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP (ORDER BY d),
-                   COUNT(*)
-            FROM (SELECT date_part('epoch', decided_at - submitted_at) / 86400.0 AS d
-                  FROM {table} s WHERE decided_at IS NOT NULL AND submitted_at IS NOT NULL) t
-        """
-        median, p90, n = _fetch(sql)[0]
-    else:
-        sql = f"""
-            SELECT julianday(decided_at) - julianday(submitted_at) AS d FROM {table} s
-            WHERE decided_at IS NOT NULL AND submitted_at IS NOT NULL ORDER BY d
-        """
-        values = [row[0] for row in _fetch(sql)]
-        median, p90, n = _percentile(values, 0.5), _percentile(values, 0.9), len(values)
+def _lead_times(histogram: dict[int, int]) -> dict:
+    """Calendar days from submission to the first decision, for the applications decided by the date:
+    the median and the 90th percentile (interpolated as PostgreSQL's percentile_cont) of the days."""
 
     def days(value):
         return None if value is None else float(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
-    return {"median": days(median), "p90": days(p90), "decided": n}
+    return {
+        "median": days(percentile(histogram, 0.5)),
+        "p90": days(percentile(histogram, 0.9)),
+        "decided": sum(histogram.values()),
+    }
 
 
 def _penalty_from(notices: dict, day: datetime.date) -> dict:

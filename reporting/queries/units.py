@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
-import json
-from collections import defaultdict
-
-from applications.models import AuditEvent, Unit
-from applications.states import GRANTED_STATES, State
 from schemes.models import Scheme
 
-from .base import _dt, _fetch, _placeholders, _table, pct
+from .base import pct
 
 DEFAULT_KIND = "eenheid"
 
@@ -103,57 +97,6 @@ PROGRESS = ("reported", "started", "completed", "cancelled", "settled")
 
 def empty_progress() -> dict[str, int]:
     return dict.fromkeys(PROGRESS, 0)
-
-
-def unit_progress(table: str, end: datetime.datetime) -> dict[int, dict[str, int]]:
-    """Per opening: the units of granted applications as their settlement request reported them.
-
-    The request for settlement (``request_settlement``) says per traject whether
-    it began and whether it was completed; the rest was cancelled. Its event
-    keeps that (``units_completed``, ``units_started``), so the figures of a
-    past date read the last such event at or before it:
-
-    - ``reported``: the units of the applications whose settlement was requested;
-    - ``started``: reported as begun (a completed one began; events from before
-      the question was asked only name the completed ones);
-    - ``completed``: reported as completed; ``cancelled``: reported, not completed;
-    - ``settled``: completed, in an application whose settlement was decided (vastgesteld).
-
-    Only applications granted at the date count (a revoked grant does not).
-    """
-    event, unit = _table(AuditEvent), _table(Unit)
-    sql = f"""
-        SELECT s.application_id, s.opening_id, s.state, COALESCE(u.n, 0) FROM {table} s
-        LEFT JOIN (SELECT application_id, COUNT(*) AS n FROM {unit} GROUP BY application_id) u
-               ON u.application_id = s.application_id
-        WHERE s.state IN ({_placeholders(GRANTED_STATES)})
-          AND s.application_id IN (SELECT e.application_id FROM {event} e
-                                   WHERE e.action = 'request_settlement' AND e.at < %s)
-    """
-    reported = {
-        app_id: (opening_id, state, n) for app_id, opening_id, state, n in _fetch(sql, [*GRANTED_STATES, _dt(end)])
-    }
-    last: dict[int, dict] = {}
-    events = (
-        AuditEvent.objects.filter(application_id__in=list(reported), action="request_settlement", at__lt=end)
-        .order_by("application_id", "at", "id")
-        .values_list("application_id", "data")
-    )
-    for app_id, data in events.iterator(chunk_size=2000):
-        last[app_id] = data if isinstance(data, dict) else json.loads(data or "{}")
-    progress: dict[int, dict[str, int]] = defaultdict(empty_progress)
-    for app_id, data in last.items():
-        opening_id, state, n = reported[app_id]
-        completed = len(data.get("units_completed") or [])
-        started = max(completed, len(data.get("units_started") or []))
-        figures = progress[opening_id]
-        figures["reported"] += n
-        figures["started"] += started
-        figures["completed"] += completed
-        figures["cancelled"] += max(n - completed, 0)
-        if state == State.SETTLED:
-            figures["settled"] += completed
-    return progress
 
 
 def add_progress(total: dict[str, int], part: dict[str, int] | None) -> dict[str, int]:

@@ -95,14 +95,14 @@ def test_a_drop_out_who_began_counts_as_started_not_completed(team):
     assert app.events.get(action="request_settlement").data["units_started"] == sorted([first, second])
 
 
-def test_today_the_columns_and_the_trail_agree_on_the_units(team):
+def test_the_snapshots_and_the_trail_agree_on_the_units(team):
     app = granted_three(team)
     first, *_rest = app.units.values_list("id", flat=True)
     settle_request(app, team, completed=[first])
     day = clocks.local_date()
     scope = resolve_scope("scheme", team["opening"].scheme.code)
-    now = build_report(scope, day, end_of_day(day), current=True)
-    trail = build_report(scope, day, end_of_day(day), current=False)
+    now = build_report(scope, day, end_of_day(day), recompute=False)
+    trail = build_report(scope, day, end_of_day(day), recompute=True)
     assert json.dumps(now) == json.dumps(trail)
     assert now["units"]["completed"] == 1 and now["units"]["cancelled"] == 2
 
