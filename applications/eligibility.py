@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from schemes.formatting import euro
+from schemes.formatting import euro, getal
 
 from .models import EnterpriseLink, Organisation, Unit
 from .states import HOLDING_STATES
@@ -61,8 +61,8 @@ class SmeTest:
 
 
 def dutch_number(value: Decimal) -> str:
-    """A figure the Dutch way, without trailing zeros: 12,5 and 65."""
-    return f"{value.normalize():f}".replace(".", ",")
+    """A figure the Dutch way, without trailing zeros: 12,5, 65 and 1.250."""
+    return getal(value)
 
 
 def sme_test(organisation: Organisation) -> SmeTest:

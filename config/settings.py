@@ -302,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.tasks.run_clocks",
         "schedule": crontab(hour=6, minute=0),
     },
+    # after midnight: the reports' figures of the day that ended (reporting.queries.snapshots)
+    "report-snapshots": {
+        "task": "reporting.tasks.take_snapshots",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "outbox-sweep": {
         "task": "applications.tasks.sweep_outbox",
         "schedule": float(env("OUTBOX_SWEEP_SECONDS", "60")),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from .models import ReportJob
 from .pdf import render_pdf
 from .queries import build_report, end_of_day, resolve_scope
+from .queries.snapshots import catch_up
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +43,9 @@ def render_report(self, job_id: int) -> None:
 def _progress(job, status: str, progress: int) -> None:
     job.status, job.progress = status, progress
     job.save(update_fields=["status", "progress"])
+
+
+@shared_task(acks_late=True)
+def take_snapshots() -> int:
+    """Nightly: the figures of every day up to yesterday (``queries.snapshots``). Safe to run twice."""
+    return catch_up()

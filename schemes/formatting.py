@@ -41,6 +41,27 @@ def euro(value: Decimal | int | float | str | None, *, cents: bool = True) -> st
     return f"{'-' if negative else ''}€ {text}"
 
 
+def getal(value: Decimal | int | float | str | None) -> str:
+    """A figure the Dutch way, without trailing zeros: 8.500, 12,5, 1.234.567,25; a value that is no
+    number is shown as given."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    text = f"{abs(number).normalize():f}"
+    whole, _, fraction = text.partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return ("-" if number < 0 else "") + ".".join(groups) + (f",{fraction}" if fraction else "")
+
+
 MONTHS_EN = (
     "January",
     "February",

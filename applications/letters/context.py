@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from schemes.formatting import datum, euro
+from schemes.formatting import datum, euro, getal
+from schemes.models import KPI
 from schemes.rules import ACCOUNTANT_STATEMENT, ACTIVITY_REPORT, DE_MINIMIS_LIMIT
 
 from .. import clocks, reasons
@@ -450,6 +451,23 @@ def _penalty_context(app: Application, event: AuditEvent | None) -> dict:
     }
 
 
+def _kpi_lines(app: Application, values: dict) -> list[dict]:
+    """The KPI values a tranche decision rests on, each with the KPI's name and unit, the figure the Dutch way."""
+    known = {k.code: k for k in KPI.objects.filter(scheme_id=app.opening.scheme_id, code__in=list(values))}
+    lines = []
+    for code, value in values.items():
+        kpi = known.get(code)
+        lines.append(
+            {
+                "code": code,
+                "name": kpi.name if kpi else code,
+                "value": getal(value),
+                "unit": kpi.unit if kpi else "",
+            }
+        )
+    return lines
+
+
 def _tranche_context(app: Application, decision: Decision | None) -> dict:
     tranche = decision.tranche if decision is not None else None
     if tranche is None:
@@ -464,7 +482,7 @@ def _tranche_context(app: Application, decision: Decision | None) -> dict:
         # reduced: released at the decision's lower amount, the rest withheld
         "tranche_released": money(decision.amount),
         "tranche_withheld": money(tranche.amount - (decision.amount or 0)),
-        "kpi_values": [{"code": code, "value": value} for code, value in kpis.items()],
+        "kpi_values": _kpi_lines(app, kpis),
         "amount_granted": money(app.amount_granted),
         "amount_committed": money(app.amount_committed),
     }

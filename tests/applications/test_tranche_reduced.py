@@ -20,7 +20,7 @@ from tests.factories import OpeningFactory, SchemeFactory, act, decide_objection
 pytestmark = pytest.mark.django_db
 
 E = Decimal
-KPIS = {"bereik": "60", "instroom": "18"}
+KPIS = {"bereik": "6000", "instroom": "18,5"}
 REASONS = "Het bereik is 60 van de beoogde 100 scholen: 60 procent van de tranche."
 
 
@@ -86,7 +86,8 @@ def test_a_tranche_of_a_million_reduced_to_600_000_pays_600_000_and_releases_400
     assert f"Verlaging van tranche 1, {app.reference}" in text
     assert "gedeeltelijk vrij" in text and "u ontvangt € 600.000,00 in plaats van € 1.000.000,00" in text
     assert "Het verschil van € 400.000,00 houden wij in" in text
-    assert REASONS in text and "bereik: 60" in text
+    # each KPI by its name, the figure the Dutch way, with its unit
+    assert REASONS in text and "Bereik: 6.000 deelnemers" in text and "techniek: 18,5 leerlingen" in text
     assert "bezwaar" in text and "14 april 2025" in text  # the objection clause and its term
 
     pay(app, team["payer"], team["checker"])

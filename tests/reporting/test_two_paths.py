@@ -54,9 +54,7 @@ class History:
 
     def step(self, app, when):
         s, rng = self.story, self.rng
-        applicant = {s.org_a.pk: s.employer_a, s.org_b.pk: s.employer_b, s.org_c.pk: s.employer_c}[
-            app.organisation_id
-        ]
+        applicant = {s.org_a.pk: s.employer_a, s.org_b.pk: s.employer_b, s.org_c.pk: s.employer_c}[app.organisation_id]
         choices = {
             "draft": [("submit", applicant, {})],
             "submitted": [("start_review", s.reviewer, {}), ("withdraw", applicant, {"reason": "Toch niet."})],
@@ -94,9 +92,7 @@ class History:
         s, rng = self.story, self.rng
         moments = []
         for _ in range(applications):
-            org, employer = rng.choice(
-                [(s.org_a, s.employer_a), (s.org_b, s.employer_b), (s.org_c, s.employer_c)]
-            )
+            org, employer = rng.choice([(s.org_a, s.employer_a), (s.org_b, s.employer_b), (s.org_c, s.employer_c)])
             when = at(3, rng.randint(2, 20), rng.randint(9, 15))
             app = s.draft(employer, [rng.choice(SECTORS) for _ in range(rng.randint(1, 2))], when)
             for _ in range(rng.randint(0, 7)):
@@ -176,9 +172,9 @@ def test_a_back_dated_event_makes_the_snapshots_stale_and_the_next_pass_builds_t
         application=app6, action="withdraw", from_state="submitted", to_state="withdrawn", at=at(3, 20)
     )
     assert is_stale(run)
-    after = build_report(resolve_scope("opening", story.opening.code), datetime.date(2024, 3, 31), end_of_day(
-        datetime.date(2024, 3, 31)
-    ))
+    after = build_report(
+        resolve_scope("opening", story.opening.code), datetime.date(2024, 3, 31), end_of_day(datetime.date(2024, 3, 31))
+    )
     assert after["applications"]["withdrawn"] == 2  # read from the trail, not the stale snapshot
     assert before[0][story.opening.pk]["cat"]["open"]["n"] == 1
     catch_up()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemes.formatting import datum, datum_tijd, euro
+from schemes.formatting import datum, datum_tijd, euro, getal
 from schemes.rules import Rules, to_money
 from tests.factories import OpeningFactory, SchemeFactory
 
@@ -202,3 +202,9 @@ def test_the_share_of_costs_never_exceeds_the_maximum_nor_the_percentage_of_cost
     assert Decimal("0") <= result.amount <= max_amount
     assert result.amount <= eligible_costs * percentage / 100
     assert result.amount == result.amount.quantize(Decimal("0.01"))
+
+
+def test_a_figure_reads_the_dutch_way_without_trailing_zeros():
+    assert getal(8500) == "8.500" and getal("1234567.25") == "1.234.567,25" and getal("12.50") == "12,5"
+    assert getal(Decimal("-7600")) == "-7.600" and getal("65") == "65" and getal(0) == "0"
+    assert getal(None) == "—" and getal("veel") == "veel"  # a value that is no number is shown as given

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(self.style.SUCCESS(f"Demogegevens geladen: {', '.join(report.created)}."))
             self.stdout.write(replay.load_replay())
+            # the reports read the day-by-day figures; the nightly job keeps them from now on
+            call_command("snapshot_reports", stdout=self.stdout)
             return
         for line in banner.logins():
             self.stdout.write(line)
