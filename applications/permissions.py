@@ -306,6 +306,11 @@ def advance_due(application: Application) -> bool:
     return application.payments.filter(kind="advance", status="due").exists()
 
 
+@condition(_("Deze regeling subsidieert geen trajecten: er is geen start van trajecten te melden."))
+def per_unit_scheme(application: Application) -> bool:
+    return application.opening.scheme.shape == "per_unit"
+
+
 @condition(_("Er is geen vastgelegde betaling die op bevestiging wacht."))
 def has_recorded_payment(application: Application) -> bool:
     return recorded_payment_waiting(application) is not None

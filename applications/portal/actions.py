@@ -17,10 +17,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .. import selectors, services, workflow
+from ..models import Unit
 from ..services import documents
 from ..states import PUBLIC_LABELS
 from .base import error_list, portal_user, visible_application
-from .forms import ActionForm, UnitCompletionForm
+from .forms import ActionForm, UnitCompletionForm, UnitStartForm
 
 
 @portal_user
@@ -64,6 +65,18 @@ def _unit_rows(request, application, declared, shape) -> list[tuple]:
     if not any(f.kind == "units" and (not f.shapes or shape in f.shapes) for f in declared.fields):
         return []
     posted = request.method == "POST"
+    if declared.name == "report_start":  # only whether each traject began; one reported stays reported
+        return [
+            (
+                unit,
+                UnitStartForm(
+                    request.POST if posted else None,
+                    prefix=f"unit-{unit.pk}",
+                    initial={"started": unit.status == Unit.Status.STARTED},
+                ),
+            )
+            for unit in application.units.all()
+        ]
     return [
         (
             unit,
@@ -85,7 +98,9 @@ def _open_request(application):
 def _perform(request, application, declared, form, rows) -> bool:
     """The action and its documents in one transaction; refusals go to the form."""
     data = form.service_data()
-    if rows:
+    if rows and declared.name == "report_start":
+        data["units_started"] = [unit.pk for unit, row_form in rows if row_form.cleaned_data["started"]]
+    elif rows:
         data["units_completed"] = [
             {"id": unit.pk, "contract_extended": row_form.cleaned_data["contract_extended"]}
             for unit, row_form in rows

@@ -392,6 +392,12 @@ class ActionForm(AccessibleForm):
         ]
 
 
+class UnitStartForm(AccessibleForm):
+    """One traject during the grant: begun or not (a start, once reported, stays reported)."""
+
+    started = forms.BooleanField(label=_("Begonnen"), required=False)
+
+
 class UnitCompletionForm(AccessibleForm):
     """One traject at settlement: begun or not, completed or not, contract extended, certificate."""
 

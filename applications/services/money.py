@@ -388,6 +388,23 @@ def _request_settlement(ctx: Context) -> None:
     app.settlement_decision_due = clocks.settlement_decision_due(ctx.today, term_weeks=rules.settlement_term_weeks)
 
 
+@handles("report_start")
+def _report_start(ctx: Context) -> None:
+    """The recipient reports which trajecten began, before the settlement: the reports count them as started.
+
+    The event keeps every traject begun so far (this report and the earlier ones), so the last one says all.
+    """
+    app = ctx.application
+    known = set(app.units.values_list("id", flat=True))
+    started = _units_started(ctx.data.get("units_started"), known)
+    if not started:
+        message = _("Kies de trajecten die zijn begonnen.")
+        raise Invalid(message, {"units_started": [message]})
+    before = set(app.units.filter(status=Unit.Status.STARTED).values_list("id", flat=True))
+    app.units.filter(id__in=started - before).update(status=Unit.Status.STARTED)
+    ctx.event_data = {"units_started": sorted(started | before)}
+
+
 def _accounted_for(app: Application, rules, report: str) -> None:
     """The scheme's tier of accounting (``Rules.accounting_tier``), enforced at the request: a report of the
     activities from the scheme's threshold on, and above the accountant threshold an accountant's statement.

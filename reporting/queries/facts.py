@@ -47,7 +47,8 @@ class Fact:
     reason: str | None = None  # the reason code of a rejection
     lead_days: int | None = None  # calendar days from submission to the first decision
     occupations: tuple = ()  # (occupation sector, units) of a granted application
-    progress: tuple = ()  # (reported, started, completed, cancelled, settled) units, once settlement is asked
+    progress: tuple = ()  # (reported, started, completed, cancelled, settled) units: from the settlement request,
+    # or before it the started ones from the last start report
 
     @property
     def category(self) -> str:
@@ -126,6 +127,7 @@ def facts_from_trail(end: datetime.datetime, *, app_ids=None, opening_ids=None) 
     reasons = _last_event_data(rejected, end, "e.to_state = 'rejected' AND e.from_state <> 'rejected'")
     granted = [row[0] for row in rows if row[3] in GRANTED_STATES]
     settlement_requests = _last_event_data(granted, end, "e.action = 'request_settlement'")
+    start_reports = _last_event_data(granted, end, "e.action = 'report_start'")
     zone = timezone.get_current_timezone()
     facts = []
     for (
@@ -155,6 +157,8 @@ def facts_from_trail(end: datetime.datetime, *, app_ids=None, opening_ids=None) 
             started = max(completed, len(data.get("units_started") or []))
             settled = completed if state == State.SETTLED else 0
             progress = (counted, started, completed, max(counted - completed, 0), settled)
+        elif pk in start_reports and counted:  # begun, reported before the settlement (report_start)
+            progress = (0, min(len(start_reports[pk].get("units_started") or []), counted), 0, 0, 0)
         facts.append(
             Fact(
                 application_id=pk,

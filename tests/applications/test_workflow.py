@@ -56,7 +56,13 @@ def test_every_action_has_the_labels_its_screens_show():
         assert str(action.button) and str(action.log), action.name
         if action.by_applicant and action.name != "submit":
             assert str(action.done), action.name
-    assert set(workflow.PORTAL_ACTIONS) == {"withdraw", "supplement", "request_settlement", "lodge_objection"}
+    assert set(workflow.PORTAL_ACTIONS) == {
+        "withdraw",
+        "supplement",
+        "report_start",
+        "request_settlement",
+        "lodge_objection",
+    }
 
 
 def test_only_a_declared_event_can_be_recorded(db):

@@ -14,7 +14,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from applications import clocks
+from applications import clocks, services
 from applications.errors import Invalid
 from applications.models import Role, Unit
 from reporting.queries import build_report, end_of_day, kpi_report, resolve_scope
@@ -149,3 +149,55 @@ def test_the_api_the_scheme_page_and_the_export_show_the_trajecten_from_request_
     rows = {row[0]: row for row in csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";")}
     assert rows["units.started"][1:3] == ["eenheden gestart (gemeld bij de vaststelling)", "2"]
     assert rows["units.realised_pct"][1:3] == ["afgerond van het doel (%)", "2,0"]
+
+
+def test_trajecten_reported_as_begun_count_as_started_long_before_the_settlement(team):
+    """The target is about omscholing that happens: an employer reports two of three trajecten begun in
+    the spring, the third in the autumn; the scheme's funnel shows them started while the grant runs."""
+    app = granted_three(team)
+    first, second, third = app.units.values_list("id", flat=True)
+    assert units_of(team)["started"] == 0  # nobody said anything yet: not counted as started
+    app = f.act(app, "report_start", team["employer"], {"units_started": [first, second]})
+    assert app.state == "granted" and app.events.latest("id").data == {"units_started": [first, second]}
+    assert set(app.units.filter(status=Unit.Status.STARTED).values_list("id", flat=True)) == {first, second}
+    units = units_of(team)
+    assert units["started"] == 2 and units["completed"] == 0 and units["reported"] == 0
+    # a later report names only the third: the event keeps all three, the count never goes down
+    app = f.act(app, "report_start", team["employer"], {"units_started": [third]})
+    assert app.events.latest("id").data == {"units_started": [first, second, third]}
+    assert units_of(team)["started"] == 3
+    # at the settlement the settlement request's answer takes over
+    settle_request(app, team, completed=[first], started=[first, second])
+    units = units_of(team)
+    assert units["started"] == 2 and units["completed"] == 1 and units["reported"] == 3
+
+
+@pytest.mark.parametrize("started", [[], "twee", [999999], None])
+def test_a_start_report_naming_nothing_or_a_stranger_is_refused_and_changes_nothing(team, started):
+    app = granted_three(team)
+    events = app.events.count()
+    with pytest.raises(Invalid) as refused:
+        f.act(app, "report_start", team["employer"], {"units_started": started})
+    assert "units_started" in refused.value.errors
+    assert app.events.count() == events and not app.units.filter(status=Unit.Status.STARTED).exists()
+
+
+def test_the_employer_reports_a_start_in_the_portal_and_a_scheme_for_costs_has_no_such_button(client, team):
+    app = granted_three(team)
+    first, second, _third = app.units.values_list("id", flat=True)
+    client.force_login(team["employer"])
+    url = reverse("portal:action", args=[app.reference, "report_start"])
+    page = client.get(url).content.decode()
+    assert "Geef aan welke trajecten zijn begonnen" in page and "Afgerond" not in page
+    response = client.post(url, {"version": app.version, f"unit-{first}-started": "on", f"unit-{second}-started": "on"})
+    assert response.status_code == 302
+    assert units_of(team)["started"] == 2
+    # nothing ticked: a clear message, nothing recorded
+    app.refresh_from_db()
+    events = app.events.count()
+    page = client.post(url, {"version": app.version}).content.decode()
+    assert "Kies de trajecten die zijn begonnen." in page and app.events.count() == events
+    # the button is there while the grant runs; a scheme that grants for costs, not trajecten, has none
+    assert "report_start" in services.available_actions(app, team["employer"])
+    app.opening.scheme.shape = "share_of_costs"
+    assert "report_start" not in services.available_actions(app, team["employer"])
