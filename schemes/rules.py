@@ -50,9 +50,11 @@ TERM_RULES = (
     "accountant_above",
     "ex_officio_when_late",
 )
+# How a tender's committee scores: the mean of its assessors, or the consensus it recorded.
+ALLOCATION_RULES = ("tender_score",)
 # The documents an application must carry before it can be submitted (``DocumentType``).
 DOCUMENT_RULES = ("required_documents",)
-RULE_FIELDS = (*AMOUNT_RULES, *WHO_RULES, *TERM_RULES, *DOCUMENT_RULES)
+RULE_FIELDS = (*AMOUNT_RULES, *WHO_RULES, *TERM_RULES, *ALLOCATION_RULES, *DOCUMENT_RULES)
 MONEY_FIELDS = {
     "unit_amount",
     "min_unit_cost",
@@ -211,6 +213,7 @@ class Rules:
     ex_officio_below: Decimal | None = None
     accountant_above: Decimal | None = None
     ex_officio_when_late: bool = True
+    tender_score: str = "mean"
     required_documents: tuple[dict, ...] = ()
 
     @classmethod

@@ -200,6 +200,11 @@ class ConflictInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
+class ConsensusScoreInput(serializers.Serializer):
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="the committee's agreed score, 0-10")
+    note = serializers.CharField(max_length=5000, help_text="what the committee weighed; required")
+
+
 class AssessmentInput(serializers.Serializer):
     checklist = serializers.DictField(
         child=serializers.BooleanField(), required=False, help_text="per check of the scheme's shape: done or not"

@@ -98,6 +98,13 @@ class Application(Transitions, VersionedTransitionMixin, models.Model):
         _("de-minimissteun elders ontvangen (3 jaar)"), null=True, blank=True, **MONEY
     )
     truthfulness_declared = models.BooleanField(_("naar waarheid ingevuld"), default=False)
+    # A tender whose scheme ranks by the committee's consensus (``Rules.tender_score``): the score it agreed on.
+    consensus_score = models.DecimalField(
+        _("consensusscore van de commissie"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    consensus_note = models.TextField(_("toelichting consensusscore"), blank=True)
+    consensus_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    consensus_at = models.DateTimeField(_("consensusscore vastgelegd op"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     amount_requested = models.DecimalField(_("aangevraagd bedrag"), null=True, blank=True, **MONEY)

@@ -37,6 +37,7 @@ from . import selectors as review_selectors
 from .forms import (
     AssessmentForm,
     ConflictForm,
+    ConsensusScoreForm,
     IntentForm,
     NoteForm,
     ReplyForm,
@@ -338,6 +339,11 @@ def case(request, reference: str):
         "conflict_form": ConflictForm(),
         "assessment_form": AssessmentForm(shape=rules.shape, tender=tender, assessment=mine) if declared else None,
         "tender": tender,
+        # a tender ranked by the committee's consensus: its score, recorded by a case worker
+        "consensus": tender and rules.tender_score == "consensus",
+        "consensus_form": ConsensusScoreForm(initial={"score": app.consensus_score, "note": app.consensus_note})
+        if declared and tender and rules.tender_score == "consensus"
+        else None,
         "note_form": NoteForm(),
         "intent_form": IntentForm(),
         "reply_form": ReplyForm(),
@@ -462,6 +468,30 @@ def assess(request, reference: str):
         _flash_error(request, exc)
         return redirect(_case_url(application, "beoordeling"))
     messages.success(request, _("Beoordeling opgeslagen."))
+    return redirect(_case_url(application, "beoordeling"))
+
+
+@require_POST
+@case_worker_required
+def consensus_score(request, reference: str):
+    """The committee's consensus score of a tender application, recorded by one case worker of the scheme."""
+    application = _case(request, reference)
+    form = ConsensusScoreForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)
+        messages.error(request, _("De consensusscore is niet compleet: %(errors)s") % {"errors": errors})
+        return redirect(_case_url(application, "beoordeling"))
+    try:
+        services.record_consensus_score(
+            application=application,
+            user=request.user,
+            score=form.cleaned_data["score"],
+            note=form.cleaned_data["note"],
+        )
+    except ActionError as exc:
+        _flash_error(request, exc)
+        return redirect(_case_url(application, "beoordeling"))
+    messages.success(request, _("De consensusscore van de commissie is vastgelegd."))
     return redirect(_case_url(application, "beoordeling"))
 
 

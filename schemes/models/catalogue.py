@@ -37,6 +37,13 @@ class Distribution(models.TextChoices):
     PRO_RATA = "pro_rata", _("naar evenredigheid")
 
 
+class TenderScore(models.TextChoices):
+    """Which score a tender ranks by (``allocation.committee_scores``)."""
+
+    MEAN = "mean", _("het gemiddelde van de totaalscores van de beoordelaars")
+    CONSENSUS = "consensus", _("de score waarover de commissie het eens werd (consensusscore)")
+
+
 class TermStart(models.TextChoices):
     """Where the decision term starts (``clocks.TERM_STARTS``)."""
 
@@ -175,6 +182,17 @@ class Scheme(models.Model):
             "Een lijst van soorten, elk met een code, een naam en of het er één per eenheid is, zoals "
             '[{"code": "offerte", "label": "Offerte van de opleider", "per_unit": true}]. Zonder deze '
             "documenten kan een aanvraag niet worden ingediend."
+        ),
+    )
+    tender_score = models.CharField(
+        _("score van de commissie (tender)"),
+        max_length=20,
+        choices=TenderScore.choices,
+        default=TenderScore.MEAN,
+        help_text=_(
+            "Waarop een tender rangschikt: het gemiddelde van de beoordelaars, of de consensusscore die de commissie "
+            "per aanvraag vaststelt (een behandelaar legt haar vast; zonder die score wordt een aanvraag niet "
+            "gerangschikt)."
         ),
     )
     decision_term_weeks = models.PositiveSmallIntegerField(_("beslistermijn (weken)"), default=8)
