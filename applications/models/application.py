@@ -97,6 +97,10 @@ class Application(Transitions, VersionedTransitionMixin, models.Model):
     de_minimis_declared = models.DecimalField(
         _("de-minimissteun elders ontvangen (3 jaar)"), null=True, blank=True, **MONEY
     )
+    # Each de-minimis aid received elsewhere, dated: [{"amount": "250000.00", "granted_on": "2024-03-01",
+    # "provider": "Provincie Utrecht"}]; ``de_minimis_declared`` is their total (None: not yet declared). Only the
+    # aid granted in the three years before the decision counts (``checks.de_minimis``).
+    de_minimis_declarations = models.JSONField(_("de-minimissteun elders, per verlening"), default=list, blank=True)
     truthfulness_declared = models.BooleanField(_("naar waarheid ingevuld"), default=False)
     # A tender whose scheme ranks by the committee's consensus (``Rules.tender_score``): the score it agreed on.
     consensus_score = models.DecimalField(

@@ -305,16 +305,35 @@ class DeclarationsForm(AccessibleForm):
         required=False,
     )
 
+    de_minimis_none = forms.BooleanField(
+        label=_(
+            "Onze onderneming, met de ondernemingen die ermee verbonden zijn, kreeg in de afgelopen drie jaar elders "
+            "geen de-minimissteun."
+        ),
+        required=False,
+    )
+
     de_minimis_message = _("Vul het bedrag in; vul 0 in als u geen de-minimissteun kreeg.")
+    de_minimis_dated_message = _(
+        "Geef elke de-minimissteun op die uw onderneming elders kreeg, met het bedrag, de datum van verlening en de "
+        "verstrekker; of verklaar dat zij in de afgelopen drie jaar geen de-minimissteun kreeg."
+    )
+    de_minimis_both_message = _(
+        "U verklaart dat uw onderneming geen de-minimissteun kreeg, maar geeft wel steun op: kies één van beide."
+    )
     truthfulness_message = _("Verklaar dat u de aanvraag naar waarheid heeft ingevuld; anders kunt u niet indienen.")
 
-    def __init__(self, *args, de_minimis: bool, **kwargs):
+    def __init__(self, *args, de_minimis: bool, dated: bool = False, **kwargs):
+        """``dated``: the portal asks each aid with its date (the rows of ``DeMinimisRowForm``) and this form only
+        whether there was none; the bulk upload asks a total (``de_minimis_declared``)."""
         super().__init__(*args, **kwargs)
-        if not de_minimis:
+        if not de_minimis or dated:
             del self.fields["de_minimis_declared"]
         else:
             # empty is allowed in a saved draft, not to go on: needed, so not labelled "(niet verplicht)"
             self.fields["de_minimis_declared"].needed = True
+        if not (de_minimis and dated):
+            del self.fields["de_minimis_none"]
 
     def clean_de_minimis_declared(self):
         value = self.cleaned_data.get("de_minimis_declared")

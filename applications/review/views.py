@@ -258,7 +258,14 @@ def _criteria_checks(app: Application, computation) -> list[dict]:
                     "declared": euro(aid.declared),
                     "this": euro(computation.amount),
                     "total": euro(aid.total),
-                },
+                }
+                + (
+                    " "
+                    + _("(%(outside)s elders opgegeven is langer dan drie jaar geleden verleend en telt niet mee)")
+                    % {"outside": euro(aid.declared_outside)}
+                    if aid.declared_outside
+                    else ""
+                ),
             }
         )
     kvk = app.organisation.kvk or ""
