@@ -288,6 +288,37 @@ def test_a_traject_paid_by_one_scheme_is_not_paid_again_by_a_scheme_that_exclude
     f.act(other_period, "propose_grant", reviewer, {})  # another period: another traject
 
 
+def test_a_slim_grant_is_refused_at_the_decision_when_the_organisation_holds_a_grant_that_may_not_pay_the_same_costs():
+    regional = f.slim_scheme(
+        code="regio-scholing-test", name="Regionale scholingsregeling (test)", one_per_window=False
+    )
+    slim = f.slim_scheme(code="slim-cumulatie", not_combined_with=["regio-scholing-test"])
+    assert slim.shape == Shape.SHARE_OF_COSTS and f.open_opening(slim).published_rules.not_combined_with
+    reviewer, senior = f.reviewer([regional, slim]), f.senior([regional, slim])
+    werkgever = f.employer()
+    in_a_year = (timezone.localdate() + datetime.timedelta(days=365)).isoformat()
+    app = f.in_review(f.open_opening(slim), werkgever, reviewer, project_end_date=in_a_year)
+    f.act(app, "propose_grant", reviewer, {})  # nothing held elsewhere yet
+
+    # before the decision is approved, the organisation gets a grant from the other scheme for the same year
+    regional_opening = f.open_opening(regional, code="regio-scholing-nu")
+    held = f.granted(regional_opening, f.employer(werkgever.organisation), reviewer, senior, project_end_date=in_a_year)
+    with pytest.raises(ActionError, match=f"Regionale scholingsregeling \\(test\\) \\(aanvraag {held.reference}\\)"):
+        f.act(app, "approve_decision", senior)
+    app.refresh_from_db()
+    assert app.state == "decision_proposed" and app.amount_granted is None
+
+    # another organisation whose grant there ended before this application: another period, other costs
+    other = f.employer()
+    earlier = f.granted(regional_opening, other, reviewer, senior)
+    long_ago = timezone.now() - datetime.timedelta(days=800)
+    type(earlier).objects.filter(pk=earlier.pk).update(
+        submitted_at=long_ago, project_end_date=timezone.localdate() - datetime.timedelta(days=400)
+    )
+    granted = f.granted(f.open_opening(slim), other, reviewer, senior, project_end_date=in_a_year)
+    assert granted.state == "granted"
+
+
 def test_the_de_minimis_grants_export_for_the_central_register_names_the_single_undertaking(slim):
     werkgever = f.employer()
     sister = f.OrganisationFactory(name="Zusterbedrijf B.V.")
