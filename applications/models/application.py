@@ -102,6 +102,12 @@ class Application(Transitions, VersionedTransitionMixin, models.Model):
     # aid granted in the three years before the decision counts (``checks.de_minimis``).
     de_minimis_declarations = models.JSONField(_("de-minimissteun elders, per verlening"), default=list, blank=True)
     truthfulness_declared = models.BooleanField(_("naar waarheid ingevuld"), default=False)
+    # A small grant settled ex officio as granted: the daily draw that considered it, and whether it was drawn for
+    # a check (then a case worker settles it after checking, not the clocks).
+    sample_draw = models.ForeignKey(
+        "SampleDraw", on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    sample_selected = models.BooleanField(_("in de steekproef"), default=False)
     # A tender whose scheme ranks by the committee's consensus (``Rules.tender_score``): the score it agreed on.
     consensus_score = models.DecimalField(
         _("consensusscore van de commissie"), max_digits=5, decimal_places=2, null=True, blank=True

@@ -43,7 +43,7 @@ from .forms import (
     ReplyForm,
     action_data,
 )
-from .selectors import EXPIRED, TRANCHE_DUE, QueueFilters
+from .selectors import EXPIRED, SAMPLE_CHECK, TRANCHE_DUE, QueueFilters
 
 REVIEW_ACTIONS = workflow.STAFF_ACTIONS
 
@@ -97,7 +97,9 @@ def filters_from(params) -> QueueFilters:
     return QueueFilters(
         scheme=_int(params.get("scheme")),
         opening=_int(params.get("opening")),
-        state=params.get("state", "") if params.get("state", "") in (*State.values, EXPIRED, TRANCHE_DUE) else "",
+        state=params.get("state", "")
+        if params.get("state", "") in (*State.values, EXPIRED, TRANCHE_DUE, SAMPLE_CHECK)
+        else "",
         assigned=params.get("assigned", "") if params.get("assigned") in ("me", "none") else "",
         overdue=params.get("overdue") == "1",
         due_within=due if due is not None and 0 <= due <= 366 else None,
@@ -135,6 +137,7 @@ STATE_TABS = [
     (State.SETTLEMENT_REQUESTED, State.SETTLEMENT_REQUESTED.label),
     (State.SETTLEMENT_PROPOSED, State.SETTLEMENT_PROPOSED.label),
     (TRANCHE_DUE, gettext_lazy("tranche te beoordelen")),
+    (SAMPLE_CHECK, gettext_lazy("steekproef: te controleren")),
     (State.GRANTED, State.GRANTED.label),
     (State.REJECTED, State.REJECTED.label),
     (State.NOT_CONSIDERED, State.NOT_CONSIDERED.label),

@@ -229,6 +229,17 @@ class Scheme(models.Model):
     target_units = models.PositiveIntegerField(_("doel (eenheden)"), null=True, blank=True)
     ex_officio_below = models.DecimalField(_("ambtshalve vaststelling onder"), null=True, blank=True, **MONEY)
     accountant_above = models.DecimalField(_("accountantsverklaring vanaf"), null=True, blank=True, **MONEY)
+    sample_check_pct = models.DecimalField(
+        _("steekproef bij ambtshalve vaststelling (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Van de kleine subsidies die ambtshalve worden vastgesteld zoals verleend, trekt het systeem dagelijks "
+            "dit percentage voor een controle: een behandelaar stelt die vast na de controle."
+        ),
+    )
     ex_officio_when_late = models.BooleanField(
         _("ambtshalve vaststellen als de aanvraag tot vaststelling 13 weken te laat is"), default=True
     )
@@ -252,6 +263,9 @@ class Scheme(models.Model):
                 name="scheme_percentage_0_100",
             ),
             models.CheckConstraint(condition=Q(advance_pct__gte=0, advance_pct__lte=100), name="scheme_advance_0_100"),
+            models.CheckConstraint(
+                condition=Q(sample_check_pct__gte=0, sample_check_pct__lte=100), name="scheme_sample_check_0_100"
+            ),
         ]
 
     def __str__(self) -> str:
