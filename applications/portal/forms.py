@@ -355,7 +355,11 @@ class ActionForm(AccessibleForm):
 
     TEXTAREA = {"class": "utrecht-textarea rvo-textarea"}
 
-    def __init__(self, *args, action, shape: str, **kwargs):
+    ACCOUNTANT = "accountant_statement"
+
+    def __init__(self, *args, action, shape: str, accountant_limit=None, **kwargs):
+        """``accountant_limit``: the settlement of a grant above this amount asks an accountant's statement (the
+        scheme's tier, ``Rules.accounting_tier``): the form offers its upload, stored as that kind of document."""
         super().__init__(*args, **kwargs)
         self.action = action
         for declared in action.fields:
@@ -364,6 +368,16 @@ class ActionForm(AccessibleForm):
             field = self._field_for(declared)
             if field is not None:
                 self.fields[declared.name] = field
+        if accountant_limit is not None:
+            self.fields[self.ACCOUNTANT] = forms.FileField(
+                label=_("Accountantsverklaring"),
+                required=False,
+                help_text=_(
+                    "Bij een subsidie van meer dan %(limit)s hoort bij de aanvraag tot vaststelling een verklaring "
+                    "van een accountant over de kosten (PDF). Heeft u die al toegevoegd, dan hoeft het niet opnieuw."
+                )
+                % {"limit": euro(accountant_limit)},
+            )
         self._our_messages()
         self._describe()
 
@@ -404,11 +418,15 @@ class ActionForm(AccessibleForm):
         return data
 
     def uploads(self) -> list:
+        """The documents of the action's own kind (not the accountant's statement: ``accountant_upload``)."""
         return [
             self.cleaned_data[n]
             for n, f in self.fields.items()
-            if isinstance(f, forms.FileField) and self.cleaned_data.get(n)
+            if isinstance(f, forms.FileField) and n != self.ACCOUNTANT and self.cleaned_data.get(n)
         ]
+
+    def accountant_upload(self):
+        return self.cleaned_data.get(self.ACCOUNTANT)
 
 
 class UnitCompletionForm(AccessibleForm):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -419,6 +420,49 @@ def test_above_the_accountant_threshold_the_settlement_asks_an_accountants_state
     )
     app = act(app, "request_settlement", team["employer"], {"actual_costs": "60000.00", "report": report})
     assert app.state == State.SETTLEMENT_REQUESTED
+
+
+def test_a_150_000_mkbidee_settlement_through_the_portal_asks_the_accountants_statement(client):
+    team = team_for(f.open_opening(mkbidee_scheme()))
+    app = granted(
+        team["opening"],
+        team["employer"],
+        team["reviewer"],
+        team["senior"],
+        eligible_costs="150000.00",
+        is_partnership=True,
+    )
+    assert app.amount_granted == E("150000.00")  # a partnership: at most € 200.000, above the € 125.000 threshold
+    client.force_login(team["employer"])
+    url = reverse("portal:action", args=[app.reference, "request_settlement"])
+    page = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="accountant_statement"' in page
+    assert "meer dan € 125.000,00 hoort bij de aanvraag tot vaststelling een verklaring" in page
+
+    report = "De leerlijn is ontwikkeld en door veertig medewerkers van de partners gevolgd."
+    form = {"version": app.version, "actual_costs": "150.000", "report": report}
+    refused = client.post(url, form).content.decode()
+    assert (
+        "Bij een subsidie van meer dan € 125.000,00 hoort bij de aanvraag tot vaststelling een accountantsverklaring"
+        in refused
+    )
+    app.refresh_from_db()
+    assert app.state == State.GRANTED and not app.documents.filter(kind="accountant").exists()
+
+    statement = SimpleUploadedFile("accountantsverklaring.pdf", f.PDF, content_type="application/pdf")
+    done = client.post(url, {**form, "version": app.version, "accountant_statement": statement})
+    assert done.status_code == 302, done.content.decode()
+    app.refresh_from_db()
+    assert app.state == State.SETTLEMENT_REQUESTED
+    assert app.documents.get(kind="accountant").original_name == "accountantsverklaring.pdf"
+
+
+def test_a_settlement_below_the_threshold_offers_no_accountants_statement(client):
+    team = team_for(f.open_opening(mkbidee_scheme()))
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"], eligible_costs="110000.00")
+    client.force_login(team["employer"])
+    page = client.get(reverse("portal:action", args=[app.reference, "request_settlement"])).content.decode()
+    assert 'name="accountant_statement"' not in page
 
 
 def test_the_tiers_follow_the_scheme_with_the_framework_as_default():
