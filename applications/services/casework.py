@@ -14,6 +14,7 @@ from .. import permissions as perms
 from ..criteria import checklist_for, criteria_for
 from ..errors import Forbidden, Invalid
 from ..models import Application, Assessment, InternalNote, User
+from ..roles import Role
 from . import inputs
 
 
@@ -181,6 +182,17 @@ def _scores(application: Application, scores) -> dict:
 
 @transaction.atomic
 def assign(*, applications, reviewer: User, by: User) -> int:
+    """Give applications to a case worker of their scheme. Finance staff pay what others decided: they are not
+    assigned cases, nor assign them (separation of duties); the screen and the admin ask this too."""
+    if reviewer.role == Role.FINANCE:
+        raise Forbidden(
+            _(
+                "Een financieel medewerker behandelt geen aanvragen (functiescheiding): wijs de aanvraag toe aan een "
+                "behandelaar van de regeling."
+            )
+        )
+    if by.role == Role.FINANCE:
+        raise Forbidden(_("Een financieel medewerker wijst geen aanvragen toe (functiescheiding)."))
     count = 0
     for app in Application.objects.select_for_update().filter(pk__in=[a.pk for a in applications]):
         if not perms.reviews(app, by) or not perms.reviews(app, reviewer):
