@@ -349,6 +349,11 @@ def case(request, reference: str):
         "conflict_form": ConflictForm(),
         "assessment_form": AssessmentForm(shape=rules.shape, tender=tender, assessment=mine) if declared else None,
         "tender": tender,
+        # the de-minimis aid declared elsewhere, each with the date it was granted
+        "de_minimis_declarations": [
+            {**row, "granted_on": datetime.date.fromisoformat(row["granted_on"])}
+            for row in app.de_minimis_declarations or []
+        ],
         # a tender ranked by the committee's consensus: its score, recorded by a case worker
         "consensus": tender and rules.tender_score == "consensus",
         "consensus_form": ConsensusScoreForm(initial={"score": app.consensus_score, "note": app.consensus_note})

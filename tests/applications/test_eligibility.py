@@ -26,6 +26,7 @@ from applications import checks, eligibility
 from applications.errors import ActionError
 from applications.models import DeMinimisAid, EnterpriseLink, OrganisationEvent
 from demo.documents import attach_required
+from schemes.formatting import datum
 from schemes.models import Shape
 from tests import factories as f
 
@@ -223,6 +224,9 @@ def test_declared_de_minimis_aid_counts_only_when_granted_in_the_three_years_bef
     f.act(app, "start_review", reviewer)
     aid = checks.de_minimis(app, E("60000.00"), on=decision_day)
     assert (aid.declared, aid.declared_outside, aid.total) == (E("0.00"), E("250000.00"), E("60000.00"))
+    case = client_for(reviewer).get(reverse("review:case", args=[app.reference])).content.decode()
+    assert f"€ 250.000,00 op {datum(datetime.date.fromisoformat(old))} van Provincie Gelderland" in case
+    assert "langer dan drie jaar geleden verleend en telt niet mee" in case
     f.act(app, "propose_grant", reviewer, {})
     f.act(app, "approve_decision", senior)
     app.refresh_from_db()
