@@ -141,14 +141,41 @@ def remaining_for(organisation, opening, *, exclude_application_id: int | None =
     )
 
 
+def de_minimis_window(on: datetime.date) -> datetime.date:
+    """The first day of the rolling three years that end on ``on`` (EU 2023/2831, art. 3(2)): aid granted on or
+    after this day counts; aid granted three years and a day before ``on`` no longer does."""
+    return on - relativedelta(years=3) + datetime.timedelta(days=1)
+
+
 def de_minimis_received(organisation, *, on: datetime.date, exclude_application_id: int | None = None) -> Decimal:
     """De-minimis aid to the single undertaking (the organisation and the enterprises linked to it) over the three
-    years before ``on``, counted from the dates of the grants: granted here plus declared elsewhere."""
+    years up to ``on``, counted from the dates of the grants: granted here, and aid elsewhere registered outside an
+    application. What an application declares is counted with that application (``declared_elsewhere``), so aid
+    declared in two applications is not counted twice."""
     group = eligibility.single_undertaking(organisation)
-    aid = DeMinimisAid.objects.filter(organisation_id__in=group, granted_on__gt=on - relativedelta(years=3))
+    aid = DeMinimisAid.objects.filter(
+        organisation_id__in=group, granted_on__gte=de_minimis_window(on), granted_on__lte=on
+    ).exclude(declared=True, application__isnull=False)
     if exclude_application_id:
         aid = aid.exclude(application_id=exclude_application_id)
     return aid.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def declared_elsewhere(application, *, on: datetime.date) -> tuple[Decimal, Decimal]:
+    """The de-minimis aid the application declares received elsewhere: what counts (granted in the three years up
+    to ``on``) and what falls outside them. A total without dates (the bulk upload) counts in full."""
+    rows = application.de_minimis_declarations or []
+    if not rows:
+        return application.de_minimis_declared or Decimal("0.00"), Decimal("0.00")
+    start = de_minimis_window(on)
+    inside, outside = Decimal("0.00"), Decimal("0.00")
+    for row in rows:
+        amount = Decimal(str(row["amount"]))
+        if start <= datetime.date.fromisoformat(row["granted_on"]) <= on:
+            inside += amount
+        else:
+            outside += amount
+    return inside, outside
 
 
 @dataclass(frozen=True)
@@ -158,6 +185,7 @@ class DeMinimis:
     received_here: Decimal
     declared: Decimal
     this_grant: Decimal
+    declared_outside: Decimal = Decimal("0.00")  # declared, but granted before the three years: not counted
 
     @property
     def total(self) -> Decimal:
@@ -169,11 +197,14 @@ class DeMinimis:
 
 
 def de_minimis(application, amount: Decimal | None, *, on: datetime.date) -> DeMinimis:
-    """Granted here (other applications) + declared elsewhere + this amount, against the € 300.000 limit."""
+    """Granted here (other applications) + declared elsewhere within the three years up to ``on`` + this amount,
+    against the € 300.000 limit."""
+    declared, outside = declared_elsewhere(application, on=on)
     return DeMinimis(
         received_here=de_minimis_received(application.organisation, on=on, exclude_application_id=application.pk),
-        declared=application.de_minimis_declared or Decimal("0.00"),
+        declared=declared,
         this_grant=amount or Decimal("0.00"),
+        declared_outside=outside,
     )
 
 
@@ -362,8 +393,8 @@ def missing_at_submission(application) -> list[Refusal]:
     ]
     if rules.de_minimis and application.de_minimis_declared is None:
         message = _(
-            "Vul in hoeveel de-minimissteun uw organisatie in de afgelopen drie jaar elders kreeg; "
-            "vul 0 in als dat niets was."
+            "Geef op welke de-minimissteun uw onderneming in de afgelopen drie jaar elders kreeg, elk met het bedrag, "
+            "de datum van verlening en de verstrekker; of verklaar dat zij geen de-minimissteun kreeg."
         )
         refusals.append(Refusal("de_minimis_declared", message))
     return refusals

@@ -12,7 +12,8 @@ unique per day, kind and key, so a second run on the same day sends nothing.
 - a settlement request not made by its due date is reminded once more, with a term of four weeks (Awb 4:44);
   after that term, and 13 weeks late, it is settled ex officio where the scheme says so, on what is known
   (``money.settlement_amount``: usually lower, or nil); small grants (below ``ex_officio_below``) are settled
-  ex officio, as granted, on the due date: the system proposes, a senior reviewer approves (four eyes);
+  ex officio, as granted, on the due date: the system proposes, a senior reviewer approves (four eyes) — except
+  a recorded random sample of them (``samples``, the scheme's percentage), which a case worker settles after a check;
 - a recovery not paid by its due date is reminded once (aanmaning), with the statutory interest running
   (``interest``);
 - first come, first served: a day on which the ceiling was crossed is drawn by lottery once
@@ -44,7 +45,7 @@ from schemes.models import Opening
 from . import audit, clocks, interest, letters, outbox, reconcile, retention
 from .errors import ActionError
 from .models import Application, ClockRun, Payment, Role, SupplementRequest, Tranche, User
-from .services import draws, money, perform, seeds, tranches
+from .services import draws, money, perform, samples, seeds, tranches
 from .states import WAITING_FOR_US, State
 
 logger = logging.getLogger(__name__)
@@ -338,7 +339,8 @@ def remind_recovery_overdue(today: datetime.date) -> int:
 
 
 def settle_ex_officio(today: datetime.date) -> dict:
-    """Propose settlements ex officio (system actor); a senior reviewer approves them (four eyes)."""
+    """Propose settlements ex officio (system actor); a senior reviewer approves them (four eyes). Of the small
+    grants fixed as granted, a sample is drawn first (``samples``): those drawn wait for a case worker's check."""
     late_from = today - datetime.timedelta(weeks=clocks.SETTLEMENT_REQUEST_WEEKS)
     small_openings = [o.pk for o in Opening.objects.only("id", "rules") if o.published_rules.ex_officio_below]
     candidates = (
@@ -348,6 +350,8 @@ def settle_ex_officio(today: datetime.date) -> dict:
         .order_by("settlement_due", "id")
     )
     counts = {"settled_ex_officio_late": 0, "settled_ex_officio_small": 0, "ex_officio_refused": 0}
+    counts["sample_checks_drawn"] = _draw_samples(candidates, today)
+    counts["sample_checks_waiting"] = 0
     for app in candidates.iterator(chunk_size=500):
         rules = app.opening.published_rules
         small = (
@@ -362,6 +366,9 @@ def settle_ex_officio(today: datetime.date) -> dict:
         )
         if not (small or late):
             continue
+        if app.sample_selected:
+            counts["sample_checks_waiting"] += 1
+            continue  # drawn for a check: a case worker settles it after checking
         if app.decisions.filter(status="proposed").exists():
             continue  # a revocation or tranche decision is pending: that comes first
         try:
@@ -372,6 +379,17 @@ def settle_ex_officio(today: datetime.date) -> dict:
             continue
         counts["settled_ex_officio_small" if small else "settled_ex_officio_late"] += 1
     return counts
+
+
+def _draw_samples(candidates, today: datetime.date) -> int:
+    """The small grants fixed as granted that come up for the first time: one sample per opening (``samples``)."""
+    fresh: dict[int, list[Application]] = defaultdict(list)
+    openings: dict[int, Opening] = {}
+    for app in candidates.filter(sample_draw__isnull=True):
+        if money.fixed_as_granted(app):
+            fresh[app.opening_id].append(app)
+            openings[app.opening_id] = app.opening
+    return sum(len(samples.draw(openings[pk], apps, day=today).drawn) for pk, apps in fresh.items())
 
 
 # --- tranches ------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 - The single undertaking (Regulation (EU) 2023/2831, art. 2(2)): the organisation and the enterprises linked to it,
   either way round; de-minimis aid is counted over all of them.
 - Cumulation: a scheme names the schemes that may not pay for the same traject (``not_combined_with``); a
-  participant who already holds a traject there, over the same period, at the same employer, is refused.
+  participant who already holds a traject there, over the same period, at the same employer, is refused; an
+  application without participants is refused when the organisation holds a grant there for an overlapping period.
 
 ``checks.check_limits`` asks these at submission and at the decision; the portal's profile shows the SME test.
 """
@@ -17,12 +18,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schemes.formatting import euro, getal
 
-from .models import EnterpriseLink, Organisation, Unit
-from .states import HOLDING_STATES
+from .models import Application, EnterpriseLink, Organisation, Unit
+from .states import GRANTED_STATES, HOLDING_STATES
 
 STAFF_BELOW = Decimal("250")
 TURNOVER_AT_MOST = Decimal("50000000.00")
@@ -122,12 +124,13 @@ def _key(name: str) -> str:
 
 def cumulation(application, codes) -> list[str]:
     """Each participant of this application who already holds a traject, over an overlapping period and at the
-    same employer, in a scheme that may not pay for the same traject; what a refusal says."""
+    same employer, in a scheme that may not pay for the same traject; what a refusal says. An application without
+    participants (SLIM, a project): the organisation's grants in such a scheme over an overlapping period."""
     if not codes:
         return []
     units = [u for u in application.units.all() if u.participant]
     if not units:
-        return []
+        return _project_cumulation(application, codes)
     held = (
         Unit.objects.filter(
             application__organisation_id=application.organisation_id,
@@ -153,6 +156,41 @@ def cumulation(application, codes) -> list[str]:
                     }
                 )
                 break
+    return found
+
+
+def _project_period(application) -> tuple[datetime.date | None, datetime.date | None]:
+    """From the day the application was submitted (or made) to the end of its activities."""
+    moment = application.submitted_at or application.created_at
+    return (timezone.localdate(moment) if moment else None), application.project_end()
+
+
+def _project_cumulation(application, codes) -> list[str]:
+    """The organisation holds a grant in a scheme that may not pay for the same costs, for a period that overlaps
+    this application's: the same costs cannot be ruled out, so the grant is refused (checked again at the decision,
+    when the other grant may have come in the meantime)."""
+    held = (
+        Application.objects.filter(
+            organisation_id=application.organisation_id,
+            opening__scheme__code__in=list(codes),
+            state__in=GRANTED_STATES,
+        )
+        .exclude(pk=application.pk)
+        .select_related("opening__scheme")
+        .order_by("submitted_at", "pk")
+    )
+    start, end = _project_period(application)
+    found = []
+    for other in held:
+        other_start, other_end = _project_period(other)
+        if _overlap(start, end, other_start, other_end):
+            found.append(
+                _(
+                    "Uw organisatie heeft voor dezelfde periode al subsidie uit %(scheme)s (aanvraag %(reference)s); "
+                    "deze regeling mag niet dezelfde kosten betalen als die regeling."
+                )
+                % {"scheme": other.opening.scheme.name, "reference": other.reference}
+            )
     return found
 
 

@@ -33,7 +33,7 @@ from .models import (
     Scheme,
     TranchePlanItem,
 )
-from .rules import AMOUNT_RULES, DOCUMENT_RULES, MONEY_FIELDS, RULE_FIELDS, TERM_RULES, WHO_RULES
+from .rules import ALLOCATION_RULES, AMOUNT_RULES, DOCUMENT_RULES, MONEY_FIELDS, RULE_FIELDS, TERM_RULES, WHO_RULES
 
 PERCENTAGE_MESSAGES = {
     "max_value": _("Een percentage kan niet hoger zijn dan 100."),
@@ -218,7 +218,7 @@ class SchemeAdmin(admin.ModelAdmin):
                     "Wijzigingen gelden voor openstellingen die hierna worden aangemaakt. Een bestaande "
                     "openstelling houdt de regels waarmee zij is gepubliceerd."
                 ),
-                "fields": [*AMOUNT_RULES, "programme_total"],
+                "fields": [*AMOUNT_RULES, "programme_total", *ALLOCATION_RULES],
             },
         ),
         (

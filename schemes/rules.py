@@ -48,11 +48,14 @@ TERM_RULES = (
     "advance_pct",
     "ex_officio_below",
     "accountant_above",
+    "sample_check_pct",
     "ex_officio_when_late",
 )
+# How a tender's committee scores: the mean of its assessors, or the consensus it recorded.
+ALLOCATION_RULES = ("tender_score",)
 # The documents an application must carry before it can be submitted (``DocumentType``).
 DOCUMENT_RULES = ("required_documents",)
-RULE_FIELDS = (*AMOUNT_RULES, *WHO_RULES, *TERM_RULES, *DOCUMENT_RULES)
+RULE_FIELDS = (*AMOUNT_RULES, *WHO_RULES, *TERM_RULES, *ALLOCATION_RULES, *DOCUMENT_RULES)
 MONEY_FIELDS = {
     "unit_amount",
     "min_unit_cost",
@@ -63,7 +66,7 @@ MONEY_FIELDS = {
     "ex_officio_below",
     "accountant_above",
 }
-DECIMAL_FIELDS = MONEY_FIELDS | {"percentage", "advance_pct", "min_sme_share_partnership"}
+DECIMAL_FIELDS = MONEY_FIELDS | {"percentage", "advance_pct", "min_sme_share_partnership", "sample_check_pct"}
 DE_MINIMIS_LIMIT = Decimal("300000.00")
 # The EZK framework of accounting for a grant (verantwoording), the default where a scheme says nothing else:
 # up to € 25.000 no report (where the scheme fixes small grants ex officio), up to € 125.000 a report of the
@@ -210,7 +213,9 @@ class Rules:
     advance_pct: Decimal = Decimal("0")
     ex_officio_below: Decimal | None = None
     accountant_above: Decimal | None = None
+    sample_check_pct: Decimal = Decimal("5")
     ex_officio_when_late: bool = True
+    tender_score: str = "mean"
     required_documents: tuple[dict, ...] = ()
 
     @classmethod

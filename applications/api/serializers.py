@@ -58,6 +58,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "requested_amount",
             "actual_costs",
             "project_end_date",
+            "de_minimis_declared",
+            "de_minimis_declarations",
             "submitted_at",
             "complete_at",
             "decision_due",
@@ -124,6 +126,12 @@ class UnitInput(serializers.Serializer):
     contract_end_date = serializers.DateField(required=False, allow_null=True)
 
 
+class DeMinimisDeclarationInput(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="more than 0")
+    granted_on = serializers.DateField(help_text="the date the aid was granted; not in the future")
+    provider = serializers.CharField(max_length=255, help_text="who granted it")
+
+
 class DraftInput(serializers.Serializer):
     opening = serializers.SlugField()
     organisation = serializers.CharField(required=False, allow_blank=True, help_text="KVK (intermediaries)")
@@ -131,7 +139,20 @@ class DraftInput(serializers.Serializer):
     eligible_costs = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     requested_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     project_end_date = serializers.DateField(required=False, allow_null=True)
-    de_minimis_declared = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    de_minimis_declared = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="a total without dates (counts in full); with de_minimis_declarations: their sum, or leave it out",
+    )
+    de_minimis_declarations = DeMinimisDeclarationInput(
+        many=True,
+        required=False,
+        allow_null=True,
+        help_text="each de-minimis aid received elsewhere, dated: only aid granted in the three years before the "
+        "decision counts (EU 2023/2831); [] for none",
+    )
     truthfulness_declared = serializers.BooleanField(required=False)
     is_partnership = serializers.BooleanField(required=False)
     answers = serializers.DictField(required=False)
@@ -198,6 +219,11 @@ class LetterSerializer(serializers.Serializer):
 class ConflictInput(serializers.Serializer):
     conflict = serializers.BooleanField(help_text="true: I have an interest and step aside; false: no conflict")
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ConsensusScoreInput(serializers.Serializer):
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="the committee's agreed score, 0-10")
+    note = serializers.CharField(max_length=5000, help_text="what the committee weighed; required")
 
 
 class AssessmentInput(serializers.Serializer):

@@ -17,6 +17,11 @@ urlpatterns = [
         name="api-application-conflict",
     ),
     path("applications/<str:reference>/assessment/", api.AssessmentView.as_view(), name="api-application-assessment"),
+    path(
+        "applications/<str:reference>/consensus-score/",
+        api.ConsensusScoreView.as_view(),
+        name="api-application-consensus-score",
+    ),
     path("applications/<str:reference>/messages/", api.ApplicationMessages.as_view(), name="api-application-messages"),
     path("applications/<str:reference>/letters/", api.ApplicationLetters.as_view(), name="api-application-letters"),
     path("applications/<str:reference>/letters/<int:pk>/", api.LetterDownload.as_view(), name="letter-download"),

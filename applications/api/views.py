@@ -34,6 +34,7 @@ from .serializers import (
     AssessmentInput,
     AssessmentSerializer,
     ConflictInput,
+    ConsensusScoreInput,
     DraftInput,
     EventSerializer,
     LetterSerializer,
@@ -296,6 +297,45 @@ class AssessmentView(APIView):
         except ActionError as exc:
             return error_response(exc)
         return Response(AssessmentSerializer(application.assessments.order_by("id"), many=True).data)
+
+
+class ConsensusScoreView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Record the tender committee's consensus score of the application",
+        description="Where the scheme ranks a tender by the committee's consensus (tender_score: consensus): one "
+        "case worker of the scheme, after a declaration of no conflict, records the score the committee agreed "
+        "and why. Without it the application is not ranked: the allocation's preview and proposal name the "
+        "applications that still lack one.",
+        request=ConsensusScoreInput,
+        responses={200: OpenApiTypes.OBJECT, **errors_for(400, 403, 404)},
+    )
+    def post(self, request, reference):
+        application = _case(request, reference)
+        incoming = ConsensusScoreInput(data=request.data if isinstance(request.data, dict) else None)
+        if not incoming.is_valid():
+            return Response(
+                {"detail": _("De consensusscore is niet goed ingevuld."), "errors": incoming.errors}, status=400
+            )
+        try:
+            done = services.record_consensus_score(
+                application=application,
+                user=request.user,
+                score=incoming.validated_data["score"],
+                note=incoming.validated_data["note"],
+            )
+        except ActionError as exc:
+            return error_response(exc)
+        return Response(
+            {
+                "reference": done.reference,
+                "consensus_score": str(done.consensus_score),
+                "note": done.consensus_note,
+                "recorded_by": done.consensus_by.get_username(),
+                "recorded_at": done.consensus_at.isoformat(),
+            }
+        )
 
 
 class ApplicationMessages(APIView):

@@ -97,7 +97,24 @@ class Application(Transitions, VersionedTransitionMixin, models.Model):
     de_minimis_declared = models.DecimalField(
         _("de-minimissteun elders ontvangen (3 jaar)"), null=True, blank=True, **MONEY
     )
+    # Each de-minimis aid received elsewhere, dated: [{"amount": "250000.00", "granted_on": "2024-03-01",
+    # "provider": "Provincie Utrecht"}]; ``de_minimis_declared`` is their total (None: not yet declared). Only the
+    # aid granted in the three years before the decision counts (``checks.de_minimis``).
+    de_minimis_declarations = models.JSONField(_("de-minimissteun elders, per verlening"), default=list, blank=True)
     truthfulness_declared = models.BooleanField(_("naar waarheid ingevuld"), default=False)
+    # A small grant settled ex officio as granted: the daily draw that considered it, and whether it was drawn for
+    # a check (then a case worker settles it after checking, not the clocks).
+    sample_draw = models.ForeignKey(
+        "SampleDraw", on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    sample_selected = models.BooleanField(_("in de steekproef"), default=False)
+    # A tender whose scheme ranks by the committee's consensus (``Rules.tender_score``): the score it agreed on.
+    consensus_score = models.DecimalField(
+        _("consensusscore van de commissie"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    consensus_note = models.TextField(_("toelichting consensusscore"), blank=True)
+    consensus_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    consensus_at = models.DateTimeField(_("consensusscore vastgelegd op"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     amount_requested = models.DecimalField(_("aangevraagd bedrag"), null=True, blank=True, **MONEY)

@@ -291,6 +291,26 @@ class DeMinimisAid(models.Model):
         verbose_name_plural = _("de-minimissteun")
 
 
+class SampleDraw(models.Model):
+    """One day's sample of the small grants of an opening that are settled ex officio as granted (EZK framework:
+    no report, with sample checks). Each candidate is drawn when the HMAC of the seed and its reference, read as a
+    fraction, falls below the scheme's percentage: anyone with the seed and the list recomputes it
+    (``services.samples.recompute``)."""
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="sample_draws")
+    day = models.DateField(_("dag"))
+    seed = models.CharField(max_length=128)
+    percentage = models.DecimalField(_("percentage"), max_digits=5, decimal_places=2)
+    candidates = models.JSONField(_("kandidaten (kenmerken)"), default=list)
+    drawn = models.JSONField(_("getrokken (kenmerken)"), default=list)
+    drawn_at = models.DateTimeField(_("getrokken op"), default=timezone.now)
+
+    class Meta:
+        ordering = ["day", "id"]
+        verbose_name = _("steekproef")
+        verbose_name_plural = _("steekproeven")
+
+
 class LotterySeed(models.Model):
     """The seed of a draw, fixed before anyone knows the list it orders: drawn by the system (``secrets``), its
     SHA-256 recorded when it is committed, the seed itself shown only with the result.

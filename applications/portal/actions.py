@@ -16,8 +16,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from schemes.rules import ACCOUNTANT_ABOVE, ACCOUNTANT_STATEMENT
+
 from .. import selectors, services, workflow
-from ..models import Unit
+from ..models import Document, Unit
 from ..services import documents
 from ..states import PUBLIC_LABELS
 from .base import error_list, portal_user, visible_application
@@ -35,7 +37,13 @@ def action(request, reference, action):
     declared = workflow.action(action)
     shape = application.opening.published_rules.shape
     posted = request.method == "POST"
-    form = ActionForm(request.POST or None, request.FILES or None, action=declared, shape=shape)
+    form = ActionForm(
+        request.POST or None,
+        request.FILES or None,
+        action=declared,
+        shape=shape,
+        accountant_limit=_accountant_limit(application, declared),
+    )
     rows = _unit_rows(request, application, declared, shape)
     if posted:
         valid = form.is_valid() & all([row_form.is_valid() for _unit, row_form in rows])
@@ -51,13 +59,23 @@ def action(request, reference, action):
             "form": form,
             "rows": rows,
             "per_unit": shape == "per_unit",
-            "multipart": bool(declared.upload_kind),
+            "multipart": bool(declared.upload_kind) or ActionForm.ACCOUNTANT in form.fields,
             "label": PUBLIC_LABELS[application.state],
             "deadline": selectors.next_deadline(application),
             "supplement_request": _open_request(application) if action == "supplement" else None,
             "errors": error_list(form) + _row_errors(rows),
         },
     )
+
+
+def _accountant_limit(application, declared):
+    """The threshold above which this settlement request asks an accountant's statement, when it does."""
+    rules = application.opening.published_rules
+    if declared.name != "request_settlement" or rules.shape == "per_unit":
+        return None
+    if rules.accounting_tier(application.amount_granted) != ACCOUNTANT_STATEMENT:
+        return None
+    return rules.accountant_above if rules.accountant_above is not None else ACCOUNTANT_ABOVE
 
 
 def _unit_rows(request, application, declared, shape) -> list[tuple]:
@@ -111,6 +129,13 @@ def _perform(request, application, declared, form, rows) -> bool:
         with transaction.atomic():
             for upload in form.uploads():
                 documents.store(application=application, user=request.user, upload=upload, kind=declared.upload_kind)
+            if form.accountant_upload():
+                documents.store(
+                    application=application,
+                    user=request.user,
+                    upload=form.accountant_upload(),
+                    kind=Document.Kind.ACCOUNTANT,
+                )
             for unit, row_form in rows:
                 if row_form.cleaned_data.get("certificate"):
                     documents.store(

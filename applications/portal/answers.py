@@ -3,6 +3,8 @@ stands in the way of submitting."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -141,9 +143,9 @@ def answers(application: Application, *, applicant_editable: bool) -> list[dict]
     if rules.de_minimis:
         declarations.append(
             answer_row(
-                _("De-minimissteun ontvangen in de afgelopen drie jaar"),
-                euro(application.de_minimis_declared),
-                href("verklaringen", "id_de_minimis_declared"),
+                _("De-minimissteun elders ontvangen"),
+                _de_minimis_answer(application),
+                href("verklaringen", "de_minimis-table"),
             )
         )
     declarations.append(
@@ -174,7 +176,7 @@ def summary_context(application: Application, user=None) -> dict:
     rules = application.opening.published_rules
     anchors = {
         "documents": ("bijlagen", "#id_file"),
-        "de_minimis_declared": ("verklaringen", "#id_de_minimis_declared"),
+        "de_minimis_declared": ("verklaringen", "#de_minimis-table"),
     }
     for refusal in checks.missing_at_submission(application):
         step_key, anchor = anchors[refusal.field]
@@ -211,3 +213,21 @@ def summary_context(application: Application, user=None) -> dict:
         "answers": answers(application, applicant_editable=applicant_editable),
         "documents": application.documents.all(),
     }
+
+
+def _de_minimis_answer(application: Application) -> str:
+    """Each aid declared, with its date and who granted it; "geen" for none; the bare total of a bulk upload."""
+    rows = application.de_minimis_declarations or []
+    if rows:
+        return "; ".join(
+            _("%(amount)s op %(date)s van %(provider)s")
+            % {
+                "amount": euro(row["amount"]),
+                "date": datum(datetime.date.fromisoformat(row["granted_on"])),
+                "provider": row["provider"],
+            }
+            for row in rows
+        )
+    if application.de_minimis_declared == 0:
+        return _("geen")
+    return euro(application.de_minimis_declared)

@@ -305,16 +305,35 @@ class DeclarationsForm(AccessibleForm):
         required=False,
     )
 
+    de_minimis_none = forms.BooleanField(
+        label=_(
+            "Onze onderneming, met de ondernemingen die ermee verbonden zijn, kreeg in de afgelopen drie jaar elders "
+            "geen de-minimissteun."
+        ),
+        required=False,
+    )
+
     de_minimis_message = _("Vul het bedrag in; vul 0 in als u geen de-minimissteun kreeg.")
+    de_minimis_dated_message = _(
+        "Geef elke de-minimissteun op die uw onderneming elders kreeg, met het bedrag, de datum van verlening en de "
+        "verstrekker; of verklaar dat zij in de afgelopen drie jaar geen de-minimissteun kreeg."
+    )
+    de_minimis_both_message = _(
+        "U verklaart dat uw onderneming geen de-minimissteun kreeg, maar geeft wel steun op: kies één van beide."
+    )
     truthfulness_message = _("Verklaar dat u de aanvraag naar waarheid heeft ingevuld; anders kunt u niet indienen.")
 
-    def __init__(self, *args, de_minimis: bool, **kwargs):
+    def __init__(self, *args, de_minimis: bool, dated: bool = False, **kwargs):
+        """``dated``: the portal asks each aid with its date (the rows of ``DeMinimisRowForm``) and this form only
+        whether there was none; the bulk upload asks a total (``de_minimis_declared``)."""
         super().__init__(*args, **kwargs)
-        if not de_minimis:
+        if not de_minimis or dated:
             del self.fields["de_minimis_declared"]
         else:
             # empty is allowed in a saved draft, not to go on: needed, so not labelled "(niet verplicht)"
             self.fields["de_minimis_declared"].needed = True
+        if not (de_minimis and dated):
+            del self.fields["de_minimis_none"]
 
     def clean_de_minimis_declared(self):
         value = self.cleaned_data.get("de_minimis_declared")
@@ -336,7 +355,11 @@ class ActionForm(AccessibleForm):
 
     TEXTAREA = {"class": "utrecht-textarea rvo-textarea"}
 
-    def __init__(self, *args, action, shape: str, **kwargs):
+    ACCOUNTANT = "accountant_statement"
+
+    def __init__(self, *args, action, shape: str, accountant_limit=None, **kwargs):
+        """``accountant_limit``: the settlement of a grant above this amount asks an accountant's statement (the
+        scheme's tier, ``Rules.accounting_tier``): the form offers its upload, stored as that kind of document."""
         super().__init__(*args, **kwargs)
         self.action = action
         for declared in action.fields:
@@ -345,6 +368,16 @@ class ActionForm(AccessibleForm):
             field = self._field_for(declared)
             if field is not None:
                 self.fields[declared.name] = field
+        if accountant_limit is not None:
+            self.fields[self.ACCOUNTANT] = forms.FileField(
+                label=_("Accountantsverklaring"),
+                required=False,
+                help_text=_(
+                    "Bij een subsidie van meer dan %(limit)s hoort bij de aanvraag tot vaststelling een verklaring "
+                    "van een accountant over de kosten (PDF). Heeft u die al toegevoegd, dan hoeft het niet opnieuw."
+                )
+                % {"limit": euro(accountant_limit)},
+            )
         self._our_messages()
         self._describe()
 
@@ -385,11 +418,15 @@ class ActionForm(AccessibleForm):
         return data
 
     def uploads(self) -> list:
+        """The documents of the action's own kind (not the accountant's statement: ``accountant_upload``)."""
         return [
             self.cleaned_data[n]
             for n, f in self.fields.items()
-            if isinstance(f, forms.FileField) and self.cleaned_data.get(n)
+            if isinstance(f, forms.FileField) and n != self.ACCOUNTANT and self.cleaned_data.get(n)
         ]
+
+    def accountant_upload(self):
+        return self.cleaned_data.get(self.ACCOUNTANT)
 
 
 class UnitStartForm(AccessibleForm):

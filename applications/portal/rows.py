@@ -61,6 +61,35 @@ class CostLineRowForm(AccessibleForm):
         return {"description": self.cleaned_data["description"], "amount": str(self.cleaned_data["amount"])}
 
 
+class DeMinimisRowForm(AccessibleForm):
+    """One de-minimis aid received elsewhere: how much, when it was granted, by whom (EU 2023/2831: the three years
+    are counted from the dates of the grants)."""
+
+    summary_fields = ("amount", "granted_on", "provider")
+    amount = money_field(_("Bedrag"))
+    granted_on = date_field(_("Datum van verlening"))
+    provider = forms.CharField(
+        label=_("Verstrekker"),
+        max_length=255,
+        help_text=_("Wie de steun verleende, zoals een gemeente, provincie of ministerie."),
+        widget=forms.TextInput(attrs=TEXT),
+    )
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(_("Het bedrag van de steun is meer dan € 0."))
+        return amount
+
+    def as_service_row(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "amount": str(data["amount"]),
+            "granted_on": data["granted_on"].isoformat(),
+            "provider": data["provider"],
+        }
+
+
 class PartnerRowForm(AccessibleForm):
     summary_fields = ("name", "role")
     name = forms.CharField(label=_("Partner"), max_length=255, widget=forms.TextInput(attrs=TEXT))

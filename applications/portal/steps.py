@@ -7,6 +7,7 @@ without JavaScript and a form that succeeds redirects (PRG).
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from ..states import State
 from .answers import summary_context
 from .base import error_list, portal_user, visible_application
 from .forms import CostsForm, DeclarationsForm, ProfileForm, ProgrammeForm, UploadForm
-from .rows import CostLineRowForm, PartnerRowForm, RowSet, UnitRowForm
+from .rows import CostLineRowForm, DeMinimisRowForm, PartnerRowForm, RowSet, UnitRowForm
 from .step_order import STEP_TITLES, steps_for
 
 
@@ -494,29 +495,71 @@ def step_declarations(page: StepPage):
     app = page.application
     request = page.request
     rules = page.rules
-    initial = {"de_minimis_declared": app.de_minimis_declared, "truthfulness_declared": app.truthfulness_declared}
+    context = {"errors": []}
     if request.method != "POST":
-        form = DeclarationsForm(initial=initial, de_minimis=rules.de_minimis)
-        return page.render("portal/step_declarations.html", {"form": form, "errors": []})
-    form = DeclarationsForm(request.POST, de_minimis=rules.de_minimis)
-    if form.is_valid():
+        initial = {
+            "truthfulness_declared": app.truthfulness_declared,
+            "de_minimis_none": app.de_minimis_declared == 0 and not app.de_minimis_declarations,
+        }
+        context["form"] = DeclarationsForm(initial=initial, de_minimis=rules.de_minimis, dated=True)
+        if rules.de_minimis:
+            context["rows"] = RowSet(DeMinimisRowForm, "de_minimis", initial=_declared_rows(app))
+        return page.render("portal/step_declarations.html", context)
+    form = DeclarationsForm(request.POST, de_minimis=rules.de_minimis, dated=True)
+    rows = RowSet(DeMinimisRowForm, "de_minimis", data=request.POST) if rules.de_minimis else None
+    context.update(form=form, rows=rows)
+    if rows is not None and ("add_row" in request.POST or "remove_row" in request.POST):
+        if "add_row" in request.POST:
+            rows.add()
+        else:
+            try:
+                rows.remove(int(request.POST["remove_row"]))
+            except ValueError:
+                pass
+        rows.quiet()
+        context["quiet"] = True
+        return page.render("portal/step_declarations.html", context)
+    valid = form.is_valid() & (rows is None or rows.is_valid())
+    if valid:
         action = request.POST.get("action")
-        if rules.de_minimis and action == "next" and form.cleaned_data.get("de_minimis_declared") is None:
-            form.add_error("de_minimis_declared", DeclarationsForm.de_minimis_message)
+        if rows is not None:
+            none = form.cleaned_data.get("de_minimis_none")
+            if none and rows.filled():
+                form.add_error("de_minimis_none", DeclarationsForm.de_minimis_both_message)
+            elif action == "next" and not none and not rows.filled():
+                form.add_error("de_minimis_none", DeclarationsForm.de_minimis_dated_message)
         if action == "next" and not form.cleaned_data.get("truthfulness_declared"):
             form.add_error("truthfulness_declared", DeclarationsForm.truthfulness_message)
-    if form.is_valid():
+    if valid and form.is_valid():
         data = {"truthfulness_declared": form.cleaned_data.get("truthfulness_declared", False)}
-        if rules.de_minimis:
-            value = form.cleaned_data.get("de_minimis_declared")
-            data["de_minimis_declared"] = str(value) if value is not None else None
+        if rows is not None:
+            declared = rows.service_rows()
+            none = form.cleaned_data.get("de_minimis_none")
+            data["de_minimis_declarations"] = declared if declared or none else None
         errors = _save(page, data)
         if not errors:
             return page.after_save()
+        if rows is not None:
+            rows.attach_errors(errors, "de_minimis_declarations")
         for key, messages_ in errors.items():
+            if key.startswith("de_minimis_declarations"):
+                continue
             for message in messages_:
                 form.add_error(key if key in form.fields else None, message)
-    return page.render("portal/step_declarations.html", {"form": form, "errors": error_list(form)})
+    context["errors"] = error_list(form, rowsets=[(rows, _("Steun"))] if rows is not None else [])
+    return page.render("portal/step_declarations.html", context)
+
+
+def _declared_rows(app) -> list[dict]:
+    """The aid the application declared, as the rows show it."""
+    return [
+        {
+            "amount": Decimal(row["amount"]),
+            "granted_on": datetime.date.fromisoformat(row["granted_on"]),
+            "provider": row["provider"],
+        }
+        for row in app.de_minimis_declarations or []
+    ]
 
 
 def step_summary(page: StepPage, status: int = 200, extra: dict | None = None):

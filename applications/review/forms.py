@@ -28,6 +28,17 @@ class ConflictForm(forms.Form):
     note = forms.CharField(label=_("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ConsensusScoreForm(forms.Form):
+    """The score the tender's committee agreed on (``services.record_consensus_score``)."""
+
+    score = forms.DecimalField(
+        label=_("Consensusscore van de commissie (0 tot 10)"), min_value=0, max_value=10, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("Onderbouwing van de commissie"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
 class AssessmentForm(forms.Form):
     """The checklist of the scheme's shape, and for a tender a score and justification per criterion."""
 

@@ -31,6 +31,7 @@ WORK_STATES = (*OPEN_STATES, State.SETTLEMENT_REQUESTED, State.SETTLEMENT_PROPOS
 # Pseudo-states of the state filter.
 EXPIRED = "expired"  # termijn verlopen: the supplement term passed unused
 TRANCHE_DUE = "tranche_due"  # a gated tranche waits for its review
+SAMPLE_CHECK = "sample_check"  # a small grant drawn for a check before its ex officio settlement
 
 SORTS = {
     "decision_due": ("decision_due", "id"),
@@ -114,6 +115,8 @@ def _with_state(qs: QuerySet[Application], state: str) -> QuerySet[Application]:
     if state == TRANCHE_DUE:
         due = Tranche.objects.filter(gated=True, status=Tranche.Status.DUE).values("application_id")
         return qs.filter(state=State.GRANTED, pk__in=due)
+    if state == SAMPLE_CHECK:
+        return qs.filter(state=State.GRANTED, sample_selected=True)
     return qs.filter(state=state)
 
 
@@ -131,6 +134,7 @@ def state_counts(qs: QuerySet[Application], *, cap: int = COUNT_CAP) -> dict[str
     selections = [(state, qs.filter(state=state)) for state in states]
     selections.append((EXPIRED, _with_state(qs, EXPIRED)))
     selections.append((TRANCHE_DUE, _with_state(qs, TRANCHE_DUE)))
+    selections.append((SAMPLE_CHECK, _with_state(qs, SAMPLE_CHECK)))
     for _name, selection in selections:
         try:
             sql, sql_params = selection.order_by().values("pk")[: cap + 1].query.sql_with_params()
@@ -261,6 +265,7 @@ def reviewable(user: User) -> QuerySet[Application]:
 __all__ = [
     "EXPIRED",
     "PAGE_SIZE",
+    "SAMPLE_CHECK",
     "TRANCHE_DUE",
     "WORK_STATES",
     "QueueFilters",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("aanvragen/<str:reference>/actie/", review.act, name="act"),
     path("aanvragen/<str:reference>/belangen/", review.conflict, name="conflict"),
     path("aanvragen/<str:reference>/beoordeling/", review.assess, name="assess"),
+    path("aanvragen/<str:reference>/consensusscore/", review.consensus_score, name="consensus-score"),
     path("aanvragen/<str:reference>/notities/", review.add_note, name="note"),
     path("aanvragen/<str:reference>/berichten/", thread.post_message, name="message"),
     path("aanvragen/<str:reference>/voornemen/", review.intent, name="intent"),

@@ -37,12 +37,13 @@ from . import selectors as review_selectors
 from .forms import (
     AssessmentForm,
     ConflictForm,
+    ConsensusScoreForm,
     IntentForm,
     NoteForm,
     ReplyForm,
     action_data,
 )
-from .selectors import EXPIRED, TRANCHE_DUE, QueueFilters
+from .selectors import EXPIRED, SAMPLE_CHECK, TRANCHE_DUE, QueueFilters
 
 REVIEW_ACTIONS = workflow.STAFF_ACTIONS
 
@@ -96,7 +97,9 @@ def filters_from(params) -> QueueFilters:
     return QueueFilters(
         scheme=_int(params.get("scheme")),
         opening=_int(params.get("opening")),
-        state=params.get("state", "") if params.get("state", "") in (*State.values, EXPIRED, TRANCHE_DUE) else "",
+        state=params.get("state", "")
+        if params.get("state", "") in (*State.values, EXPIRED, TRANCHE_DUE, SAMPLE_CHECK)
+        else "",
         assigned=params.get("assigned", "") if params.get("assigned") in ("me", "none") else "",
         overdue=params.get("overdue") == "1",
         due_within=due if due is not None and 0 <= due <= 366 else None,
@@ -134,6 +137,7 @@ STATE_TABS = [
     (State.SETTLEMENT_REQUESTED, State.SETTLEMENT_REQUESTED.label),
     (State.SETTLEMENT_PROPOSED, State.SETTLEMENT_PROPOSED.label),
     (TRANCHE_DUE, gettext_lazy("tranche te beoordelen")),
+    (SAMPLE_CHECK, gettext_lazy("steekproef: te controleren")),
     (State.GRANTED, State.GRANTED.label),
     (State.REJECTED, State.REJECTED.label),
     (State.NOT_CONSIDERED, State.NOT_CONSIDERED.label),
@@ -257,7 +261,14 @@ def _criteria_checks(app: Application, computation) -> list[dict]:
                     "declared": euro(aid.declared),
                     "this": euro(computation.amount),
                     "total": euro(aid.total),
-                },
+                }
+                + (
+                    " "
+                    + _("(%(outside)s elders opgegeven is langer dan drie jaar geleden verleend en telt niet mee)")
+                    % {"outside": euro(aid.declared_outside)}
+                    if aid.declared_outside
+                    else ""
+                ),
             }
         )
     kvk = app.organisation.kvk or ""
@@ -338,6 +349,16 @@ def case(request, reference: str):
         "conflict_form": ConflictForm(),
         "assessment_form": AssessmentForm(shape=rules.shape, tender=tender, assessment=mine) if declared else None,
         "tender": tender,
+        # the de-minimis aid declared elsewhere, each with the date it was granted
+        "de_minimis_declarations": [
+            {**row, "granted_on": datetime.date.fromisoformat(row["granted_on"])}
+            for row in app.de_minimis_declarations or []
+        ],
+        # a tender ranked by the committee's consensus: its score, recorded by a case worker
+        "consensus": tender and rules.tender_score == "consensus",
+        "consensus_form": ConsensusScoreForm(initial={"score": app.consensus_score, "note": app.consensus_note})
+        if declared and tender and rules.tender_score == "consensus"
+        else None,
         "note_form": NoteForm(),
         "intent_form": IntentForm(),
         "reply_form": ReplyForm(),
@@ -462,6 +483,30 @@ def assess(request, reference: str):
         _flash_error(request, exc)
         return redirect(_case_url(application, "beoordeling"))
     messages.success(request, _("Beoordeling opgeslagen."))
+    return redirect(_case_url(application, "beoordeling"))
+
+
+@require_POST
+@case_worker_required
+def consensus_score(request, reference: str):
+    """The committee's consensus score of a tender application, recorded by one case worker of the scheme."""
+    application = _case(request, reference)
+    form = ConsensusScoreForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)
+        messages.error(request, _("De consensusscore is niet compleet: %(errors)s") % {"errors": errors})
+        return redirect(_case_url(application, "beoordeling"))
+    try:
+        services.record_consensus_score(
+            application=application,
+            user=request.user,
+            score=form.cleaned_data["score"],
+            note=form.cleaned_data["note"],
+        )
+    except ActionError as exc:
+        _flash_error(request, exc)
+        return redirect(_case_url(application, "beoordeling"))
+    messages.success(request, _("De consensusscore van de commissie is vastgelegd."))
     return redirect(_case_url(application, "beoordeling"))
 
 

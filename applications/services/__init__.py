@@ -44,7 +44,7 @@ from .accounts import (
     save_organisation,
 )
 from .actions import Context, available_actions, perform
-from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment
+from .casework import add_internal_note, assign, declare_conflict_of_interest, record_assessment, record_consensus_score
 from .drafts import create_draft, next_reference, organisation_for, update_draft
 from .intake import create_and_submit
 from .money import approve_iban_change, confirm_payment, record_payment, settlement_amount
@@ -81,6 +81,7 @@ __all__ = [
     "organisation_for",
     "perform",
     "record_assessment",
+    "record_consensus_score",
     "record_payment",
     "remove_enterprise_link",
     "revoke_mandate",

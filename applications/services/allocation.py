@@ -13,8 +13,10 @@ staff is proposed by one and approved by another, and only the approval
   order at submission).
 - ``lottery``: all applications of the window, by lottery — those still waiting for
   a supplement after every complete one; from the first that does not fit, all are out.
-- ``tender``: by the committee's score — the mean of its assessors' total scores,
-  not the best of them — highest first, below the minimum score out; ties by lottery.
+- ``tender``: by the committee's score — as the scheme says (``Rules.tender_score``), the mean of its
+  assessors' total scores (not the best of them), or the consensus score the committee agreed and a case
+  worker recorded (an application without one is not ranked: ``unscored``) — highest first, below the minimum
+  score out; ties by lottery.
 - ``pro_rata``: everyone gets the same share of what was asked when the ceiling
   is oversubscribed; an application whose share would fall below the scheme's
   minimum amount is out (the smallest first, then the share is worked out anew
@@ -62,8 +64,11 @@ def _candidates(opening: Opening):
     )
 
 
-def _scores(applications) -> dict[int, Decimal | None]:
-    """The committee's score of each application: the mean of its assessors' total scores, to two decimals."""
+def _scores(opening: Opening, applications) -> dict[int, Decimal | None]:
+    """The committee's score of each application: the consensus it recorded where the scheme ranks by consensus,
+    else the mean of its assessors' total scores, to two decimals."""
+    if opening.published_rules.tender_score == "consensus":
+        return {a.pk: a.consensus_score for a in applications if a.consensus_score is not None}
     rows = (
         Assessment.objects.filter(application__in=applications, score__isnull=False)
         .values("application_id")
@@ -116,7 +121,7 @@ def plan(
         # complete applications first, then those still waiting for a supplement; each group in the drawn order
         ordered = sorted(apps, key=lambda a: (_incomplete(a), lottery_key(seed, a.reference)))
     elif method == "tender":
-        scores = _scores(apps)
+        scores = _scores(opening, apps)
         minimum = opening.min_score
         ranked = sorted(
             apps,
@@ -162,6 +167,15 @@ def plan(
             rows.append(_row(app, position, seed, Decimal("0.00"), "out", **extra))
             reached = strict  # strictly in order: the ceiling is reached for everyone after it
     return rows
+
+
+def unscored(opening: Opening, applications: list[Application] | None = None) -> list[Application]:
+    """A tender ranked by consensus: the candidates the committee has not yet given their consensus score. No
+    ranking runs while there are any (it would leave them out without a score)."""
+    if opening.distribution != "tender" or opening.published_rules.tender_score != "consensus":
+        return []
+    apps = applications if applications is not None else _candidates(opening)
+    return [a for a in apps if a.consensus_score is None]
 
 
 def _partly_fits(opening: Opening, remaining: Decimal) -> bool:
@@ -304,4 +318,5 @@ __all__ = [
     "plan",
     "recompute",
     "summary_of",
+    "unscored",
 ]

@@ -14,6 +14,7 @@ from .. import permissions as perms
 from ..criteria import checklist_for, criteria_for
 from ..errors import Forbidden, Invalid
 from ..models import Application, Assessment, InternalNote, User
+from ..roles import Role
 from . import inputs
 
 
@@ -93,6 +94,49 @@ def record_assessment(
     return assessment
 
 
+@transaction.atomic
+def record_consensus_score(
+    *, application: Application, user: User, score, note: str = "", now: datetime.datetime | None = None
+) -> Application:
+    """The score the tender's committee agreed on, recorded by one case worker of the scheme (no four eyes: it
+    records the committee's verdict, it decides nothing). Only where the scheme ranks by consensus."""
+    moment = now or timezone.now()
+    if not perms.reviews(application, user):
+        raise Forbidden(_("Alleen een behandelaar van deze regeling legt de score van de commissie vast."))
+    if not workflow.REVIEWER(application, user):
+        raise Forbidden(workflow.REVIEWER.refuse(application, user))
+    if application.opening.distribution != "tender" or application.opening.published_rules.tender_score != "consensus":
+        message = _("Deze openstelling rangschikt niet op een consensusscore van de commissie.")
+        raise Invalid(message, {"score": [message]})
+    try:
+        value = Decimal(str(score).strip().replace(",", "."))
+    except (ArithmeticError, ValueError):
+        raise Invalid(_("Een score is een getal."), {"score": [_("Een getal.")]}) from None
+    if not value.is_finite() or not Decimal("0") <= value <= Decimal("10"):
+        raise Invalid(_("Een score ligt tussen 0 en 10."), {"score": [_("0 tot 10.")]})
+    note = inputs.text({"note": note}, "note", max_length=5000)
+    if not note:
+        message = _("Onderbouw de consensusscore: wat de commissie besprak en waarom zij tot deze score kwam.")
+        raise Invalid(message, {"note": [message]})
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    before = locked.consensus_score
+    locked.consensus_score = value.quantize(Decimal("0.01"))
+    locked.consensus_note = note
+    locked.consensus_by = user
+    locked.consensus_at = moment
+    locked.save(update_fields=["consensus_score", "consensus_note", "consensus_by", "consensus_at", "version"])
+    audit.record(
+        locked,
+        user,
+        "record_consensus_score",
+        reason=note,
+        data={"score": locked.consensus_score},
+        changes={"consensus_score": [before, locked.consensus_score]},
+        at=moment,
+    )
+    return locked
+
+
 def _checklist(application: Application, checklist) -> dict:
     """The checks of the scheme's shape, each done or not; an unknown check is refused."""
     known = dict(checklist_for(application.opening.published_rules.shape))
@@ -138,6 +182,17 @@ def _scores(application: Application, scores) -> dict:
 
 @transaction.atomic
 def assign(*, applications, reviewer: User, by: User) -> int:
+    """Give applications to a case worker of their scheme. Finance staff pay what others decided: they are not
+    assigned cases, nor assign them (separation of duties); the screen and the admin ask this too."""
+    if reviewer.role == Role.FINANCE:
+        raise Forbidden(
+            _(
+                "Een financieel medewerker behandelt geen aanvragen (functiescheiding): wijs de aanvraag toe aan een "
+                "behandelaar van de regeling."
+            )
+        )
+    if by.role == Role.FINANCE:
+        raise Forbidden(_("Een financieel medewerker wijst geen aanvragen toe (functiescheiding)."))
     count = 0
     for app in Application.objects.select_for_update().filter(pk__in=[a.pk for a in applications]):
         if not perms.reviews(app, by) or not perms.reviews(app, reviewer):

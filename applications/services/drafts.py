@@ -14,9 +14,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from schemes.formatting import euro
 from schemes.models import Opening
 
-from .. import audit, checks, known_rows
+from .. import audit, checks, clocks, known_rows
 from .. import permissions as perms
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Application, Channel, CoFinancing, CostLine, Organisation, Partner, Role, Unit, User
@@ -135,6 +136,7 @@ DRAFT_FIELDS = (
     "answers",
     "is_partnership",
     "de_minimis_declared",
+    "de_minimis_declarations",
     "truthfulness_declared",
     "partners",
     "cost_lines",
@@ -154,8 +156,12 @@ def _apply_draft_data(application: Application, data: dict) -> None:
         application.eligible_costs = inputs.money(data, "eligible_costs")
     if "requested_amount" in data:
         application.requested_amount = inputs.money(data, "requested_amount")
-    if "de_minimis_declared" in data:
+    if "de_minimis_declarations" in data:
+        _apply_de_minimis_declarations(application, data)
+    elif "de_minimis_declared" in data:
+        # a total without dates (the bulk upload, an older client): it counts in full at the decision
         application.de_minimis_declared = inputs.money(data, "de_minimis_declared")
+        application.de_minimis_declarations = []
     if "project_end_date" in data:
         application.project_end_date = inputs.date(data, "project_end_date")
     if "answers" in data:
@@ -167,6 +173,41 @@ def _apply_draft_data(application: Application, data: dict) -> None:
         application.is_partnership = bool(data.get("is_partnership"))
     if "truthfulness_declared" in data:
         application.truthfulness_declared = bool(data.get("truthfulness_declared"))
+
+
+def _apply_de_minimis_declarations(application: Application, data: dict) -> None:
+    """Each de-minimis aid received elsewhere with its amount, the date it was granted and who granted it; the
+    total follows. ``None``: not declared yet; ``[]``: none received."""
+    value = data.get("de_minimis_declarations")
+    if value is None:
+        application.de_minimis_declarations, application.de_minimis_declared = [], None
+        return
+    rows = _objects(value, "de_minimis_declarations")
+    today = clocks.local_date()
+    clean = []
+    for index, row in enumerate(rows):
+        key = f"de_minimis_declarations.{index}"
+        amount = _money(row, "amount", f"{key}.amount")
+        if amount <= 0:
+            message = _("Het bedrag van de steun is meer dan € 0.")
+            raise Invalid(message, {f"{key}.amount": [message]})
+        granted_on = inputs.date({f"{key}.granted_on": row.get("granted_on")}, f"{key}.granted_on", required=True)
+        if granted_on > today:
+            message = _("De datum van verlening ligt in de toekomst; geef de datum waarop de steun werd verleend.")
+            raise Invalid(message, {f"{key}.granted_on": [message]})
+        provider = inputs.text(
+            {f"{key}.provider": row.get("provider")}, f"{key}.provider", required=True, max_length=255
+        )
+        clean.append({"amount": str(amount), "granted_on": granted_on.isoformat(), "provider": provider})
+    total = sum((Decimal(row["amount"]) for row in clean), Decimal("0.00"))
+    if data.get("de_minimis_declared") not in (None, "") and inputs.money(data, "de_minimis_declared") != total:
+        message = _("Het totaal (%(declared)s) is niet de som van de opgegeven steun (%(total)s).") % {
+            "declared": euro(inputs.money(data, "de_minimis_declared")),
+            "total": euro(total),
+        }
+        raise Invalid(message, {"de_minimis_declared": [message]})
+    application.de_minimis_declarations = clean
+    application.de_minimis_declared = total
 
 
 def _apply_children(application: Application, data: dict, *, new: bool = False) -> None:

@@ -67,6 +67,19 @@ def _may_run(opening: Opening, now: datetime.datetime) -> None:
         )
 
 
+def _all_scored(opening: Opening, apps=None) -> None:
+    """A tender ranked by the committee's consensus runs only when every candidate has its consensus score."""
+    missing = allocation.unscored(opening, apps)
+    if missing:
+        raise Conflict(
+            _(
+                "De commissie rangschikt op haar consensusscore; die ontbreekt nog bij %(count)s aanvraag/aanvragen: "
+                "%(refs)s. Leg de consensusscore vast op het tabblad Beoordeling van de aanvraag."
+            )
+            % {"count": len(missing), "refs": ", ".join(a.reference for a in missing)}
+        )
+
+
 def _record(opening: Opening, seed: LotterySeed, rows: list[dict], **fields) -> Allocation:
     return Allocation.objects.create(
         opening=opening,
@@ -85,6 +98,7 @@ def preview(*, opening: Opening, user: User) -> Allocation:
     _staff_of(opening, user)
     now = timezone.now()
     _may_run(opening, now)
+    _all_scored(opening)
     seed = seeds.commit(opening, at=now)
     rows = allocation.plan(opening, seed.seed)
     return _record(opening, seed, rows, status=Status.PREVIEW, run_by=user, run_at=now)
@@ -109,6 +123,7 @@ def propose(*, opening: Opening, user: User, data: dict | None = None) -> Alloca
         message = _("Leg het advies van de commissie vast: het hoort bij de rangschikking van een tender.")
         raise Invalid(message, {"advice": [message]})
     note = inputs.text(data, "note", max_length=5000)
+    _all_scored(locked)
     seed = seeds.commit(locked, at=now)
     rows = allocation.plan(locked, seed.seed)
     return _record(locked, seed, rows, status=Status.PROPOSED, run_by=user, run_at=now, advice=advice, note=note)
@@ -138,6 +153,7 @@ def approve(*, proposal: Allocation, user: User) -> Allocation:
     now = timezone.now()
     _may_run(locked, now)
     apps = allocation.candidates_locked(locked)
+    _all_scored(locked, apps)
     rows = allocation.plan(locked, proposal.seed, apps)
     if allocation.outcome_of(rows) != allocation.outcome_of(proposal.order):
         raise Conflict(

@@ -421,9 +421,9 @@ def _accounted_for(app: Application, rules, report: str) -> None:
     if tier == ACCOUNTANT_STATEMENT and not app.documents.filter(kind="accountant").exists():
         message = _(
             "Bij een subsidie van meer dan %(limit)s hoort bij de aanvraag tot vaststelling een accountantsverklaring. "
-            "Voeg haar toe als document (soort: accountantsverklaring) en vraag dan de vaststelling aan."
+            "Voeg die verklaring toe (als document van de soort accountantsverklaring) en vraag dan de vaststelling aan."
         ) % {"limit": euro(rules.accountant_above or ACCOUNTANT_ABOVE)}
-        raise Invalid(message, {"report": [message]})
+        raise Invalid(message, {"accountant_statement": [message]})
 
 
 def _units_completed(app: Application, done, started=None) -> dict:

@@ -505,6 +505,8 @@ EVENTS: tuple[Event, ...] = (
     Event("declare_no_conflict", _("geen belangenverstrengeling verklaard")),
     Event("declare_conflict", _("belangenverstrengeling gemeld")),
     Event("assess", _("beoordeling vastgelegd")),
+    Event("record_consensus_score", _("consensusscore van de commissie vastgelegd")),
+    Event("sample_check_drawn", _("in de steekproef: vaststellen na controle door een behandelaar")),
     Event("allocate", _("verdeling")),
     Event("reserved_in_turn", _("aan de beurt: budget gereserveerd"), _("Aan de beurt: er is budget voor uw aanvraag")),
     Event("iban_change_approved", _("gewijzigd rekeningnummer goedgekeurd: betaling vrijgegeven")),

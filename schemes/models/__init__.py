@@ -6,7 +6,7 @@
   ``KPIMeasurement``.
 """
 
-from .catalogue import MONEY, ZERO, Distribution, Opening, Scheme, Shape, TermStart
+from .catalogue import MONEY, ZERO, Distribution, Opening, Scheme, Shape, TenderScore, TermStart
 from .ledger import BudgetChange, LedgerEntry
 from .programmes import KPI, KPIMeasurement, ProgrammeBudgetLine, ProgrammeGate, TranchePlanItem, add_months
 
@@ -23,6 +23,7 @@ __all__ = [
     "ProgrammeGate",
     "Scheme",
     "Shape",
+    "TenderScore",
     "TermStart",
     "TranchePlanItem",
     "add_months",

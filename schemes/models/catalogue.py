@@ -37,6 +37,13 @@ class Distribution(models.TextChoices):
     PRO_RATA = "pro_rata", _("naar evenredigheid")
 
 
+class TenderScore(models.TextChoices):
+    """Which score a tender ranks by (``allocation.committee_scores``)."""
+
+    MEAN = "mean", _("het gemiddelde van de totaalscores van de beoordelaars")
+    CONSENSUS = "consensus", _("de score waarover de commissie het eens werd (consensusscore)")
+
+
 class TermStart(models.TextChoices):
     """Where the decision term starts (``clocks.TERM_STARTS``)."""
 
@@ -177,6 +184,17 @@ class Scheme(models.Model):
             "documenten kan een aanvraag niet worden ingediend."
         ),
     )
+    tender_score = models.CharField(
+        _("score van de commissie (tender)"),
+        max_length=20,
+        choices=TenderScore.choices,
+        default=TenderScore.MEAN,
+        help_text=_(
+            "Waarop een tender rangschikt: het gemiddelde van de beoordelaars, of de consensusscore die de commissie "
+            "per aanvraag vaststelt (een behandelaar legt haar vast; zonder die score wordt een aanvraag niet "
+            "gerangschikt)."
+        ),
+    )
     decision_term_weeks = models.PositiveSmallIntegerField(_("beslistermijn (weken)"), default=8)
     decision_term_from = models.CharField(
         _("beslistermijn loopt vanaf"),
@@ -211,6 +229,17 @@ class Scheme(models.Model):
     target_units = models.PositiveIntegerField(_("doel (eenheden)"), null=True, blank=True)
     ex_officio_below = models.DecimalField(_("ambtshalve vaststelling onder"), null=True, blank=True, **MONEY)
     accountant_above = models.DecimalField(_("accountantsverklaring vanaf"), null=True, blank=True, **MONEY)
+    sample_check_pct = models.DecimalField(
+        _("steekproef bij ambtshalve vaststelling (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Van de kleine subsidies die ambtshalve worden vastgesteld zoals verleend, trekt het systeem dagelijks "
+            "dit percentage voor een controle: een behandelaar stelt die vast na de controle."
+        ),
+    )
     ex_officio_when_late = models.BooleanField(
         _("ambtshalve vaststellen als de aanvraag tot vaststelling 13 weken te laat is"), default=True
     )
@@ -234,6 +263,9 @@ class Scheme(models.Model):
                 name="scheme_percentage_0_100",
             ),
             models.CheckConstraint(condition=Q(advance_pct__gte=0, advance_pct__lte=100), name="scheme_advance_0_100"),
+            models.CheckConstraint(
+                condition=Q(sample_check_pct__gte=0, sample_check_pct__lte=100), name="scheme_sample_check_0_100"
+            ),
         ]
 
     def __str__(self) -> str:

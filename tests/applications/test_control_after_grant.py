@@ -9,16 +9,18 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from applications import reconcile, services
+from applications import clock_job, reconcile, services
 from applications.errors import Conflict, Forbidden, Invalid
-from applications.models import AuditEvent, Document, IbanChange, Objection, Payment, Role
-from applications.services import accounts, money
+from applications.models import AuditEvent, Document, IbanChange, Objection, Payment, Role, SampleDraw
+from applications.services import accounts, money, samples
 from applications.states import State
+from schemes.models import Scheme
 from schemes.rules import Rules
 from tests import factories as f
 from tests.factories import act, decide_objection, granted, pay, team_for
@@ -420,6 +422,49 @@ def test_above_the_accountant_threshold_the_settlement_asks_an_accountants_state
     assert app.state == State.SETTLEMENT_REQUESTED
 
 
+def test_a_150_000_mkbidee_settlement_through_the_portal_asks_the_accountants_statement(client):
+    team = team_for(f.open_opening(mkbidee_scheme()))
+    app = granted(
+        team["opening"],
+        team["employer"],
+        team["reviewer"],
+        team["senior"],
+        eligible_costs="150000.00",
+        is_partnership=True,
+    )
+    assert app.amount_granted == E("150000.00")  # a partnership: at most € 200.000, above the € 125.000 threshold
+    client.force_login(team["employer"])
+    url = reverse("portal:action", args=[app.reference, "request_settlement"])
+    page = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="accountant_statement"' in page
+    assert "meer dan € 125.000,00 hoort bij de aanvraag tot vaststelling een verklaring" in page
+
+    report = "De leerlijn is ontwikkeld en door veertig medewerkers van de partners gevolgd."
+    form = {"version": app.version, "actual_costs": "150.000", "report": report}
+    refused = client.post(url, form).content.decode()
+    assert (
+        "Bij een subsidie van meer dan € 125.000,00 hoort bij de aanvraag tot vaststelling een accountantsverklaring"
+        in refused
+    )
+    app.refresh_from_db()
+    assert app.state == State.GRANTED and not app.documents.filter(kind="accountant").exists()
+
+    statement = SimpleUploadedFile("accountantsverklaring.pdf", f.PDF, content_type="application/pdf")
+    done = client.post(url, {**form, "version": app.version, "accountant_statement": statement})
+    assert done.status_code == 302, done.content.decode()
+    app.refresh_from_db()
+    assert app.state == State.SETTLEMENT_REQUESTED
+    assert app.documents.get(kind="accountant").original_name == "accountantsverklaring.pdf"
+
+
+def test_a_settlement_below_the_threshold_offers_no_accountants_statement(client):
+    team = team_for(f.open_opening(mkbidee_scheme()))
+    app = granted(team["opening"], team["employer"], team["reviewer"], team["senior"], eligible_costs="110000.00")
+    client.force_login(team["employer"])
+    page = client.get(reverse("portal:action", args=[app.reference, "request_settlement"])).content.decode()
+    assert 'name="accountant_statement"' not in page
+
+
 def test_the_tiers_follow_the_scheme_with_the_framework_as_default():
     slim = Rules.from_scheme(f.slim_scheme(ex_officio_below=E("25000.00")))
     assert slim.accounting_tier(E("24999.00")) == "none"
@@ -446,3 +491,60 @@ def test_a_small_slim_grant_is_fixed_as_granted_by_design():
     app = granted(opening, team["employer"], team["reviewer"], team["senior"], eligible_costs="20000.00")
     assert app.amount_granted == E("12000.00")
     assert money.settlement_amount(app, state=State.GRANTED) == E("12000.00")
+
+
+# --- 11. sample checks of the small grants settled ex officio --------------------------------------------------
+
+
+def test_a_recorded_sample_of_the_small_slim_grants_is_checked_before_it_is_settled(monkeypatch, client):
+    scheme = f.slim_scheme(code="slim-steekproef", ex_officio_below=E("25000.00"), sample_check_pct=E("50"))
+    assert Scheme._meta.get_field("sample_check_pct").default == E("5")  # the default of a scheme: 5 %
+    assert Rules(shape="share_of_costs").sample_check_pct == E("5")
+    opening = f.open_opening(scheme)
+    team = team_for(opening)
+    apps = [
+        granted(opening, f.employer(), team["reviewer"], team["senior"], eligible_costs="20000.00") for _ in range(6)
+    ]
+    assert all(app.amount_granted == E("12000.00") for app in apps)  # below € 25.000: fixed as granted
+    today = timezone.localdate()
+    type(apps[0]).objects.filter(pk__in=[a.pk for a in apps]).update(settlement_due=today)
+    references = sorted(app.reference for app in apps)
+    # a seed that draws some and not all (50 %), so the test says something about both
+    seed = next(
+        s
+        for s in (f"seed-{n}" for n in range(100))
+        if 0 < sum(samples.is_drawn(s, ref, E("50")) for ref in references) < len(references)
+    )
+    monkeypatch.setattr(samples, "new_seed", lambda: seed)
+
+    counts = clock_job.settle_ex_officio(today)
+
+    draw = SampleDraw.objects.get(opening=opening)
+    assert (draw.day, draw.seed, draw.percentage, draw.candidates) == (today, seed, E("50.00"), references)
+    assert draw.drawn == samples.recompute(draw)  # anyone with the seed and the list recomputes it
+    assert counts["sample_checks_drawn"] == len(draw.drawn) and counts["sample_checks_waiting"] == len(draw.drawn)
+    assert counts["settled_ex_officio_small"] == len(references) - len(draw.drawn)
+    for app in apps:
+        app.refresh_from_db()
+        if app.reference in draw.drawn:  # marked for a check, not settled by the clocks
+            assert (app.state, app.sample_selected) == (State.GRANTED, True)
+            assert app.events.filter(action="sample_check_drawn").exists()
+        else:
+            assert app.state == State.SETTLEMENT_PROPOSED and app.pending_decision().data["ex_officio"] is True
+
+    # the next day nothing is drawn again and the clocks still leave the drawn ones alone
+    again = clock_job.settle_ex_officio(today + datetime.timedelta(days=1))
+    assert (again["sample_checks_drawn"], again["settled_ex_officio_small"]) == (0, 0)
+    assert SampleDraw.objects.filter(opening=opening).count() == 1
+
+    # the reviewers find them in the queue; one checks and proposes the settlement, a second approves it
+    checked = next(app for app in apps if app.reference in draw.drawn)
+    client.force_login(team["reviewer"])
+    queue = client.get(reverse("review:queue"), {"state": "sample_check"}).content.decode()
+    assert checked.reference in queue
+    assert "In de steekproef" in client.get(reverse("review:case", args=[checked.reference])).content.decode()
+    note = "Steekproef: facturen van de opleider en presentielijsten gezien; besteed zoals verleend."
+    act(checked, "propose_settlement", team["reviewer"], {"note": note})
+    act(checked, "approve_settlement", team["senior"])
+    checked.refresh_from_db()
+    assert (checked.state, checked.amount_settled) == (State.SETTLED, E("12000.00"))

@@ -289,6 +289,73 @@ def test_a_tender_grants_nothing_before_the_ranking_has_run_and_records_the_comm
         f.act(second, "propose_grant", reviewer, {})  # ranked, but no money reached it
 
 
+def test_a_techkwadraat_tender_set_to_consensus_ranks_by_the_committees_agreed_score_not_the_mean(client_for):
+    scheme = f.techkwadraat_scheme(code="techkwadraat-consensus", tender_score="consensus")
+    opening = f.open_opening(
+        scheme, code="tk-consensus", ceiling="1000000.00", distribution=Distribution.TENDER, min_score=E("6")
+    )
+    first, second, senior = f.reviewer([scheme]), f.reviewer([scheme]), f.senior([scheme])
+    # mean of the assessors: Noord 7 (9 and 5), Zuid 6 (6 and 6), West 6,5; the committee agreed otherwise
+    consortia = {
+        name: f.submitted(opening, f.employer(f.OrganisationFactory(name=f"Consortium {name}")))
+        for name in ("Noord", "Zuid", "West")
+    }
+    for name, (a, b) in {"Noord": (9, 5), "Zuid": (6, 6), "West": (7, 6)}.items():
+        app = consortia[name]
+        f.act(app, "start_review", first)
+        for reviewer, score in ((first, a), (second, b)):
+            f.declare_no_conflict(app, reviewer)
+            scores = {
+                c: {"score": score, "justification": "Gewogen."} for c in ("plan", "impact", "support", "continuity")
+            }
+            services.record_assessment(application=app, user=reviewer, scores=scores)
+    close(opening)
+
+    # without the committee's consensus no ranking: the preview and the proposal name who still lacks one
+    with pytest.raises(Conflict, match="consensusscore") as refused:
+        draws.preview(opening=opening, user=first)
+    assert all(app.reference in str(refused.value) for app in consortia.values())
+    services.record_consensus_score(
+        application=consortia["Zuid"], user=first, score="8", note="De commissie weegt het bereik in de regio zwaar."
+    )
+    services.record_consensus_score(
+        application=consortia["Noord"], user=first, score="6.5", note="Sterk plan, zwakke borging."
+    )
+    with pytest.raises(Conflict, match=consortia["West"].reference):
+        draws.propose(opening=opening, user=first, data={"advice": "Rangschikking op consensus."})
+    # recorded through the API as well, by one case worker (no four eyes: the committee decided it)
+    response = client_for(second).post(
+        f"/api/v1/applications/{consortia['West'].reference}/consensus-score/",
+        {"score": "5.5", "note": "Onvoldoende cofinanciering; onder de minimumscore."},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["consensus_score"] == "5.50"
+    assert consortia["West"].events.filter(action="record_consensus_score", actor=second).exists()
+    page = client_for(second).get(f"/behandeling/aanvragen/{consortia['West'].reference}/").content.decode()
+    assert "Consensusscore van de commissie" in page and "Onvoldoende cofinanciering" in page
+
+    run = f.run_allocation(
+        opening, first, senior, advice="De commissie adviseert op haar consensusscore te rangschikken."
+    )
+    rows = {row["reference"]: row for row in run.order}
+    zuid, noord, west = (consortia[n].reference for n in ("Zuid", "Noord", "West"))
+    assert [row["reference"] for row in run.order] == [zuid, noord, west]  # not Noord first, as the mean would have it
+    assert (rows[zuid]["outcome"], rows[zuid]["score"], rows[zuid]["allocated"]) == ("granted", "8.00", "1000000.00")
+    assert rows[noord]["outcome"] == "out"  # the ceiling is reached
+    assert (rows[west]["outcome"], rows[west]["score"]) == ("below_min_score", "5.50")
+    assert fresh([consortia["Zuid"]])[0].amount_reserved == E("1000000.00")
+
+
+def test_a_consensus_score_is_refused_where_the_scheme_ranks_by_the_mean(omscholing):
+    opening = f.open_opening(omscholing, code="tender-mean", ceiling="3750.00", distribution=Distribution.TENDER)
+    reviewer = f.reviewer([omscholing])
+    app = f.submitted(opening, f.employer(), units=[f.traject(1)])
+    f.declare_no_conflict(app, reviewer)
+    with pytest.raises(Invalid, match="niet op een consensusscore"):
+        services.record_consensus_score(application=app, user=reviewer, score="7", note="Eens.")
+
+
 # --- money that comes free after a lower vaststelling --------------------------------------------------------
 
 

@@ -25,6 +25,8 @@ from django.utils import timezone
 from applications import checks, eligibility
 from applications.errors import ActionError
 from applications.models import DeMinimisAid, EnterpriseLink, OrganisationEvent
+from demo.documents import attach_required
+from schemes.formatting import datum
 from schemes.models import Shape
 from tests import factories as f
 
@@ -189,6 +191,75 @@ def test_de_minimis_counts_the_aid_of_the_linked_enterprises_three_years_back_fr
     assert checks.de_minimis(app, E("18000.00"), on=today).received_here == E("0.00")
 
 
+def test_declared_de_minimis_aid_counts_only_when_granted_in_the_three_years_before_the_decision(client_for):
+    # SLIM's rules, with a maximum of € 60.000 instead of € 24.999, so € 250.000 of earlier aid can tip the balance
+    slim = f.open_opening(f.slim_scheme(code="slim-zestig", max_amount=E("60000.00")), code="slim-zestig-nu")
+    decision_day = timezone.localdate()
+    old = (decision_day - relativedelta(years=3) - datetime.timedelta(days=2)).isoformat()
+    recent = (decision_day - relativedelta(years=2)).isoformat()
+    reviewer, senior = f.reviewer([slim.scheme]), f.senior([slim.scheme])
+
+    # through the portal's form: each aid on its own row, with the date it was granted and who granted it
+    werkgever = f.employer()
+    app = f.draft(slim, werkgever, eligible_costs="100000.00", de_minimis_declared=None)  # 60 %: € 60.000
+    step = reverse("portal:step", args=[app.reference, "verklaringen"])
+    client = client_for(werkgever)
+    refused = client.post(step, {"truthfulness_declared": "on", "de_minimis-TOTAL": "1", "action": "next"})
+    assert "met het bedrag, de datum van verlening en de verstrekker" in refused.content.decode()
+    row = {
+        "de_minimis-0-amount": "250.000",
+        "de_minimis-0-granted_on": old,
+        "de_minimis-0-provider": "Provincie Gelderland",
+    }
+    going_on = client.post(step, {"truthfulness_declared": "on", "de_minimis-TOTAL": "1", **row, "action": "next"})
+    assert going_on.status_code == 302, going_on.content.decode()
+    app.refresh_from_db()
+    assert app.de_minimis_declarations == [
+        {"amount": "250000.00", "granted_on": old, "provider": "Provincie Gelderland"}
+    ]
+    assert app.de_minimis_declared == E("250000.00")
+    # granted three years and two days before the decision: it no longer counts, so € 250.000 + € 60.000 is no breach
+    attach_required(app, werkgever)
+    f.act(app, "submit", werkgever)
+    f.act(app, "start_review", reviewer)
+    aid = checks.de_minimis(app, E("60000.00"), on=decision_day)
+    assert (aid.declared, aid.declared_outside, aid.total) == (E("0.00"), E("250000.00"), E("60000.00"))
+    case = client_for(reviewer).get(reverse("review:case", args=[app.reference])).content.decode()
+    assert f"€ 250.000,00 op {datum(datetime.date.fromisoformat(old))} van Provincie Gelderland" in case
+    assert "langer dan drie jaar geleden verleend en telt niet mee" in case
+    f.act(app, "propose_grant", reviewer, {})
+    f.act(app, "approve_decision", senior)
+    app.refresh_from_db()
+    assert (app.state, app.amount_granted) == ("granted", E("60000.00"))
+
+    # through the API: € 250.000 granted two years before counts, and € 310.000 in three years is refused
+    other = f.employer()
+    body = {
+        "opening": slim.code,
+        "eligible_costs": "100000.00",
+        "project_end_date": (decision_day + datetime.timedelta(days=365)).isoformat(),
+        "truthfulness_declared": True,
+        "de_minimis_declarations": [{"amount": "250000.00", "granted_on": recent, "provider": "Gemeente Arnhem"}],
+    }
+    api = client_for(other)
+    created = api.post("/api/v1/applications/", body, content_type="application/json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["de_minimis_declarations"][0]["granted_on"] == recent
+    fresh = other.organisation.applications.get()
+    attach_required(fresh, other)
+    with pytest.raises(ActionError, match="over drie jaar op € 310.000,00"):
+        f.act(fresh, "submit", other)
+    assert checks.de_minimis(fresh, E("60000.00"), on=decision_day).declared == E("250000.00")
+
+    future = (decision_day + datetime.timedelta(days=1)).isoformat()
+    refused = api.post(
+        "/api/v1/applications/",
+        {**body, "de_minimis_declarations": [{"amount": "1000.00", "granted_on": future, "provider": "Gemeente"}]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "de_minimis_declarations.0.granted_on" in refused.json()["errors"]
+
+
 # --- cumulation -------------------------------------------------------------------------------------------------
 
 
@@ -219,6 +290,37 @@ def test_a_traject_paid_by_one_scheme_is_not_paid_again_by_a_scheme_that_exclude
         units=[f.traject(1, participant="J. Jansen", start=later, end=later + datetime.timedelta(days=180))],
     )
     f.act(other_period, "propose_grant", reviewer, {})  # another period: another traject
+
+
+def test_a_slim_grant_is_refused_at_the_decision_when_the_organisation_holds_a_grant_that_may_not_pay_the_same_costs():
+    regional = f.slim_scheme(
+        code="regio-scholing-test", name="Regionale scholingsregeling (test)", one_per_window=False
+    )
+    slim = f.slim_scheme(code="slim-cumulatie", not_combined_with=["regio-scholing-test"])
+    assert slim.shape == Shape.SHARE_OF_COSTS and f.open_opening(slim).published_rules.not_combined_with
+    reviewer, senior = f.reviewer([regional, slim]), f.senior([regional, slim])
+    werkgever = f.employer()
+    in_a_year = (timezone.localdate() + datetime.timedelta(days=365)).isoformat()
+    app = f.in_review(f.open_opening(slim), werkgever, reviewer, project_end_date=in_a_year)
+    f.act(app, "propose_grant", reviewer, {})  # nothing held elsewhere yet
+
+    # before the decision is approved, the organisation gets a grant from the other scheme for the same year
+    regional_opening = f.open_opening(regional, code="regio-scholing-nu")
+    held = f.granted(regional_opening, f.employer(werkgever.organisation), reviewer, senior, project_end_date=in_a_year)
+    with pytest.raises(ActionError, match=f"Regionale scholingsregeling \\(test\\) \\(aanvraag {held.reference}\\)"):
+        f.act(app, "approve_decision", senior)
+    app.refresh_from_db()
+    assert app.state == "decision_proposed" and app.amount_granted is None
+
+    # another organisation whose grant there ended before this application: another period, other costs
+    other = f.employer()
+    earlier = f.granted(regional_opening, other, reviewer, senior)
+    long_ago = timezone.now() - datetime.timedelta(days=800)
+    type(earlier).objects.filter(pk=earlier.pk).update(
+        submitted_at=long_ago, project_end_date=timezone.localdate() - datetime.timedelta(days=400)
+    )
+    granted = f.granted(f.open_opening(slim), other, reviewer, senior, project_end_date=in_a_year)
+    assert granted.state == "granted"
 
 
 def test_the_de_minimis_grants_export_for_the_central_register_names_the_single_undertaking(slim):

@@ -87,4 +87,4 @@ def test_an_intermediary_sees_the_employers_details_without_change_links(client_
 
     assert "IBAN" not in links and "naam" not in links
     assert links["subsidiabele kosten"].startswith(step_url(app, "kosten"))
-    assert links["de-minimissteun ontvangen in de afgelopen drie jaar"].endswith("#id_de_minimis_declared")
+    assert links["de-minimissteun elders ontvangen"].endswith("#de_minimis-table")

@@ -27,15 +27,16 @@ def test_the_slim_de_minimis_field_is_not_labelled_optional_and_is_needed_to_go_
     client = client_for(user)
 
     page = client.get(step_url(app, "verklaringen")).content.decode()
-    label = page.split('for="id_de_minimis_declared"', 1)[1].split("</label>", 1)[0]
-    assert "niet verplicht" not in label
+    for field in ("amount", "granted_on", "provider"):
+        label = page.split(f'for="id_de_minimis-0-{field}"', 1)[1].split("</label>", 1)[0]
+        assert "niet verplicht" not in label
 
     going_on = client.post(step_url(app, "verklaringen"), {"truthfulness_declared": "on", "action": "next"})
-    assert "Vul het bedrag in; vul 0 in als u geen de-minimissteun kreeg." in going_on.content.decode()
+    assert "of verklaar dat zij in de afgelopen drie jaar geen de-minimissteun kreeg" in going_on.content.decode()
     saved = client.post(step_url(app, "verklaringen"), {"action": "save"})  # a draft may wait for it
     assert saved.status_code == 302
     summary = client.get(step_url(app, "overzicht")).content.decode()
-    assert "vul 0 in als dat niets was" in summary.split('id="refusals"', 1)[1]
+    assert "of verklaar dat zij geen de-minimissteun kreeg" in summary.split('id="refusals"', 1)[1]
 
 
 def test_a_project_that_ended_in_2020_is_refused_on_the_costs_step(client_for, db):

@@ -317,14 +317,30 @@ def test_de_minimis_must_be_declared_where_the_scheme_is_de_minimis(client_for, 
     user = f.employer()
     app = f.draft(opening, user, de_minimis_declared=None)
     page = client_for(user).post(step_url(app, "verklaringen"), {"truthfulness_declared": "on", "action": "next"})
-    assert "vul 0 in" in page.content.decode()
-    response = client_for(user).post(
+    assert "geen de-minimissteun kreeg" in page.content.decode()
+    aid = {
+        "de_minimis-0-amount": "12.500",
+        "de_minimis-0-granted_on": "2025-03-01",
+        "de_minimis-0-provider": "Gemeente",
+    }
+    both = client_for(user).post(
         step_url(app, "verklaringen"),
-        {"truthfulness_declared": "on", "de_minimis_declared": "12.500", "action": "next"},
+        {"truthfulness_declared": "on", "de_minimis_none": "on", "de_minimis-TOTAL": "1", **aid, "action": "next"},
+    )
+    assert "kies één van beide" in both.content.decode()
+    response = client_for(user).post(
+        step_url(app, "verklaringen"), {"truthfulness_declared": "on", "de_minimis-TOTAL": "1", **aid, "action": "next"}
     )
     assert response["Location"] == step_url(app, "overzicht")
     app.refresh_from_db()
     assert app.de_minimis_declared == Decimal("12500.00") and app.truthfulness_declared
+    assert app.de_minimis_declarations == [{"amount": "12500.00", "granted_on": "2025-03-01", "provider": "Gemeente"}]
+    none = client_for(user).post(
+        step_url(app, "verklaringen"), {"truthfulness_declared": "on", "de_minimis_none": "on", "action": "next"}
+    )
+    assert none["Location"] == step_url(app, "overzicht")
+    app.refresh_from_db()
+    assert (app.de_minimis_declared, app.de_minimis_declarations) == (Decimal("0.00"), [])
 
 
 def test_the_summary_lists_what_still_blocks_submission(wclient, werkgever, opening):

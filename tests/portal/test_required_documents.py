@@ -182,7 +182,7 @@ def test_slim_cannot_be_submitted_through_the_api_without_the_de_minimis_declara
     refused = client.post("/api/v1/applications/", body, format="json")
     assert refused.status_code == 400
     assert "de_minimis_declared" in refused.json()["errors"]
-    assert "vul 0 in als dat niets was" in refused.json()["detail"]
+    assert "of verklaar dat zij geen de-minimissteun kreeg" in refused.json()["detail"]
     assert not Application.objects.exists()
     accepted = client.post("/api/v1/applications/", {**body, "de_minimis_declared": "0.00"}, format="json")
     assert accepted.status_code == 201 and accepted.json()["state"] == State.SUBMITTED

@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
     act,
     employer,
+    finance,
     granted,
     reviewer,
     senior,
@@ -154,6 +155,27 @@ def test_a_reviewer_cannot_assign_applications_of_another_scheme(client, desk):
     assert response.status_code == 403
     desk["foreign"].refresh_from_db()
     assert desk["foreign"].assigned_to is None
+
+
+def test_finance_staff_are_not_assignable_as_reviewer_of_a_case(client, desk, opening):
+    betaler = finance([opening.scheme], username="betaler")
+    apps = desk["apps"]
+    assert betaler not in review_selectors.reviewers_for([opening])  # not offered on the queue
+    client.force_login(desk["bart"])
+    queue = client.get(reverse("review:queue")).content.decode()
+    assert f'value="{betaler.pk}"' not in queue
+    response = client.post(
+        reverse("review:queue"), {"application": [apps[0].pk], "reviewer": betaler.pk, "assign": "1"}, follow=True
+    )
+    assert "Een financieel medewerker behandelt geen aanvragen (functiescheiding)" in response.content.decode()
+    apps[0].refresh_from_db()
+    assert apps[0].assigned_to is None and not apps[0].events.filter(action="assign").exists()
+    with pytest.raises(services.ActionError, match="functiescheiding"):
+        services.assign(applications=[apps[0]], reviewer=betaler, by=desk["sanne"])
+    with pytest.raises(services.ActionError, match="wijst geen aanvragen toe"):
+        services.assign(applications=[apps[0]], reviewer=desk["bart"], by=betaler)
+    apps[0].refresh_from_db()
+    assert apps[0].assigned_to is None
 
 
 def test_the_queue_page_shows_filters_tabs_and_days_left(client, desk):
