@@ -186,9 +186,7 @@ def facts_from_trail(end: datetime.datetime, *, app_ids=None, opening_ids=None) 
 
 def _per_unit_openings(opening_ids) -> set[int]:
     """Units count in the openings of schemes that grant per unit (trajecten); elsewhere they are detail."""
-    return set(
-        Opening.objects.filter(pk__in=list(opening_ids), scheme__shape="per_unit").values_list("pk", flat=True)
-    )
+    return set(Opening.objects.filter(pk__in=list(opening_ids), scheme__shape="per_unit").values_list("pk", flat=True))
 
 
 def _units(app_ids: list[int]) -> tuple[dict[int, int], dict[int, dict[str, int]]]:
@@ -196,7 +194,9 @@ def _units(app_ids: list[int]) -> tuple[dict[int, int], dict[int, dict[str, int]
     by_sector: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     unit = _table(Unit)
     ids = ", ".join(str(int(pk)) for pk in app_ids)
-    sql = f"SELECT application_id, occupation_sector, COUNT(*) FROM {unit} WHERE application_id IN ({ids}) GROUP BY 1, 2"
+    sql = (
+        f"SELECT application_id, occupation_sector, COUNT(*) FROM {unit} WHERE application_id IN ({ids}) GROUP BY 1, 2"
+    )
     for pk, sector, n in _fetch(sql):
         counts[pk] += n
         by_sector[pk][sector] += n

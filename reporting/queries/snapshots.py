@@ -89,7 +89,9 @@ def _stored_facts(app_ids) -> list[Fact]:
     ids = list(app_ids)
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        facts += [_fact(f) for f in ApplicationFact.objects.filter(application_id__in=chunk).values_list("fact", flat=True)]
+        facts += [
+            _fact(f) for f in ApplicationFact.objects.filter(application_id__in=chunk).values_list("fact", flat=True)
+        ]
     return facts
 
 
