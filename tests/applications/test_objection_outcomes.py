@@ -175,7 +175,7 @@ def test_a_withheld_tranche_is_a_decision_with_its_letter_and_an_objection_that_
     assert app.objection_due == datetime.date(2025, 4, 14)  # six weeks: its own objection term
     text = pdf_text(Letter.objects.get(application=app, kind="tranche_withheld"))
     assert "€ 600.000,00" in text and "niet vrij" in text
-    assert "bereik: 40" in text and "Het bereik is 40 van de beoogde 100" in text
+    assert "Bereik: 40 deelnemers" in text and "Het bereik is 40 van de beoogde 100" in text
     assert "bezwaar" in text and "14 april 2025" in text
     with freeze_time("2025-03-20 12:00:00+01:00"):
         app = object_and_decide(app, team, {"outcome": "upheld"})
