@@ -94,6 +94,8 @@ class GrantedOrganisation(models.Model):
     sector = models.CharField(max_length=40, blank=True)
     from_day = models.DateField()
     to_day = models.DateField(null=True, blank=True)
+    # while the period runs: how many of the opening's applications of the organisation were granted last night
+    holding = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [

@@ -35,7 +35,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from applications import clocks
 from applications.models import AuditEvent
@@ -151,6 +151,10 @@ def catch_up(through: datetime.date | None = None) -> int:
         processed += 1
         day = _next_active_day(end_of_day(day), before)
     SnapshotRun.objects.create(through=through, last_event_id=last_event, last_ledger_id=last_ledger, days=processed)
+    if processed and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the planner's picture of the tables that just grew
+            for model in (OpeningDay, ApplicationFact, GrantedOrganisation):
+                cursor.execute(f"ANALYZE {_table(model)}")
     return processed
 
 
@@ -239,28 +243,34 @@ def _follow_grants(day: datetime.date, pairs: set[tuple[int, int]]) -> None:
         return
     organisations = {org for _o, org in pairs}
     holding = {}
-    for opening_id, org, sector in (
+    for opening_id, org, sector, n in (
         ApplicationFact.objects.filter(organisation_id__in=organisations, granted=True)
-        .values_list("opening_id", "organisation_id", "sector")
-        .distinct()
+        .values("opening_id", "organisation_id", "sector")
+        .annotate(n=Count("application_id"))
+        .order_by()
+        .values_list("opening_id", "organisation_id", "sector", "n")
     ):
-        holding[(opening_id, org)] = sector
+        holding[(opening_id, org)] = (sector, n)
     open_periods = {
         (g.opening_id, g.organisation_id): g
         for g in GrantedOrganisation.objects.filter(organisation_id__in=organisations, to_day=None)
     }
-    created, closed = [], []
+    created, changed = [], []
     for pair in pairs:
         period = open_periods.get(pair)
         if pair in holding and period is None:
+            sector, n = holding[pair]
             created.append(
-                GrantedOrganisation(opening_id=pair[0], organisation_id=pair[1], sector=holding[pair], from_day=day)
+                GrantedOrganisation(opening_id=pair[0], organisation_id=pair[1], sector=sector, from_day=day, holding=n)
             )
         elif pair not in holding and period is not None:
-            period.to_day = day
-            closed.append(period)
+            period.to_day, period.holding = day, 0
+            changed.append(period)
+        elif period is not None and period.holding != holding[pair][1]:
+            period.holding = holding[pair][1]
+            changed.append(period)
     GrantedOrganisation.objects.bulk_create(created)
-    GrantedOrganisation.objects.bulk_update(closed, ["to_day"])
+    GrantedOrganisation.objects.bulk_update(changed, ["to_day", "holding"])
 
 
 # --- reading: the figures of a date --------------------------------------------------------------------
@@ -285,14 +295,15 @@ def figures_at(opening_ids: list[int], day: datetime.date, *, recompute: bool = 
             fig.add_ledger(by_opening.setdefault(opening_id, fig.empty()), kind, amount)
         holders = {(f.organisation_id, f.sector) for f in facts if f.state in GRANTED_STATES}
         return by_opening, _organisations(holders)
-    base = min(day, run.through)
-    by_opening = _stored_figures(opening_ids, base)
-    if day <= run.through:
-        return by_opening, _organisations_stored(opening_ids, base)
-    delta, old, new = _changes(end_of_day(run.through), end, opening_ids)
-    for opening_id, change in delta.items():
-        by_opening[opening_id] = _plus(by_opening.get(opening_id), change)
-    return by_opening, _organisations_since(opening_ids, run.through, old, new)
+    with transaction.atomic(), _report_session():
+        base = min(day, run.through)
+        by_opening = _stored_figures(opening_ids, base)
+        if day <= run.through:
+            return by_opening, _organisations_stored(opening_ids, base)
+        delta, old, new = _changes(end_of_day(run.through), end, opening_ids)
+        for opening_id, change in delta.items():
+            by_opening[opening_id] = _plus(by_opening.get(opening_id), change)
+        return by_opening, _organisations_since(opening_ids, run.through, old, new)
 
 
 def _organisations(holders: set[tuple[int, str]], by_sector: dict[str, int] | None = None):
@@ -310,9 +321,10 @@ def _active_sql(opening_ids, exclude_orgs=()) -> str:
     if exclude_orgs:
         excluded = f"AND organisation_id NOT IN ({', '.join(str(int(pk)) for pk in exclude_orgs)})"
     return f"""
-        SELECT sector, COUNT(DISTINCT organisation_id) FROM {table}
-        WHERE opening_id IN ({ids}) AND from_day <= %s AND (to_day IS NULL OR to_day > %s) {excluded}
-        GROUP BY sector
+        SELECT sector, COUNT(*) FROM (
+            SELECT DISTINCT organisation_id, sector FROM {table}
+            WHERE opening_id IN ({ids}) AND from_day <= %s AND (to_day IS NULL OR to_day > %s) {excluded}
+        ) held GROUP BY sector
     """
 
 
@@ -327,13 +339,23 @@ def _organisations_since(opening_ids, through: datetime.date, old: list[Fact], n
     touched_orgs = {f.organisation_id for f in (*old, *new)}
     params = [connection.ops.adapt_datefield_value(through)] * 2
     by_sector = dict(_fetch(_active_sql(opening_ids, touched_orgs), params)) if opening_ids else {}
-    touched_apps = {f.application_id for f in (*old, *new)}
-    holders = {
-        (org, sector)
-        for org, sector, pk in ApplicationFact.objects.filter(
-            organisation_id__in=touched_orgs, opening_id__in=opening_ids, granted=True
-        ).values_list("organisation_id", "sector", "application_id")
-        if pk not in touched_apps
-    }
+    holders = set()
+    if touched_orgs and opening_ids:
+        periods = _table(GrantedOrganisation)
+        orgs = ", ".join(str(int(pk)) for pk in touched_orgs)
+        ids = ", ".join(str(int(pk)) for pk in opening_ids)
+        # their grants as the last night left them (the running periods), less those of the applications touched
+        stored = defaultdict(int)
+        sql = f"""
+            SELECT organisation_id, sector, SUM(holding) FROM {periods}
+            WHERE organisation_id IN ({orgs}) AND opening_id IN ({ids}) AND to_day IS NULL GROUP BY 1, 2
+        """
+        for org, sector, n in _fetch(sql):
+            stored[(org, sector)] += int(n or 0)
+        scope = set(opening_ids)
+        for f in old:
+            if f.state in GRANTED_STATES and f.opening_id in scope:
+                stored[(f.organisation_id, f.sector)] -= 1
+        holders = {pair for pair, n in stored.items() if n > 0}
     holders |= {(f.organisation_id, f.sector) for f in new if f.state in GRANTED_STATES}
     return _organisations(holders, by_sector)
