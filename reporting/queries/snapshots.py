@@ -144,13 +144,19 @@ def catch_up(through: datetime.date | None = None) -> int:
     before = end_of_day(through)
     after = end_of_day(run.through) if run is not None else None
     processed = 0
+    # the run's row moves with each day, in that day's transaction: a run that stops half-way (a deploy, a crash)
+    # leaves the days it did as done, and the next run goes on from there
+    mark = SnapshotRun(last_event_id=last_event, last_ledger_id=last_ledger)
     day = _next_active_day(after, before)
     while day is not None and day <= through:
         with transaction.atomic():
             _process(day)
-        processed += 1
+            processed += 1
+            mark.through, mark.days = day, processed
+            mark.save()
         day = _next_active_day(end_of_day(day), before)
-    SnapshotRun.objects.create(through=through, last_event_id=last_event, last_ledger_id=last_ledger, days=processed)
+    mark.through, mark.days = through, processed
+    mark.save()
     if processed and connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # the planner's picture of the tables that just grew
             for model in (OpeningDay, ApplicationFact, GrantedOrganisation):

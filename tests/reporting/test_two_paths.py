@@ -22,7 +22,7 @@ from applications.errors import ActionError
 from applications.models import Application, AuditEvent
 from demo.replay import load_replay
 from reporting.models import ApplicationFact, OpeningDay, SnapshotRun
-from reporting.queries import build_report, end_of_day, kpi_report, resolve_scope
+from reporting.queries import build_report, end_of_day, kpi_report, resolve_scope, snapshots
 from reporting.queries.snapshots import catch_up, figures_at, is_stale, latest_run
 
 from .story import at
@@ -189,3 +189,24 @@ def test_today_a_report_never_reads_the_state_column(story):
     before = kpi_report("opening", story.opening.code)
     Application.objects.filter(pk=story.app6.pk).update(state="granted")
     assert kpi_report("opening", story.opening.code) == before
+
+
+def test_a_run_that_stops_half_way_keeps_the_days_it_did_and_the_next_goes_on(story, monkeypatch):
+    """A deploy or a crash in the middle of the nightly run: the days done stay done, nothing is done twice."""
+    real = snapshots._process
+    calls = []
+
+    def stops_on_the_third_day(day):
+        if len(calls) == 2:
+            raise RuntimeError("the worker was stopped")
+        calls.append(day)
+        real(day)
+
+    monkeypatch.setattr(snapshots, "_process", stops_on_the_third_day)
+    with pytest.raises(RuntimeError):
+        catch_up()
+    assert latest_run().through == calls[-1]  # the two days done are marked done
+    monkeypatch.setattr(snapshots, "_process", real)
+    assert catch_up() > 0
+    assert latest_run().through == clocks.local_date() - datetime.timedelta(days=1)
+    assert_same(story, [datetime.date(2024, 3, 12), datetime.date(2024, 3, 31), clocks.local_date()])
