@@ -460,6 +460,11 @@ def conflict(request, reference: str):
     return redirect(_case_url(application, "beoordeling"))
 
 
+def _form_errors(form) -> str:
+    """A form's field errors in one line for a flash message: "label: message; label: message"."""
+    return "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)
+
+
 @require_POST
 @case_worker_required
 def assess(request, reference: str):
@@ -468,7 +473,7 @@ def assess(request, reference: str):
     tender = application.opening.distribution == "tender"
     form = AssessmentForm(request.POST, shape=rules.shape, tender=tender)
     if not form.is_valid():
-        errors = "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)
+        errors = _form_errors(form)
         messages.error(request, _("De beoordeling is niet compleet: %(errors)s") % {"errors": errors})
         return redirect(_case_url(application, "beoordeling"))
     try:
@@ -493,7 +498,7 @@ def consensus_score(request, reference: str):
     application = _case(request, reference)
     form = ConsensusScoreForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields)
+        errors = _form_errors(form)
         messages.error(request, _("De consensusscore is niet compleet: %(errors)s") % {"errors": errors})
         return redirect(_case_url(application, "beoordeling"))
     try:

@@ -98,10 +98,6 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _quoted(values) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 # A report sorts the events of a scope once; with PostgreSQL's default 4 MB a million events spill to
 # disk and JIT compilation costs more than it saves. Both only for the report's own transaction.
 REPORT_WORK_MEM = "64MB"

@@ -68,13 +68,8 @@ def add_fact(figures: dict, fact: Fact, sign: int = 1) -> None:
         _bump(figures["lead"], str(fact.lead_days), sign)
     for sector, n in fact.occupations:
         _bump(figures["occupation"], sector, sign * n)
-    for key, n in zip(PROGRESS_ORDER, fact.progress, strict=False):
+    for key, n in zip(PROGRESS, fact.progress, strict=False):  # Fact.progress is in the order of PROGRESS
         _bump(figures["progress"], key, sign * n)
-
-
-# the order of ``Fact.progress``
-PROGRESS_ORDER = ("reported", "started", "completed", "cancelled", "settled")
-assert set(PROGRESS_ORDER) == set(PROGRESS)
 
 
 def add_ledger(figures: dict, kind: str, amount, sign: int = 1) -> None:
