@@ -18,12 +18,18 @@ CENT = Decimal("0.01")
 DAYS_IN_YEAR = Decimal(365)
 
 # The statutory interest rate for non-commercial transactions (art. 6:119 BW), per year, from the date given.
+# Set by the Besluit vaststelling wettelijke rente each 1 January and 1 July where needed: the ECB's main
+# refinancing rate at the end of October / April plus 2,25 points, rounded to whole percents (halves up), a change
+# at most 2 points. 2015-2025 as published; the last two computed by that rule (ECB 2,40 % on 30 April 2025,
+# 2,15 % on 31 October 2025) — check each new line against the Staatsblad before it is used.
 RATES: tuple[tuple[datetime.date, Decimal], ...] = (
-    (datetime.date(2015, 7, 1), Decimal("0.02")),
+    (datetime.date(2015, 1, 1), Decimal("0.02")),
     (datetime.date(2023, 1, 1), Decimal("0.04")),
     (datetime.date(2023, 7, 1), Decimal("0.06")),
     (datetime.date(2024, 1, 1), Decimal("0.07")),
     (datetime.date(2025, 1, 1), Decimal("0.06")),
+    (datetime.date(2025, 7, 1), Decimal("0.05")),
+    (datetime.date(2026, 1, 1), Decimal("0.04")),
 )
 
 

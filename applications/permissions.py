@@ -301,6 +301,28 @@ def allocated_if_drawn(application: Application) -> bool:
     return ran and not application.over_ceiling
 
 
+@condition(
+    _(
+        "Bij 'wie het eerst komt, het eerst maalt' stelt u een verlening pas voor als de dag waarop de aanvraag "
+        "volledig werd voorbij is en, als op die dag het plafond werd bereikt, de loting over die dag is gehouden: "
+        "tot dan staat de plaats van de aanvraag niet vast."
+    )
+)
+def day_drawn_if_fcfs(application: Application) -> bool:
+    """First come, first served: the applications complete on the day the ceiling is crossed are ranked by lottery
+    when that day ends, so none of them is granted before — not even one complete before the crossing, since
+    until the day ends nobody knows whether it is that day. The completion day must have ended and, if it was the
+    crossing day, been drawn."""
+    opening = application.opening
+    if opening.distribution != "fcfs" or application.complete_at is None:
+        return True
+    day = clocks.local_date(application.complete_at)
+    if day >= _today(application):
+        return False
+    seed = apps.get_model("applications", "LotterySeed")
+    return not seed.objects.filter(opening_id=opening.pk, day=day, revealed_at__isnull=True).exists()
+
+
 @condition(_("Er staat geen voorschot open: het is al betaald, of deze regeling kent geen voorschot."))
 def advance_due(application: Application) -> bool:
     return application.payments.filter(kind="advance", status="due").exists()

@@ -198,7 +198,7 @@ def setup(count: int) -> dict:
         scheme=scheme,
         code="omscholing-bench",
         name="Omscholingsregeling (bench)",
-        opens_at=now - datetime.timedelta(days=1),
+        opens_at=now - datetime.timedelta(days=2),
         closes_at=now + datetime.timedelta(days=30),
         budget_ceiling=Decimal("100000000.00"),
         distribution="fcfs",
@@ -224,12 +224,15 @@ def setup(count: int) -> dict:
             contact_email=f"w{i}@x.nl",
         )
         user = User.objects.create(username=f"werkgever-{i}", role=Role.APPLICANT, organisation=org)
+        # a first come, first served grant waits until the day of completeness has ended: those granted came yesterday
+        at = now - datetime.timedelta(days=1) if i >= count else None
         app = services.create_draft(
             user=user,
             opening=opening,
             data={"truthfulness_declared": True, "units": [unit, {**unit, "participant": "P. Bakker"}]},
+            now=at,
         )
-        services.perform(app, "submit", user)
+        services.perform(app, "submit", user, now=at)
         if i >= count:  # the last 40 are granted, for the grant letter timings
             services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
             services.perform(app, "start_review", reviewer)

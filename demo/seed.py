@@ -322,13 +322,16 @@ def _demo_applications(report: LoadReport) -> None:
     services.perform(in_review, "submit", intermediair)
     services.declare_conflict_of_interest(application=in_review, user=behandelaar, conflict=False)
     services.perform(in_review, "start_review", behandelaar)
+    # first come, first served grants wait until the day the application was complete has ended: submitted yesterday
+    yesterday = timezone.now() - datetime.timedelta(days=1)
     granted = services.create_draft(
         user=werkgever,
         opening=omscholing,
         data={"truthfulness_declared": True, "units": [traject("M. Visser", "Netwerkbeheerder", "ict", "8000.00")]},
+        now=yesterday,
     )
     attach_required(granted, werkgever)
-    services.perform(granted, "submit", werkgever)
+    services.perform(granted, "submit", werkgever, now=yesterday)
     services.declare_conflict_of_interest(application=granted, user=behandelaar, conflict=False)
     services.perform(granted, "start_review", behandelaar)
     services.perform(granted, "propose_grant", behandelaar, {"note": "Voldoet aan alle voorwaarden."})
@@ -358,7 +361,8 @@ TECHKWADRAAT_DEMO_KPIS = [
 
 
 def _grant(app: Application, lead: User, reviewer: User, senior: User) -> Application:
-    services.perform(app, "submit", lead)
+    """Submitted yesterday (a first come, first served grant waits until that day has ended), granted today."""
+    services.perform(app, "submit", lead, now=timezone.now() - datetime.timedelta(days=1))
     services.declare_conflict_of_interest(application=app, user=reviewer, conflict=False)
     services.perform(app, "start_review", reviewer)
     services.perform(app, "propose_grant", reviewer, {"note": "Voldoet aan alle voorwaarden (demo)."})
@@ -407,6 +411,7 @@ def _demo_programmes(today: datetime.date, report: LoadReport) -> None:
         user=pps_lead,
         opening=Opening.objects.get(code="ngf-pps-demo"),
         data={"truthfulness_declared": True, "requested_amount": "12000000.00"},
+        now=timezone.now() - datetime.timedelta(days=1),
     )
     attach_required(pps, pps_lead)
     pps = _grant(pps, pps_lead, behandelaar, senior)

@@ -358,7 +358,21 @@ def act(application, action: str, user, data: dict | None = None, **kwargs):
     """Take a workflow action; staff first declare no conflict of interest with the applicant, as the rule asks."""
     if user is not None and user.is_case_worker:
         declare_no_conflict(application, user)
+    if action == "propose_grant":
+        day_ended(application)
     return services.perform(application, action, user, data, **kwargs)
+
+
+def day_ended(application) -> Application:
+    """The day the application became complete is over (and drawn, had the ceiling been crossed on it): first
+    come, first served, a grant waits for that (``permissions.day_drawn_if_fcfs``). A test that acts on the day
+    itself has its completion moved to the day before; the gate's own tests act without this."""
+    moment = application.complete_at
+    if moment is not None and timezone.localdate(moment) >= timezone.localdate():
+        moment -= datetime.timedelta(days=1)
+        Application.objects.filter(pk=application.pk).update(complete_at=moment)
+        application.complete_at = moment
+    return application
 
 
 def pay(application, payer, checker, *, kind: str | None = None):

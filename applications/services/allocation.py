@@ -159,7 +159,7 @@ def plan(
         if amount <= remaining and not reached:
             remaining -= amount
             rows.append(_row(app, position, seed, amount, "granted", **extra))
-        elif strict and not reached and _partly_fits(opening, remaining):
+        elif strict and not reached and partly_fits(opening, remaining):
             rows.append(_row(app, position, seed, remaining, "partial", **extra))  # Awb 4:25 lid 2: "voor zover"
             remaining = Decimal("0.00")
             reached = True
@@ -178,8 +178,8 @@ def unscored(opening: Opening, applications: list[Application] | None = None) ->
     return [a for a in apps if a.consensus_score is None]
 
 
-def _partly_fits(opening: Opening, remaining: Decimal) -> bool:
-    """What is left may go to the marginal application: the opening allows it and it is not below the minimum."""
+def partly_fits(opening: Opening, remaining: Decimal) -> bool:
+    """``remaining`` may go to the marginal application: the opening allows it and it is not below the minimum."""
     if not opening.partial_grant or remaining <= 0:
         return False
     minimum = opening.published_rules.min_amount
@@ -315,6 +315,7 @@ __all__ = [
     "lottery_key",
     "lottery_order",
     "outcome_of",
+    "partly_fits",
     "plan",
     "recompute",
     "summary_of",

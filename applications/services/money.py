@@ -62,7 +62,10 @@ def grant(app: Application, decision, ctx: Context) -> None:
         checks.waive(result, hardship.get("rules", []))
     checks.refuse_if(result, _("De verlening kan zo niet worden goedgekeurd."))
     opening = budget.lock_opening(app.opening_id)
+    held = app.amount_reserved
     budget.set_commitment(opening, app, decision.amount, note="verlening", at=ctx.now)
+    if decision.amount < held:  # granted less than was reserved: the rest is free for the next in line
+        queue.move_up(opening, at=ctx.now, besides=app)
     app.amount_granted = decision.amount
     app.over_ceiling = False
     end = app.project_end()

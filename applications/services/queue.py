@@ -27,7 +27,7 @@ from schemes.models import Opening
 from .. import audit, clocks
 from ..models import Application
 from ..states import OPEN_STATES
-from . import seeds
+from . import allocation, seeds
 
 
 def waiting(opening: Opening, *, besides: Application | None = None):
@@ -39,10 +39,17 @@ def waiting(opening: Opening, *, besides: Application | None = None):
     return rows.order_by(F("queue_position").asc(nulls_last=True), "complete_at")
 
 
+def _ahead(opening: Opening, *, besides: Application):
+    """Someone before any newcomer: in line for money, or holding only part of what it asked (one query)."""
+    return Application.objects.filter(Q(over_ceiling=True) | _SHORT, opening=opening, state__in=OPEN_STATES).filter(
+        ~Q(pk=besides.pk)
+    )
+
+
 def join(opening: Opening, app: Application, amount: Decimal, *, note: str, at) -> bool:
-    """Reserve for ``app`` if it fits and nobody is waiting before it; else it waits. True when the opening's
+    """Reserve for ``app`` if it fits and nobody is waiting before it (nor holding only part of its ask); else it waits. True when the opening's
     totals were written."""
-    someone_waits = waiting(opening, besides=app).exists()
+    someone_waits = _ahead(opening, besides=app).exists()
     if budget.fits(opening, amount) and not someone_waits:
         app.over_ceiling = False
         return budget.set_reservation(opening, app, amount, note=note, at=at)
@@ -53,21 +60,48 @@ def join(opening: Opening, app: Application, amount: Decimal, *, note: str, at) 
 
 
 def move_up(opening: Opening, *, at, besides: Application | None = None) -> list[Application]:
-    """While the opening is open: the next in line get what came free, in order, up to the first that does not
-    fit. After the close nothing moves: what came free is vrijval."""
+    """While the opening is open: what came free goes first to the marginal application that holds only part of
+    what it asked (Awb 4:25 lid 2, "voor zover"), up to what it asked, then to the next in line, in order, up to
+    the first that does not fit — which gets the rest where the opening allows a partial grant. After the close
+    nothing moves: what came free is vrijval."""
     if opening.distribution != "fcfs" or opening.status_at(at) != Opening.Status.OPEN:
         return []
     moved = []
-    for app in waiting(opening, besides=besides).select_for_update():
-        amount = app.amount_requested or Decimal("0.00")
-        if not budget.fits(opening, amount):
-            break  # strictly in order: nobody behind it goes first
-        budget.set_reservation(opening, app, amount, note="aan de beurt: budget vrijgekomen", at=at)
+    for app in [
+        *short(opening, besides=besides).select_for_update(),
+        *waiting(opening, besides=besides).select_for_update(),
+    ]:
+        asked = app.amount_requested or Decimal("0.00")
+        if budget.fits(opening, asked - app.amount_reserved):
+            amount = asked
+        else:
+            amount = app.amount_reserved + opening.budget_ceiling - opening.reserved - opening.committed
+            if amount <= app.amount_reserved or not allocation.partly_fits(opening, amount):
+                break  # strictly in order: nobody behind it goes first
+        topped_up = app.amount_reserved > 0
+        note = "aangevuld: budget vrijgekomen" if topped_up else "aan de beurt: budget vrijgekomen"
+        budget.set_reservation(opening, app, amount, note=note, at=at)
         app.over_ceiling = False
         app.save(update_fields=["over_ceiling", "amount_reserved", "version"])
-        audit.record(app, None, "reserved_in_turn", data={"amount": amount}, at=at)
+        audit.record(
+            app, None, "reserved_in_turn", data={"amount": amount, "asked": asked, "topped_up": topped_up}, at=at
+        )
         moved.append(app)
+        if amount < asked:
+            break  # the marginal application holds all that is left
     return moved
+
+
+# Holding part of what it asked: the marginal application's partial grant.
+_SHORT = Q(over_ceiling=False, amount_reserved__gt=0, amount_reserved__lt=F("amount_requested"))
+
+
+def short(opening: Opening, *, besides: Application | None = None):
+    """Undecided applications that hold less than they asked: the marginal one's partial grant ("voor zover")."""
+    rows = Application.objects.filter(_SHORT, opening=opening, state__in=OPEN_STATES)
+    if besides is not None:
+        rows = rows.filter(~Q(pk=besides.pk))
+    return rows.order_by(F("queue_position").asc(nulls_last=True), "complete_at")
 
 
 def requeue_on_completion(app: Application, *, at) -> None:

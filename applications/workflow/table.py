@@ -136,7 +136,7 @@ ACTIONS: tuple[Action, ...] = (
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
         who=UNINVOLVED,
-        when=(perms.allocated_if_drawn,),
+        when=(perms.allocated_if_drawn, perms.day_drawn_if_fcfs),
         button=_("Verlening voorstellen"),
         fields=(
             Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"),

@@ -222,6 +222,7 @@ def test_the_whole_life_through_the_api(opening, werkgever, reviewer, senior, se
     )
     assert data["supplement_due"]
     state(act(employer, ref, "supplement", {"note": "Bijgevoegd."}), "in_review")
+    f.day_ended(Application.objects.get(reference=ref))  # first come, first served: complete today, granted after
     state(act(staff, ref, "propose_grant", {"amount": "3750.00", "note": "Eén traject"}), "decision_proposed")
     declare(second)
     state(act(second, ref, "return_decision", {"note": "Twee trajecten voldoen."}), "in_review")

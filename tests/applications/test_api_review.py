@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from applications.models import Assessment, AuditEvent
-from tests.factories import OpeningFactory, SchemeFactory, employer, reviewer, senior, submitted
+from tests.factories import OpeningFactory, SchemeFactory, day_ended, employer, reviewer, senior, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,7 @@ def test_a_reviewer_and_a_second_reviewer_take_a_grant_through_the_api_alone(cas
     checks = {"kvk": True, "diploma": True, "occupation": True, "cost": True, "contract": True, "supervision": True}
     answer = bart.post(url(case, "assessment"), {"checklist": checks, "note": "Alles in orde."}, format="json")
     assert answer.status_code == 200 and answer.json()[0]["checklist"] == checks
+    day_ended(case["app"])  # first come, first served: a grant waits until the day of completeness has ended
     assert bart.post(url(case, "actions/propose_grant"), {"note": "Voldoet."}, format="json").status_code == 200
     assert sanne.post(url(case, "conflict-of-interest"), {"conflict": False}, format="json").status_code == 201
     seen = sanne.get(url(case, "assessment")).json()

@@ -12,9 +12,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from applications import reconcile
+from applications import clock_job, reconcile, services
+from applications.errors import Conflict
 from applications.models import AuditEvent
 from applications.services import allocation
+from demo.documents import attach_required
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +149,134 @@ def test_in_a_slim_draw_applications_still_waiting_for_a_supplement_go_after_eve
     assert order[3:] == allocation.lottery_order(result.seed, [a.reference for a in waiting])
     assert [row.get("incomplete") for row in result.order] == [None, None, None, True, True]
     assert allocation.recompute(result) == order  # anyone with the seed and the published rows
+
+
+# --- the marginal application's partial grant, topped up while the opening is open (Awb 4:25 lid 2) ----------
+
+
+def days_ago(n: int, hour: int = 10) -> datetime.datetime:
+    day = timezone.localdate() - datetime.timedelta(days=n)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def submit_at(opening, moment, units: int):
+    user = f.employer()
+    data = {"units": trajecten(units), "truthfulness_declared": True}
+    app = services.create_draft(user=user, opening=opening, data=data, now=moment)
+    attach_required(app, user)
+    return f.act(app, "submit", user, now=moment)
+
+
+@pytest.fixture
+def voor_zover(omscholing):
+    """€ 10.000 under the ceiling, a partial grant allowed: two trajecten of € 3.750 fit, a third in part."""
+    return f.open_opening(
+        omscholing,
+        code="voor-zover",
+        ceiling="10000.00",
+        partial_grant=True,
+        opens_at=days_ago(30),
+        closes_at=timezone.now() + datetime.timedelta(days=30),
+    )
+
+
+def test_the_marginal_application_is_topped_up_before_anyone_behind_it_when_money_comes_free(voor_zover):
+    first = submit_at(voor_zover, days_ago(2), units=2)  # € 7.500: fits
+    marginal = submit_at(voor_zover, days_ago(1), units=2)  # € 7.500: crosses the ceiling, alone on its day
+    clock_job.run(timezone.localdate())  # that day is drawn: the marginal one gets what is left
+    (marginal,) = fresh(marginal)
+    assert (marginal.over_ceiling, marginal.amount_reserved) == (False, E("2500.00"))
+    behind = f.submitted(voor_zover, f.employer(), units=trajecten(1))  # € 3.750 today: it waits behind it
+    (behind,) = fresh(behind)
+    assert (behind.over_ceiling, behind.amount_reserved) == (True, E("0.00"))
+
+    f.act(first, "withdraw", first.created_by, {"reason": "Het traject gaat niet door."})  # € 7.500 comes free
+
+    marginal, behind = fresh(marginal, behind)
+    assert marginal.amount_reserved == E("7500.00")  # first what it asked: € 5.000 more
+    assert (behind.over_ceiling, behind.amount_reserved) == (False, E("2500.00"))  # the rest, in part
+    events = AuditEvent.objects.filter(action="reserved_in_turn").order_by("id")
+    assert [(e.application_id, e.data["amount"], e.data["topped_up"]) for e in events] == [
+        (marginal.pk, "7500.00", True),
+        (behind.pk, "2500.00", False),
+    ]
+    voor_zover.refresh_from_db()
+    assert voor_zover.reserved == E("10000.00")
+    assert reconcile.run() == []
+
+
+def test_without_a_partial_grant_the_marginal_application_waits_whole_and_nobody_passes_it(omscholing):
+    opening = f.open_opening(
+        omscholing,
+        code="heel-of-niet",
+        ceiling="10000.00",
+        opens_at=days_ago(30),
+        closes_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    first = submit_at(opening, days_ago(2), units=2)
+    marginal = submit_at(opening, days_ago(1), units=2)
+    clock_job.run(timezone.localdate())
+    small = f.submitted(opening, f.employer(), units=trajecten(1))  # € 3.750 would fit in the € 2.500? no, and it waits
+    marginal, small = fresh(marginal, small)
+    assert (marginal.over_ceiling, marginal.amount_reserved) == (True, E("0.00"))
+    assert small.over_ceiling
+
+    f.act(first, "withdraw", first.created_by, {"reason": "Het traject gaat niet door."})
+
+    marginal, small = fresh(marginal, small)
+    assert (marginal.over_ceiling, marginal.amount_reserved) == (False, E("7500.00"))
+    assert (small.over_ceiling, small.amount_reserved) == (True, E("0.00"))  # € 2.500 left: not in part
+    assert reconcile.run() == []
+
+
+def test_a_grant_lower_than_what_was_reserved_frees_the_rest_for_the_next_in_line(opening, reviewer, senior):
+    lowered = f.submitted(opening, f.employer(), units=trajecten(2))  # € 7.500 reserved
+    f.submitted(opening, f.employer(), units=trajecten(2))  # € 7.500: the ceiling is full
+    next_in_line = f.submitted(opening, f.employer(), units=trajecten(1))  # € 3.750: waits
+    f.act(lowered, "start_review", reviewer)
+    f.act(lowered, "propose_grant", reviewer, {"amount": "3750.00", "note": "Eén traject komt in aanmerking."})
+    f.act(lowered, "approve_decision", senior)
+
+    lowered, next_in_line = fresh(lowered, next_in_line)
+    assert lowered.amount_granted == E("3750.00")
+    assert (next_in_line.over_ceiling, next_in_line.amount_reserved) == (False, E("3750.00"))
+    opening.refresh_from_db()
+    assert opening.committed + opening.reserved == E("15000.00")
+    assert reconcile.run() == []
+
+
+# --- no grant before the day's place is known -------------------------------------------------------------
+
+
+def test_an_application_complete_today_is_not_granted_before_the_day_has_ended(opening, reviewer):
+    app = f.submitted(opening, f.employer(), units=trajecten(1))  # fits: € 3.750 of € 15.000
+    f.act(app, "start_review", reviewer)
+    f.declare_no_conflict(app, reviewer)
+
+    with pytest.raises(Conflict, match="de dag waarop de aanvraag volledig werd voorbij is"):
+        services.perform(app, "propose_grant", reviewer, {"note": "Voldoet."})  # today the ceiling may yet be crossed
+
+    (app,) = fresh(app)
+    assert app.state == "in_review" and app.pending_decision() is None
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    services.perform(app, "propose_grant", reviewer, {"note": "Voldoet."}, now=tomorrow)
+    assert fresh(app)[0].pending_decision() is not None
+
+
+def test_on_the_crossing_day_even_a_morning_application_waits_for_the_draw(voor_zover, reviewer):
+    morning = submit_at(voor_zover, days_ago(1, hour=9), units=2)  # € 7.500 at 09:00: fits
+    submit_at(voor_zover, days_ago(1, hour=14), units=2)  # 14:00 the same day: the ceiling is crossed
+    f.act(morning, "start_review", reviewer)
+
+    with pytest.raises(Conflict, match="de loting over die dag is gehouden"):
+        f.act(morning, "propose_grant", reviewer, {"note": "Voldoet."})  # the day is over, but not yet drawn
+
+    clock_job.run(timezone.localdate())
+    (morning,) = fresh(morning)
+    if morning.amount_reserved == E("7500.00"):  # first in the draw: granted in full
+        f.act(morning, "propose_grant", reviewer, {"note": "Voldoet."})
+        assert morning.pending_decision().amount == E("7500.00")
+    else:  # second in the draw: what is left
+        assert morning.amount_reserved == E("2500.00")
+        f.act(morning, "propose_grant", reviewer, {"note": "Voldoet."})
+        assert morning.pending_decision().amount == E("2500.00")

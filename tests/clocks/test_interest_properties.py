@@ -84,3 +84,14 @@ def test_never_more_than_compounding_at_the_highest_rate(principal, start, lengt
     years = length // 365 + 1
     bound = principal * ((1 + MAX_RATE) ** years - 1) + Decimal("0.01") * years
     assert statutory_interest(principal, start, end) <= bound
+
+
+def test_the_rates_change_only_on_1_january_or_1_july_and_by_at_most_two_points():
+    """The Besluit vaststelling wettelijke rente: half-yearly, whole percents, a change of two points at most."""
+    for (_before, old), (since, new) in zip(RATES, RATES[1:], strict=False):
+        assert (since.month, since.day) in ((1, 1), (7, 1))
+        assert abs(new - old) <= Decimal("0.02") and new != old
+        assert (new * 100) == (new * 100).to_integral_value()
+    assert rate_on(datetime.date(2025, 6, 30)) == Decimal("0.06")
+    assert rate_on(datetime.date(2025, 7, 1)) == Decimal("0.05")  # ECB 2,40 % + 2,25 = 4,65 → 5 %
+    assert rate_on(datetime.date(2026, 12, 3)) == Decimal("0.04")  # ECB 2,15 % + 2,25 = 4,40 → 4 %

@@ -17,6 +17,7 @@ from tests.factories import (
     OrganisationFactory,
     SchemeFactory,
     UserFactory,
+    day_ended,
     declare_no_conflict,
     employer,
     submitted,
@@ -84,6 +85,7 @@ def test_a_reviewer_declares_no_conflict_assesses_and_proposes_a_grant(client, o
     assessment = app.assessments.get(reviewer=team["reviewer"])
     assert assessment.checklist["kvk"] is True and assessment.checklist["contract"] is False
 
+    day_ended(app)  # first come, first served: a grant waits until the day of completeness has ended
     response = act(client, app, "propose_grant", note="Voldoet.")
     app.refresh_from_db()
     assert app.state == State.DECISION_PROPOSED
@@ -116,6 +118,7 @@ def test_four_eyes_the_proposer_is_never_offered_approval_and_is_refused_if_forc
     client.force_login(sanne)
     declare(client, app)
     act(client, app, "start_review")
+    day_ended(app)
     act(client, app, "propose_grant", note="Voldoet.")
 
     html = client.get(case_url(app)).content.decode()

@@ -74,7 +74,7 @@ class Team:
         return f.submitted(opening or self.opening, self.employer, **data)
 
     def in_review(self, opening=None, **data):
-        return act(self.submitted(opening, **data), "start_review", self.reviewer)
+        return f.day_ended(act(self.submitted(opening, **data), "start_review", self.reviewer))
 
     def proposed(self, opening=None, **data):
         return act(self.in_review(opening, **data), "propose_grant", self.reviewer, {"note": "Voldoet."})
