@@ -333,6 +333,7 @@ def case(request, reference: str):
     ]
     context = {
         "unavailable": _not_for_you(app, user, available) if declared else [],
+        "waiting": _waiting_for_the_distribution(app, user, available) if declared else [],
         "app": app,
         # the KPIs a gate decision names (``tranches.kpi_values``), shown with the form
         "programme_kpis": tranches.defined_kpis(app) if "propose_tranche" in available else [],
@@ -392,6 +393,20 @@ def _not_for_you(app: Application, user: User, available: list[str]) -> list[dic
             continue
         if declared.failed_condition(app) is None:
             rows.append({"label": declared.button, "reason": declared.refusal(app, user)})
+    return rows
+
+
+def _waiting_for_the_distribution(app: Application, user: User, available: list[str]) -> list[dict]:
+    """The steps that are the user's but wait for the distribution (the run after the close, the day's draw),
+    each with why: without it a reviewer would not know why "Verlening voorstellen" is missing."""
+    rows = []
+    for name in REVIEW_ACTIONS:
+        declared = workflow.action(name)
+        if name in available or app.state not in declared.sources or not declared.who(app, user):
+            continue
+        failed = declared.failed_condition(app)
+        if failed in workflow.WAITING_FOR_THE_DISTRIBUTION:
+            rows.append({"label": declared.button, "reason": str(failed.message)})
     return rows
 
 

@@ -24,7 +24,7 @@ lookups every door uses and django-fsm's ``Transitions``.
 from __future__ import annotations
 
 from .declaration import Action, Event, Field, LetterKind, LetterSpec, decision_letter, letter
-from .table import ACTIONS, EVENTS
+from .table import ACTIONS, EVENTS, WAITING_FOR_THE_DISTRIBUTION
 from .targets import (
     INADMISSIBLE,
     OBJECTION_OUTCOMES,
@@ -64,6 +64,7 @@ __all__ = [
     "UNFOUNDED",
     "UNINVOLVED",
     "UPHELD",
+    "WAITING_FOR_THE_DISTRIBUTION",
     "Action",
     "Event",
     "Field",

@@ -34,6 +34,11 @@ from .who import (
 
 _NOTE = Field("note", _("Toelichting"), "textarea")
 
+# No grant before the distribution has placed the application: the run after the close (lottery, tender, pro
+# rata), or the end — and, on a crossing day, the draw — of the day it was complete (first come, first served).
+# The case screen says why the grant waits.
+WAITING_FOR_THE_DISTRIBUTION = (perms.allocated_if_drawn, perms.day_drawn_if_fcfs)
+
 ACTIONS: tuple[Action, ...] = (
     Action(
         "submit",
@@ -136,7 +141,7 @@ ACTIONS: tuple[Action, ...] = (
         sources=(State.IN_REVIEW,),
         target=State.DECISION_PROPOSED,
         who=UNINVOLVED,
-        when=(perms.allocated_if_drawn, perms.day_drawn_if_fcfs),
+        when=WAITING_FOR_THE_DISTRIBUTION,
         button=_("Verlening voorstellen"),
         fields=(
             Field("amount", _("Bedrag (leeg: het berekende bedrag)"), "money"),

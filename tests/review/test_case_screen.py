@@ -64,6 +64,22 @@ def test_the_case_screen_shows_the_file_the_computation_the_checks_and_the_deadl
     assert "concept aangemaakt" in html and "ingediend" in html  # the audit trail, in words
 
 
+def test_the_case_screen_says_why_a_grant_waits_until_the_day_of_completeness_has_ended(client, opening, team):
+    app = submitted(opening, team["employer"])  # complete today, first come, first served
+    client.force_login(team["reviewer"])
+    declare(client, app)
+    act(client, app, "start_review")
+
+    html = client.get(case_url(app)).content.decode()
+    assert 'value="propose_grant"' not in html
+    assert "Nog niet: deze stap wacht op de verdeling" in html and "de dag waarop de aanvraag volledig werd" in html
+    assert 'value="propose_rejection"' in html  # what may be done today still can
+
+    day_ended(app)
+    html = client.get(case_url(app)).content.decode()
+    assert 'value="propose_grant"' in html and "wacht op de verdeling" not in html
+
+
 def test_a_reviewer_declares_no_conflict_assesses_and_proposes_a_grant(client, opening, team):
     app = submitted(opening, team["employer"])
     client.force_login(team["reviewer"])
