@@ -163,7 +163,8 @@ def de_minimis_received(organisation, *, on: datetime.date, exclude_application_
 
 def declared_elsewhere(application, *, on: datetime.date) -> tuple[Decimal, Decimal]:
     """The de-minimis aid the application declares received elsewhere: what counts (granted in the three years up
-    to ``on``) and what falls outside them. A total without dates (the bulk upload) counts in full."""
+    to ``on``) and what falls outside them. A total without dates (a bulk row without its date, an older client)
+    counts in full."""
     rows = application.de_minimis_declarations or []
     if not rows:
         return application.de_minimis_declared or Decimal("0.00"), Decimal("0.00")

@@ -27,7 +27,7 @@ from ..services.documents import clean_name
 from ..states import State
 from . import sheets
 from .forms import CostsForm, DeclarationsForm, ProgrammeForm, money_field
-from .rows import UnitRowForm
+from .rows import DeMinimisRowForm, UnitRowForm
 
 MAX_BYTES = sheets.MAX_BYTES
 MAX_ROWS = sheets.MAX_ROWS
@@ -49,12 +49,20 @@ COSTS_COLUMNS = {
     "subsidiabele_kosten": "eligible_costs",
     "einddatum_project": "project_end_date",
     "de_minimis": "de_minimis_declared",
+    # optional: one aid received elsewhere, dated, so that only what falls in the three years counts (else the
+    # total counts in full)
+    "de_minimis_datum": "granted_on",
+    "de_minimis_verstrekker": "provider",
 }
 PROGRAMME_COLUMNS = {
     "kvk": "kvk",
     "gevraagd_bedrag": "requested_amount",
     "einddatum_project": "project_end_date",
     "de_minimis": "de_minimis_declared",
+    # optional: one aid received elsewhere, dated, so that only what falls in the three years counts (else the
+    # total counts in full)
+    "de_minimis_datum": "granted_on",
+    "de_minimis_verstrekker": "provider",
 }
 REQUIRED = {
     "per_unit": ["kvk", "deelnemer", "beroep", "sector", "opleider", "kosten"],
@@ -79,8 +87,8 @@ def example_row(shape: str, today) -> list[str]:
             (start + relativedelta(years=2)).isoformat(),
         ]
     if shape == "share_of_costs":
-        return ["12345678", "20000,00", (start + relativedelta(years=1)).isoformat(), "0"]
-    return ["12345678", "1000000,00", (start + relativedelta(years=4)).isoformat(), "0"]
+        return ["12345678", "20000,00", (start + relativedelta(years=1)).isoformat(), "0", "", ""]
+    return ["12345678", "1000000,00", (start + relativedelta(years=4)).isoformat(), "0", "", ""]
 
 
 def columns_for(shape: str) -> dict[str, str]:
@@ -355,6 +363,7 @@ def _draft_data(rules, group) -> tuple[dict, list[RowError]]:
     declarations = DeclarationsForm({"de_minimis_declared": row.get("de_minimis", "")}, de_minimis=rules.de_minimis)
     if rules.de_minimis and not (row.get("de_minimis") or "").strip():
         errors.append(RowError(number, "de_minimis", DeclarationsForm.de_minimis_message))
+    errors.extend(_dated_aid(rules, number, row, data))
     for each in (form, declarations):
         if each.is_valid():
             for key, value in each.cleaned_data.items():
@@ -373,8 +382,29 @@ def _draft_data(rules, group) -> tuple[dict, list[RowError]]:
     return data, errors
 
 
+def _dated_aid(rules, number: int, row: dict, data: dict) -> list[RowError]:
+    """The row's de-minimis aid as one dated declaration, where it gives the date or the provider: the portal's
+    own row form reads it, and only aid granted in the three years before the decision counts."""
+    if not rules.de_minimis or all(row.get(c) in (None, "") for c in ("de_minimis_datum", "de_minimis_verstrekker")):
+        return []
+    aid = DeMinimisRowForm(
+        {
+            "amount": row.get("de_minimis", ""),
+            "granted_on": row.get("de_minimis_datum", ""),
+            "provider": row.get("de_minimis_verstrekker", ""),
+        }
+    )
+    if aid.is_valid():
+        data["de_minimis_declarations"] = [aid.as_service_row()]
+        return []
+    columns = {"amount": "de_minimis", "granted_on": "de_minimis_datum", "provider": "de_minimis_verstrekker"}
+    return [RowError(number, columns[name], m) for name, messages in aid.errors.items() for m in messages]
+
+
 def _locate(shape: str, group, field_key: str) -> tuple[int, str]:
     parts = field_key.split(".")
+    if parts[0] == "de_minimis_declarations" and len(parts) >= 3:
+        return group[0][0], "de_minimis" if parts[2] == "amount" else column_for_field(shape, parts[2])
     if parts[0] == "units" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(group):
         return group[int(parts[1])][0], column_for_field(shape, parts[2])
     if parts[0] in ("opening", "units", "organisation"):

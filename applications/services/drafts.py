@@ -159,7 +159,7 @@ def _apply_draft_data(application: Application, data: dict) -> None:
     if "de_minimis_declarations" in data:
         _apply_de_minimis_declarations(application, data)
     elif "de_minimis_declared" in data:
-        # a total without dates (the bulk upload, an older client): it counts in full at the decision
+        # a total without dates (a bulk row without its date, an older client): it counts in full at the decision
         application.de_minimis_declared = inputs.money(data, "de_minimis_declared")
         application.de_minimis_declarations = []
     if "project_end_date" in data:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from applications import checks
 from applications.models import Application, BulkUpload, Channel, Mandate
 from applications.states import State
 from tests import factories as f
@@ -265,3 +267,43 @@ def test_a_kvk_number_that_a_spreadsheet_stored_as_a_number_keeps_its_leading_ze
     record = BulkUpload.objects.get()
     assert record.status == BulkUpload.Status.CREATED
     assert record.applications.get().organisation == early
+
+
+def test_a_slim_bulk_row_declares_its_de_minimis_aid_dated_and_a_bad_date_is_named_by_its_column(
+    bulk_world, client_for
+):
+    first, second = bulk_world["employers"][:2]
+    header = [
+        "kvk",
+        "subsidiabele_kosten",
+        "einddatum_project",
+        "de_minimis",
+        "de_minimis_datum",
+        "de_minimis_verstrekker",
+    ]
+    long_ago = (timezone.localdate() - datetime.timedelta(days=4 * 365)).isoformat()
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    client = client_for(bulk_world["fund"])
+
+    bad = [header, [first.kvk, "20000,00", "2027-12-31", "150000,00", tomorrow, "Gemeente Utrecht"]]
+    upload(client, bulk_world["slim"], "aanvragen.csv", as_csv(bad))
+    refused = BulkUpload.objects.get()
+    assert refused.status == BulkUpload.Status.REJECTED and not Application.objects.exists()
+    assert {(e["row"], e["column"]) for e in refused.errors} == {(2, "de_minimis_datum")}
+    assert "toekomst" in refused.errors[0]["message"]
+
+    good = [
+        header,
+        [first.kvk, "20000,00", "2027-12-31", "150000,00", long_ago, "Gemeente Utrecht"],  # dated: four years ago
+        [second.kvk, "20000,00", "2027-12-31", "0", "", ""],  # none: as before
+    ]
+    upload(client, bulk_world["slim"], "aanvragen-2.csv", as_csv(good))
+    record = BulkUpload.objects.get(status=BulkUpload.Status.CREATED)
+    by_kvk = {a.organisation.kvk: a for a in record.applications.all()}
+    assert by_kvk[first.kvk].de_minimis_declarations == [
+        {"amount": "150000.00", "granted_on": long_ago, "provider": "Gemeente Utrecht"}
+    ]
+    assert by_kvk[first.kvk].de_minimis_declared == Decimal("150000.00")
+    inside, outside = checks.declared_elsewhere(by_kvk[first.kvk], on=timezone.localdate())
+    assert (inside, outside) == (Decimal("0.00"), Decimal("150000.00"))  # granted before the three years
+    assert by_kvk[second.kvk].de_minimis_declarations == []
