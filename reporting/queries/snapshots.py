@@ -200,13 +200,24 @@ def _changes(start, end, opening_ids=None) -> tuple[dict[int, dict], list[Fact],
 
 
 def _stored_figures(opening_ids, day: datetime.date) -> dict[int, dict]:
-    """Each opening's figures at the end of ``day``: its latest ``OpeningDay`` at or before it."""
-    result = {}
-    for opening_id in opening_ids:
-        row = OpeningDay.objects.filter(opening_id=opening_id, day__lte=day).order_by("-day").values("figures").first()
-        if row is not None:
-            result[opening_id] = fig.from_json(row["figures"])
-    return result
+    """Each opening's figures at the end of ``day``: its latest ``OpeningDay`` at or before it (two queries,
+    however many openings)."""
+    latest = (
+        OpeningDay.objects.filter(opening_id__in=opening_ids, day__lte=day)
+        .values("opening_id")
+        .annotate(last=Max("day"))
+        .values_list("opening_id", "last")
+    )
+    last_day = dict(latest)
+    if not last_day:
+        return {}
+    # the rows of those days, kept where the day is the opening's own last (no OR per opening: any count of them)
+    rows = OpeningDay.objects.filter(opening_id__in=list(last_day), day__in=set(last_day.values()))
+    return {
+        opening_id: fig.from_json(figures)
+        for opening_id, on, figures in rows.values_list("opening_id", "day", "figures")
+        if last_day[opening_id] == on
+    }
 
 
 def _process(day: datetime.date) -> None:
