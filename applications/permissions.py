@@ -304,7 +304,7 @@ def allocated_if_drawn(application: Application) -> bool:
 @condition(
     _(
         "Bij 'wie het eerst komt, het eerst maalt' stelt u een verlening pas voor als de dag waarop de aanvraag "
-        "volledig werd voorbij is en, als op die dag het plafond werd bereikt, de loting over die dag is gehouden: "
+        "volledig werd, voorbij is en, als op die dag het plafond werd bereikt, de loting over die dag is gehouden: "
         "tot dan staat de plaats van de aanvraag niet vast."
     )
 )

@@ -7,11 +7,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .formatting import euro
 from .models import BudgetChange, Opening, Scheme
 from .rules import DE_MINIMIS_LIMIT, Computation
+
+# Sent after a ceiling has changed, under the opening's row lock, with the opening as it now is (``opening``) and
+# the moment (``at``): the applications layer gives what a raised ceiling freed to the next in line.
+ceiling_changed = Signal()
 
 
 @dataclass
@@ -99,5 +105,6 @@ def change_ceiling(*, opening: Opening, new_ceiling: Decimal, reason: str, user=
         changed_by=user,
     )
     Opening.objects.filter(pk=locked.pk).update(budget_ceiling=new_ceiling)
-    opening.budget_ceiling = new_ceiling
+    opening.budget_ceiling = locked.budget_ceiling = new_ceiling
+    ceiling_changed.send(sender=Opening, opening=locked, at=timezone.now())
     return change

@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfReader
 
 from applications import permissions, services
-from applications.models import Application, AuditEvent, Mandate, Organisation, Outbox, Role, User
+from applications.models import Application, AuditEvent, LotterySeed, Mandate, Organisation, Outbox, Role, User
 from applications.services import issue_api_token
 from config.signin import needs_second_factor
 from demo.documents import attach_required
@@ -368,6 +368,13 @@ def day_ended(application) -> Application:
     come, first served, a grant waits for that (``permissions.day_drawn_if_fcfs``). A test that acts on the day
     itself has its completion moved to the day before; the gate's own tests act without this."""
     moment = application.complete_at
+    drawn_later = LotterySeed.objects.filter(
+        opening_id=application.opening_id, day=timezone.localdate(moment) if moment else None, revealed_at__isnull=True
+    )
+    assert moment is None or not drawn_later.exists(), (
+        "the ceiling was crossed on the day this application became complete: that day is drawn first "
+        "(submit on past days and run the daily clocks instead)"
+    )
     if moment is not None and timezone.localdate(moment) >= timezone.localdate():
         moment -= datetime.timedelta(days=1)
         Application.objects.filter(pk=application.pk).update(complete_at=moment)

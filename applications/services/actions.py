@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -29,6 +29,11 @@ from .. import permissions as perms
 from ..errors import Conflict, Forbidden, Invalid, Missing
 from ..models import Application, User
 from ..states import State
+
+# A deadlock or a serialization failure between two actions on the same opening (PostgreSQL 40P01, 40001): the
+# database undid one of them whole; it is tried again, up to three times, and else refused with a 409.
+_LOCK_CONFLICTS = ("40P01", "40001")
+_ATTEMPTS = 3
 
 
 @dataclass
@@ -94,6 +99,32 @@ def perform(
         raise Invalid(_("Onbekende actie '%(action)s'.") % {"action": action})
     if not isinstance(data, dict):
         raise Invalid(_("De gegevens bij de actie moeten een object zijn."))
+    retry = not transaction.get_connection().in_atomic_block  # inside another's transaction its locks stay held
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            locked = _perform_once(
+                declared, application, user, data, expected_version=expected_version, now=now, lookup=lookup
+            )
+            break
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) not in _LOCK_CONFLICTS:
+                raise
+            if not retry or attempt == _ATTEMPTS:
+                raise Conflict(
+                    _(
+                        "Een andere handeling op hetzelfde budget liep tegelijk met deze; er is niets gewijzigd. Probeer het opnieuw."
+                    )
+                ) from None
+    if application is None:
+        return locked
+    _adopt(application, locked)
+    return application
+
+
+def _perform_once(
+    declared: workflow.Action, application, user, data: dict, *, expected_version, now, lookup
+) -> Application:
+    """One attempt, in its own transaction: everything or nothing."""
     try:
         with transaction.atomic():
             locked = _lock(application, lookup)
@@ -115,14 +146,14 @@ def perform(
             if (locked.state, target) not in declared.paths():
                 raise Conflict(_("Deze actie kan nu niet."))
             _transition(declared, locked, target)
-            HANDLERS[action](ctx)
+            HANDLERS[declared.name](ctx)
             locked.updated_at = moment
             changed = _changed_fields(locked, before)
             locked.save(update_fields=[f.name for f in changed])
             audit.record(
                 locked,
                 user,
-                action,
+                declared.name,
                 from_state=ctx.from_state,
                 to_state=locked.state,
                 reason=ctx.reason,
@@ -136,10 +167,7 @@ def perform(
         raise Conflict(_("De aanvraag is intussen door iemand anders gewijzigd; laad haar opnieuw.")) from None
     except budget.CeilingReached as exc:
         raise Conflict(str(exc)) from None
-    if application is None:
-        return locked
-    _adopt(application, locked)
-    return application
+    return locked
 
 
 def _lock(application: Application | None, lookup) -> Application:

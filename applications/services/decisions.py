@@ -89,6 +89,9 @@ def _propose_grant(ctx: Context) -> None:
     if result.amount <= 0:
         raise Invalid(_("Een verlening moet een bedrag hoger dan € 0 hebben."), {"amount": [_("Hoger dan € 0.")]})
     data = {"steps": result.steps, **({"hardship": hardship} if hardship else {})}
+    cap = checks.allocated_less(app)
+    if cap is not None and result.amount >= cap:  # held to what the distribution gave: a top-up later changes it
+        data["allocated"] = cap
     propose(ctx, Decision.Kind.GRANT, amount=result.amount, data=data)
 
 

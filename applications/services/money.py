@@ -56,6 +56,16 @@ def _book_advance(app: Application, amount: Decimal, ctx: Context) -> None:
 
 def grant(app: Application, decision, ctx: Context) -> None:
     """The grant's money: committed against the ceiling, the advance due, the tranches planned, de-minimis kept."""
+    allocated = (decision.data or {}).get("allocated")
+    if allocated is not None and app.amount_reserved > Decimal(allocated):
+        # proposed "voor zover" the distribution then reached; money came free since and topped it up (queue.move_up)
+        raise Conflict(
+            _(
+                "Sinds het voorstel kreeg deze aanvraag meer budget: %(now)s in plaats van %(then)s. Stuur het voorstel "
+                "terug, zodat de behandelaar de verlening opnieuw voorstelt voor wat nu beschikbaar is."
+            )
+            % {"now": euro(app.amount_reserved), "then": euro(Decimal(allocated))}
+        )
     result = checks.check_limits(app, amount=decision.amount, on=ctx.today)
     hardship = (decision.data or {}).get("hardship")
     if hardship:  # approved under four eyes: the departure the proposal names, and no other

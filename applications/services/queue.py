@@ -7,9 +7,12 @@
 - The moment an application does not fit and nobody is waiting before it, the ceiling is crossed: that day's
   seed is committed (``seeds``), and when the day has ended its complete applications are ranked by lottery
   (``draws.draw_ended_days``); ``reorder`` gives them their places in the drawn order.
-- Money that comes free while the opening is open (a withdrawal, a rejection, an application that leaves the
-  queue to be completed) goes to the next in line, in order, as far as it reaches; after the close it stays
-  free (vrijval) and no one is moved up.
+- Money that comes free while the opening is open (a withdrawal, a rejection, a lower grant or settlement, a
+  revocation, an application that leaves the queue to be completed, a raised ceiling) goes first to the marginal
+  application that holds only part of what it asked (Awb 4:25 lid 2, "voor zover"; undecided), then to the next
+  in line, in order, as far as it reaches — the first that does not fit gets the rest where the opening allows a
+  partial grant; after the close it stays free (vrijval) and no one is moved up. A proposal held to the old part
+  is not approved once the application was topped up (``money.grant``): it is proposed again.
 
 Everything here runs under the opening's row lock (``schemes.budget.lock_opening``), so the queue and the
 ceiling change together or not at all.
@@ -94,6 +97,12 @@ def move_up(opening: Opening, *, at, besides: Application | None = None) -> list
 
 # Holding part of what it asked: the marginal application's partial grant.
 _SHORT = Q(over_ceiling=False, amount_reserved__gt=0, amount_reserved__lt=F("amount_requested"))
+
+
+def on_ceiling_changed(sender, *, opening: Opening, at, **kwargs) -> None:
+    """A raised ceiling (``schemes.services.change_ceiling``, under the opening's lock): what it freed goes to the
+    marginal application and the next in line, as any money that comes free while the opening is open."""
+    move_up(opening, at=at)
 
 
 def short(opening: Opening, *, besides: Application | None = None):

@@ -368,8 +368,9 @@ def test_a_lower_vaststelling_while_open_moves_up_the_next_in_line(omscholing):
         closes_at=timezone.now() + datetime.timedelta(days=300),
     )
     reviewer, senior = f.reviewer([omscholing]), f.senior([omscholing])
-    granted = f.submitted(opening, f.employer())  # two trajecten: € 7.500, the whole ceiling
-    waiting = f.submitted(opening, f.employer(), units=[f.traject(1)])
+    granted = submit_at(opening, timezone.now() - datetime.timedelta(days=2), units=2)  # € 7.500, the whole ceiling
+    waiting = submit_at(opening, timezone.now() - datetime.timedelta(days=1))  # crosses it, alone on its day
+    clock_job.run(clocks.local_date())  # that day drawn: it waits
     f.act(granted, "start_review", reviewer)
     f.act(granted, "propose_grant", reviewer, {})
     f.act(granted, "approve_decision", senior)
@@ -387,10 +388,17 @@ def test_a_lower_vaststelling_while_open_moves_up_the_next_in_line(omscholing):
 
 
 def test_after_the_close_what_comes_free_is_vrijval_and_nobody_moves_up(omscholing):
-    opening = f.open_opening(omscholing, code="omscholing-vrijval", ceiling="7500.00")
+    opening = f.open_opening(
+        omscholing,
+        code="omscholing-vrijval",
+        ceiling="7500.00",
+        opens_at=timezone.now() - datetime.timedelta(days=60),
+        closes_at=timezone.now() + datetime.timedelta(days=30),
+    )
     reviewer, senior = f.reviewer([omscholing]), f.senior([omscholing])
-    granted = f.submitted(opening, f.employer())
-    waiting = f.submitted(opening, f.employer(), units=[f.traject(1)])
+    granted = submit_at(opening, timezone.now() - datetime.timedelta(days=2), units=2)
+    waiting = submit_at(opening, timezone.now() - datetime.timedelta(days=1))
+    clock_job.run(clocks.local_date())
     f.act(granted, "start_review", reviewer)
     f.act(granted, "propose_grant", reviewer, {})
     f.act(granted, "approve_decision", senior)

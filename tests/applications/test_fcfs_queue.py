@@ -17,6 +17,7 @@ from applications.errors import Conflict
 from applications.models import AuditEvent
 from applications.services import allocation
 from demo.documents import attach_required
+from schemes.services import change_ceiling
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -230,9 +231,10 @@ def test_without_a_partial_grant_the_marginal_application_waits_whole_and_nobody
 
 
 def test_a_grant_lower_than_what_was_reserved_frees_the_rest_for_the_next_in_line(opening, reviewer, senior):
-    lowered = f.submitted(opening, f.employer(), units=trajecten(2))  # € 7.500 reserved
-    f.submitted(opening, f.employer(), units=trajecten(2))  # € 7.500: the ceiling is full
-    next_in_line = f.submitted(opening, f.employer(), units=trajecten(1))  # € 3.750: waits
+    lowered = submit_at(opening, days_ago(3), units=2)  # € 7.500 reserved
+    submit_at(opening, days_ago(3, hour=11), units=2)  # € 7.500: the ceiling is full, not crossed
+    next_in_line = submit_at(opening, days_ago(2), units=1)  # € 3.750: crosses it, alone on its day, and waits
+    clock_job.run(timezone.localdate())
     f.act(lowered, "start_review", reviewer)
     f.act(lowered, "propose_grant", reviewer, {"amount": "3750.00", "note": "Eén traject komt in aanmerking."})
     f.act(lowered, "approve_decision", senior)
@@ -245,6 +247,29 @@ def test_a_grant_lower_than_what_was_reserved_frees_the_rest_for_the_next_in_lin
     assert reconcile.run() == []
 
 
+def test_a_partial_proposal_topped_up_since_is_not_approved_for_the_old_amount(voor_zover, reviewer, senior):
+    first = submit_at(voor_zover, days_ago(2), units=2)
+    marginal = submit_at(voor_zover, days_ago(1), units=2)
+    clock_job.run(timezone.localdate())
+    f.act(marginal, "start_review", reviewer)
+    f.act(marginal, "propose_grant", reviewer, {"note": "Voldoet; voor zover het plafond reikt."})
+    assert fresh(marginal)[0].pending_decision().amount == E("2500.00")
+    f.act(first, "withdraw", first.created_by, {"reason": "Het traject gaat niet door."})  # € 7.500 comes free
+    assert fresh(marginal)[0].amount_reserved == E("7500.00")
+
+    with pytest.raises(Conflict, match="Sinds het voorstel kreeg deze aanvraag meer budget"):
+        f.act(marginal, "approve_decision", senior)
+
+    (marginal,) = fresh(marginal)
+    assert marginal.state == "decision_proposed" and marginal.amount_granted in (None, E("0.00"))
+    f.act(marginal, "return_decision", senior, {"note": "Er is meer budget: opnieuw voorstellen."})
+    f.act(marginal, "propose_grant", reviewer, {"note": "Voldoet."})
+    f.act(marginal, "approve_decision", senior)
+    (marginal,) = fresh(marginal)
+    assert marginal.amount_granted == E("7500.00")
+    assert reconcile.run() == []
+
+
 # --- no grant before the day's place is known -------------------------------------------------------------
 
 
@@ -253,7 +278,7 @@ def test_an_application_complete_today_is_not_granted_before_the_day_has_ended(o
     f.act(app, "start_review", reviewer)
     f.declare_no_conflict(app, reviewer)
 
-    with pytest.raises(Conflict, match="de dag waarop de aanvraag volledig werd voorbij is"):
+    with pytest.raises(Conflict, match="de dag waarop de aanvraag volledig werd, voorbij is"):
         services.perform(app, "propose_grant", reviewer, {"note": "Voldoet."})  # today the ceiling may yet be crossed
 
     (app,) = fresh(app)
@@ -268,8 +293,8 @@ def test_on_the_crossing_day_even_a_morning_application_waits_for_the_draw(voor_
     submit_at(voor_zover, days_ago(1, hour=14), units=2)  # 14:00 the same day: the ceiling is crossed
     f.act(morning, "start_review", reviewer)
 
-    with pytest.raises(Conflict, match="de loting over die dag is gehouden"):
-        f.act(morning, "propose_grant", reviewer, {"note": "Voldoet."})  # the day is over, but not yet drawn
+    with pytest.raises(Conflict, match="de loting over die dag is gehouden"):  # the day is over, not yet drawn
+        services.perform(morning, "propose_grant", reviewer, {"note": "Voldoet."})
 
     clock_job.run(timezone.localdate())
     (morning,) = fresh(morning)
@@ -280,3 +305,29 @@ def test_on_the_crossing_day_even_a_morning_application_waits_for_the_draw(voor_
         assert morning.amount_reserved == E("2500.00")
         f.act(morning, "propose_grant", reviewer, {"note": "Voldoet."})
         assert morning.pending_decision().amount == E("2500.00")
+
+
+def test_a_raised_ceiling_goes_to_the_marginal_application_and_the_next_in_line(voor_zover):
+    submit_at(voor_zover, days_ago(2), units=2)  # € 7.500
+    marginal = submit_at(voor_zover, days_ago(1), units=2)  # € 2.500 of € 7.500 after the day's draw
+    clock_job.run(timezone.localdate())
+    behind = f.submitted(voor_zover, f.employer(), units=trajecten(1))  # € 3.750: waits
+
+    change_ceiling(opening=voor_zover, new_ceiling=E("17500.00"), reason="Extra middelen (Stcrt.)")
+
+    marginal, behind = fresh(marginal, behind)
+    assert marginal.amount_reserved == E("7500.00")
+    assert (behind.over_ceiling, behind.amount_reserved) == (False, E("2500.00"))  # the rest, in part
+    assert reconcile.run() == []
+
+
+def test_a_raised_ceiling_after_the_close_moves_nobody(opening):
+    f.submitted(opening, f.employer(), units=trajecten(4))  # € 15.000: full
+    waiting_one = f.submitted(opening, f.employer(), units=trajecten(1))
+    type(opening).objects.filter(pk=opening.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    opening.refresh_from_db()
+
+    change_ceiling(opening=opening, new_ceiling=E("30000.00"), reason="Extra middelen (Stcrt.)")
+
+    assert fresh(waiting_one)[0].over_ceiling
+    assert reconcile.run() == []
