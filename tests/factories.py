@@ -461,7 +461,7 @@ def unit_rows(*rows: dict, prefix: str = "units") -> dict:
     return data
 
 
-def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, **data) -> Application:
+def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, at=None, **data) -> Application:
     """A complete draft, declared truthful: two trajecten, € 30.000 of costs ending in a year, or € 1 mln
     for a programme ending in two years. ``units``: the trajecten, or how many of ``worker(n)``."""
     data.setdefault("truthfulness_declared", True)
@@ -477,15 +477,15 @@ def draft(opening: Opening, user: User, *, kvk: str | None = None, units=None, *
     else:
         data.setdefault("requested_amount", "1000000.00")
         data.setdefault("project_end_date", (timezone.localdate() + datetime.timedelta(days=730)).isoformat())
-    return services.create_draft(user=user, opening=opening, organisation_kvk=kvk, data=data)
+    return services.create_draft(user=user, opening=opening, organisation_kvk=kvk, data=data, now=at)
 
 
-def submitted(opening, user, **data) -> Application:
+def submitted(opening, user, *, at=None, **data) -> Application:
     """A complete application — with the documents its scheme asks for — submitted through the service like the
-    portal does."""
-    app = draft(opening, user, **data)
+    portal does (``at``: made and submitted at that moment, e.g. on a day that has ended)."""
+    app = draft(opening, user, at=at, **data)
     attach_required(app, user)
-    return act(app, "submit", user)
+    return act(app, "submit", user, now=at)
 
 
 def in_review(opening, user, reviewer, **data) -> Application:

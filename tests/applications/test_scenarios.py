@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from freezegun import freeze_time
 
-from applications import services
+from applications import clock_job, services
 from applications.models import AuditEvent, DeMinimisAid, Payment, Role, Tranche
 from applications.services import Conflict, Invalid
 from applications.services.tranches import release_due_tranches
@@ -20,6 +20,8 @@ from schemes import budget
 from schemes.models import KPIMeasurement, LedgerEntry, Opening, TranchePlanItem
 from tests import factories as f
 from tests.factories import act, declare_no_conflict
+
+DAY = datetime.timedelta(days=1)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,10 +186,14 @@ def test_a_grant_of_more_than_the_rules_give_is_refused(opening, werkgever, revi
 
 
 def test_ceiling_reached_at_grant_is_a_conflict(omscholing, werkgever, reviewer, senior):
-    opening = f.open_opening(omscholing, code="klein", ceiling="7500.00")
-    first = f.proposed_grant(opening, werkgever, reviewer)
-    second_user = f.employer()
-    second = f.in_review(opening, second_user, reviewer)
+    opening = f.open_opening(omscholing, code="klein", ceiling="7500.00", opens_at=timezone.now() - DAY * 30)
+    first = f.submitted(opening, werkgever, at=timezone.now() - DAY * 2)
+    second = f.submitted(opening, f.employer(), at=timezone.now() - DAY)  # crosses the ceiling, alone on its day
+    clock_job.run(timezone.localdate())  # that day drawn: it stays in line
+    act(first, "start_review", reviewer)
+    act(first, "propose_grant", reviewer)
+    act(second, "start_review", reviewer)
+    second.refresh_from_db()
     assert second.over_ceiling is True and second.amount_reserved == 0
     services.declare_conflict_of_interest(application=second, user=reviewer, conflict=False)
     act(second, "propose_grant", reviewer)
@@ -345,8 +351,12 @@ def test_slim_limits_are_checked_again_at_the_decision(slim):
 def test_the_database_constraint_stops_an_overspend_the_python_check_missed(omscholing, werkgever, reviewer, senior):
     """Should ``fits`` ever be wrong, the check constraint refuses and nothing is booked."""
 
-    opening = f.open_opening(omscholing, code="krap-plafond", ceiling="3750.00")  # fcfs: it waits in line
-    app = declare_no_conflict(f.proposed_grant(opening, werkgever, reviewer), senior)  # € 7.500 on € 3.750
+    opening = f.open_opening(omscholing, code="krap-plafond", ceiling="3750.00", opens_at=timezone.now() - DAY * 30)
+    app = f.submitted(opening, werkgever, at=timezone.now() - DAY)  # € 7.500 on € 3.750: it waits in line
+    clock_job.run(timezone.localdate())  # its day drawn: it is out, and still waits
+    act(app, "start_review", reviewer)
+    act(app, "propose_grant", reviewer)
+    app = declare_no_conflict(app, senior)
     events = AuditEvent.objects.filter(application=app).count()
     with mock.patch.object(budget, "fits", return_value=True), pytest.raises(Conflict) as refused:
         act(app, "approve_decision", senior)
