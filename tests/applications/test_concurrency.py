@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -9,9 +10,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from applications import services
+from applications import clock_job, services
 from applications.models import Application, AuditEvent, Role
 from applications.services import ActionError, Conflict
 from applications.states import State
@@ -83,10 +85,17 @@ def test_eighty_employers_submit_at_once_against_a_small_ceiling(omscholing):
 
 
 def test_concurrent_grant_approvals_never_commit_more_than_the_ceiling(omscholing):
-    opening = f.open_opening(omscholing, code="krap", ceiling="30000.00")  # fcfs: four reserved, eight waiting
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    opening = f.open_opening(
+        omscholing, code="krap", ceiling="30000.00", opens_at=yesterday - datetime.timedelta(days=9)
+    )
     reviewer = f.staff(Role.REVIEWER, [omscholing], username="beh")
     senior = f.staff(Role.SENIOR_REVIEWER, [omscholing], username="sen")
-    apps = [f.proposed_grant(opening, f.employer(), reviewer) for _ in range(12)]  # 12 × € 7.500 on € 30.000
+    apps = [f.submitted(opening, f.employer(), at=yesterday) for _ in range(12)]  # 12 × € 7.500 on € 30.000
+    clock_job.run(timezone.localdate())  # the day the ceiling was crossed, drawn: four reserved, eight waiting
+    for app in apps:
+        act(app, "start_review", reviewer)
+        act(app, "propose_grant", reviewer, {"note": "Voldoet."})
     for app in apps:  # the second reviewer declares no conflict of interest on each, as every staff act asks
         f.declare_no_conflict(app, senior)
 
