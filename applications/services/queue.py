@@ -78,7 +78,7 @@ def move_up(opening: Opening, *, at, besides: Application | None = None) -> list
         if budget.fits(opening, asked - app.amount_reserved):
             amount = asked
         else:
-            amount = app.amount_reserved + opening.budget_ceiling - opening.reserved - opening.committed
+            amount = app.amount_reserved + opening.available  # all that is left under the ceiling
             if amount <= app.amount_reserved or not allocation.partly_fits(opening, amount):
                 break  # strictly in order: nobody behind it goes first
         topped_up = app.amount_reserved > 0

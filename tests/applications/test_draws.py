@@ -50,6 +50,18 @@ def submit_at(opening, moment, *, units=1):
     return f.act(app, "submit", user, now=moment)
 
 
+def open_for_months(scheme, code: str):
+    """€ 7.500 under the ceiling (two trajecten), open since two months and for months to come."""
+    now = timezone.now()
+    return f.open_opening(
+        scheme,
+        code=code,
+        ceiling="7500.00",
+        opens_at=now - datetime.timedelta(days=60),
+        closes_at=now + datetime.timedelta(days=300),
+    )
+
+
 def fresh(apps):
     for app in apps:
         app.refresh_from_db()
@@ -360,13 +372,7 @@ def test_a_consensus_score_is_refused_where_the_scheme_ranks_by_the_mean(omschol
 
 
 def test_a_lower_vaststelling_while_open_moves_up_the_next_in_line(omscholing):
-    opening = f.open_opening(
-        omscholing,
-        code="omscholing-vrij",
-        ceiling="7500.00",
-        opens_at=timezone.now() - datetime.timedelta(days=60),
-        closes_at=timezone.now() + datetime.timedelta(days=300),
-    )
+    opening = open_for_months(omscholing, "omscholing-vrij")
     reviewer, senior = f.reviewer([omscholing]), f.senior([omscholing])
     granted = submit_at(opening, timezone.now() - datetime.timedelta(days=2), units=2)  # € 7.500, the whole ceiling
     waiting = submit_at(opening, timezone.now() - datetime.timedelta(days=1))  # crosses it, alone on its day
@@ -388,13 +394,7 @@ def test_a_lower_vaststelling_while_open_moves_up_the_next_in_line(omscholing):
 
 
 def test_after_the_close_what_comes_free_is_vrijval_and_nobody_moves_up(omscholing):
-    opening = f.open_opening(
-        omscholing,
-        code="omscholing-vrijval",
-        ceiling="7500.00",
-        opens_at=timezone.now() - datetime.timedelta(days=60),
-        closes_at=timezone.now() + datetime.timedelta(days=30),
-    )
+    opening = open_for_months(omscholing, "omscholing-vrijval")
     reviewer, senior = f.reviewer([omscholing]), f.senior([omscholing])
     granted = submit_at(opening, timezone.now() - datetime.timedelta(days=2), units=2)
     waiting = submit_at(opening, timezone.now() - datetime.timedelta(days=1))

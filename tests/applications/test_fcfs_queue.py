@@ -16,7 +16,6 @@ from applications import clock_job, reconcile, services
 from applications.errors import Conflict
 from applications.models import AuditEvent
 from applications.services import allocation
-from demo.documents import attach_required
 from schemes.services import change_ceiling
 from tests import factories as f
 
@@ -161,11 +160,7 @@ def days_ago(n: int, hour: int = 10) -> datetime.datetime:
 
 
 def submit_at(opening, moment, units: int):
-    user = f.employer()
-    data = {"units": trajecten(units), "truthfulness_declared": True}
-    app = services.create_draft(user=user, opening=opening, data=data, now=moment)
-    attach_required(app, user)
-    return f.act(app, "submit", user, now=moment)
+    return f.submitted(opening, f.employer(), units=trajecten(units), at=moment)
 
 
 @pytest.fixture
